@@ -1,0 +1,74 @@
+# Shared by every .bats file:  load test_helper
+#
+# HD_BIN     the build to test (default build/bin; make test also runs
+#            the suite against build/san/bin, the ASan+UBSan build)
+# MIRROR     the local copy of the four UCI files (../shared/...)
+# PY         Debian's python3, which has pandas and scikit-learn
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+HD_BIN=${HD_BIN:-$REPO/build/bin}
+case $HD_BIN in /*) ;; *) HD_BIN=$REPO/$HD_BIN ;; esac
+PATH="$HD_BIN:$PATH"
+MIRROR=${HD_TEST_MIRROR:-${HD_DATA_MIRROR:-$REPO/../shared/data/uci-heart-disease}}
+PY=/usr/bin/python3
+export HD_BIN MIRROR PY REPO
+# Sanitizer reports must fail the test that triggered them.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# The four raw files in their usual order.
+raw_files() {
+	local s
+	for s in cleveland hungarian switzerland va; do
+		printf '%s\n' "$MIRROR/processed.$s.data"
+	done
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+	"$PY" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# Wait until 127.0.0.1:$1 accepts connections (at most ~5 s).
+wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "nothing listens on 127.0.0.1:$1" >&2
+	return 1
+}
+
+# Start lighttpd in the foreground on config $1, in the background of
+# this shell; its PID goes to $2 (a file).  Stop it with stop_pid.
+start_lighttpd() {
+	local conf=$1 pidfile=$2 port=$3
+	/usr/sbin/lighttpd -D -f "$conf" 3>&- &
+	echo $! >"$pidfile"
+	wait_port "$port"
+}
+
+# Stop the process whose PID is in file $1, if it still runs.
+stop_pid() {
+	local pid
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1")
+	if kill "$pid" 2>/dev/null; then
+		for _ in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -f "$1"
+}

@@ -1,0 +1,220 @@
+/*
+ * csvin.c - pull-style CSV records over libcsv, with line numbers.
+ *
+ * libcsv pushes fields through callbacks as bytes are fed to it.  We
+ * feed it one input line at a time, so we always know the line being
+ * parsed, and the parser's state at the start of a line tells whether a
+ * record begins there (a quoted field may span lines).  Completed
+ * records queue up until the caller pulls them; normally there is at
+ * most one.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "hd.h"
+
+/* One record's fields, packed NUL-separated in buf. */
+struct rec {
+	char *buf;
+	size_t buflen, bufcap;
+	size_t *off, *len;      /* per field: offset in buf, length */
+	size_t n, cap;
+	long line;
+};
+
+struct hd_csv {
+	FILE *fp;
+	char *name;             /* for diagnostics, owned */
+	struct csv_parser p;
+	char *line;             /* getline buffer, owned */
+	size_t linecap;
+	long lineno;            /* line being fed, 1-based */
+	long rec_start;         /* line the record being built began on */
+	struct rec cur;         /* the record being built */
+	struct rec *q;          /* completed records, q[head..tail) */
+	size_t head, tail, qcap;
+	char **ptrs;            /* field pointers handed to the caller */
+	size_t ptrcap;
+	int eof, failed;
+};
+
+static void rec_free(struct rec *r)
+{
+	free(r->buf);
+	free(r->off);
+	free(r->len);
+	memset(r, 0, sizeof *r);
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+	struct hd_csv *r = data;
+	struct rec *c = &r->cur;
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->off = hd_xrealloc(c->off, c->cap * sizeof *c->off);
+		c->len = hd_xrealloc(c->len, c->cap * sizeof *c->len);
+	}
+	if (c->buflen + len + 1 > c->bufcap) {
+		while (c->buflen + len + 1 > c->bufcap)
+			c->bufcap = c->bufcap ? 2 * c->bufcap : 256;
+		c->buf = hd_xrealloc(c->buf, c->bufcap);
+	}
+	if (len > 0)
+		memcpy(c->buf + c->buflen, s, len);
+	c->buf[c->buflen + len] = '\0';
+	c->off[c->n] = c->buflen;
+	c->len[c->n] = len;
+	c->n++;
+	c->buflen += len + 1;
+}
+
+static void on_record(int term, void *data)
+{
+	struct hd_csv *r = data;
+	struct rec tmp;
+
+	(void)term;
+	/* Records are only fed while the queue is empty, so head is 0. */
+	if (r->tail == r->qcap) {
+		size_t old = r->qcap;
+
+		r->qcap = r->qcap ? 2 * r->qcap : 4;
+		r->q = hd_xrealloc(r->q, r->qcap * sizeof *r->q);
+		memset(r->q + old, 0, (r->qcap - old) * sizeof *r->q);
+	}
+	/* Swap buffers so neither side reallocates on the next record. */
+	tmp = r->q[r->tail];
+	r->q[r->tail] = r->cur;
+	r->q[r->tail].line = r->rec_start;
+	r->cur = tmp;
+	r->cur.n = 0;
+	r->cur.buflen = 0;
+	r->tail++;
+	r->rec_start = r->lineno;
+}
+
+struct hd_csv *hd_csv_open(const char *path)
+{
+	struct hd_csv *r;
+	int stdin_ = path == NULL || strcmp(path, "-") == 0;
+
+	r = hd_xcalloc(1, sizeof *r);
+	r->name = hd_xstrdup(stdin_ ? "<stdin>" : path);
+	r->fp = stdin_ ? stdin : fopen(path, "r");
+	if (r->fp == NULL) {
+		hd_err("%s: %s", path, strerror(errno));
+		free(r->name);
+		free(r);
+		return NULL;
+	}
+	if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)) {
+		hd_err("%s: cannot start the CSV parser", r->name);
+		if (!stdin_)
+			fclose(r->fp);
+		free(r->name);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+const char *hd_csv_name(const struct hd_csv *r)
+{
+	return r->name;
+}
+
+/* Feed the next input line; 0 at end of input, -1 on error. */
+static int feed(struct hd_csv *r)
+{
+	ssize_t n;
+
+	errno = 0;
+	n = getline(&r->line, &r->linecap, r->fp);
+	if (n < 0) {
+		if (ferror(r->fp)) {
+			hd_err_at(r->name, r->lineno + 1, 0, "read error: %s",
+			          strerror(errno));
+			return -1;
+		}
+		if (csv_fini(&r->p, on_field, on_record, r) != 0) {
+			hd_err_at(r->name, r->rec_start, 0,
+			          "quoted field is never closed");
+			return -1;
+		}
+		return 0;
+	}
+	r->lineno++;
+	if (r->p.pstate == 0)   /* ROW_NOT_BEGUN: a record starts here */
+		r->rec_start = r->lineno;
+	if (memchr(r->line, '\0', (size_t)n) != NULL) {
+		hd_err_at(r->name, r->lineno, 0, "NUL byte in text");
+		return -1;
+	}
+	if (csv_parse(&r->p, r->line, (size_t)n, on_field, on_record, r)
+	    != (size_t)n) {
+		hd_err_at(r->name, r->lineno, 0, "malformed CSV: %s",
+		          csv_strerror(csv_error(&r->p)));
+		return -1;
+	}
+	return 1;
+}
+
+int hd_csv_next(struct hd_csv *r, struct hd_record *out)
+{
+	struct rec *c;
+
+	if (r->failed)
+		return -1;
+	while (r->head == r->tail) {
+		int rc;
+
+		r->head = r->tail = 0;
+		if (r->eof)
+			return 0;
+		rc = feed(r);
+		if (rc < 0) {
+			r->failed = 1;
+			return -1;
+		}
+		if (rc == 0)
+			r->eof = 1;
+	}
+	c = &r->q[r->head++];
+	if (c->n > r->ptrcap) {
+		r->ptrcap = c->n;
+		r->ptrs = hd_xrealloc(r->ptrs, r->ptrcap * sizeof *r->ptrs);
+	}
+	for (size_t i = 0; i < c->n; i++)
+		r->ptrs[i] = c->buf + c->off[i];
+	out->field = r->ptrs;
+	out->len = c->len;
+	out->n = c->n;
+	out->line = c->line;
+	return 1;
+}
+
+void hd_csv_close(struct hd_csv **rp)
+{
+	struct hd_csv *r = *rp;
+
+	if (r == NULL)
+		return;
+	if (r->fp != stdin)
+		fclose(r->fp);
+	csv_free(&r->p);
+	free(r->line);
+	rec_free(&r->cur);
+	for (size_t i = 0; i < r->qcap; i++)
+		rec_free(&r->q[i]);
+	free(r->q);
+	free(r->ptrs);
+	free(r->name);
+	free(r);
+	*rp = NULL;
+}

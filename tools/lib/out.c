@@ -1,0 +1,169 @@
+/*
+ * out.c - output files that appear whole or not at all.
+ *
+ * A file is written under a temporary name in its final folder (so the
+ * rename cannot cross file systems), synced, then renamed over the
+ * target.  A reader therefore sees the old file or the new one, never a
+ * prefix of the new one.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hd.h"
+
+/*
+ * Temporaries still open, so that a signal can remove them.  A tool
+ * writes at most a handful of files at once.
+ */
+#define MAX_OPEN 8
+static char *volatile open_tmp[MAX_OPEN];
+
+static void track(char *tmp)
+{
+	for (int i = 0; i < MAX_OPEN; i++)
+		if (open_tmp[i] == NULL) {
+			open_tmp[i] = tmp;
+			return;
+		}
+}
+
+static void untrack(const char *tmp)
+{
+	for (int i = 0; i < MAX_OPEN; i++)
+		if (open_tmp[i] == tmp)
+			open_tmp[i] = NULL;
+}
+
+static void on_signal(int sig)
+{
+	for (int i = 0; i < MAX_OPEN; i++)
+		if (open_tmp[i] != NULL)
+			unlink(open_tmp[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void hd_out_cleanup_on_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		signal(sigs[i], on_signal);
+}
+
+int hd_out_open(struct hd_out *o, const char *path)
+{
+	mode_t mask;
+	int fd;
+
+	memset(o, 0, sizeof *o);
+	if (path == NULL || strcmp(path, "-") == 0) {
+		o->fp = stdout;
+		return 0;
+	}
+	o->path = hd_xstrdup(path);
+	o->tmp = hd_xmalloc(strlen(path) + sizeof ".tmp.XXXXXX");
+	strcpy(o->tmp, path);
+	strcat(o->tmp, ".tmp.XXXXXX");
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		hd_err("%s: cannot create: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* mkstemp makes 0600; give the file the mode open(2) would have. */
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	o->fp = fdopen(fd, "w");
+	if (o->fp == NULL) {
+		hd_err("%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(o->tmp);
+		goto fail;
+	}
+	track(o->tmp);
+	return 0;
+fail:
+	free(o->path);
+	free(o->tmp);
+	memset(o, 0, sizeof *o);
+	return -1;
+}
+
+int hd_out_commit(struct hd_out *o)
+{
+	int rc = 0;
+
+	if (o->fp == NULL)
+		return -1;
+	if (o->path == NULL) {
+		if (fflush(o->fp) != 0 || ferror(o->fp)) {
+			hd_err("standard output: %s", strerror(errno));
+			rc = -1;
+		}
+		o->fp = NULL;
+		return rc;
+	}
+	if (fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0) {
+		hd_err("%s: write failed: %s", o->path, strerror(errno));
+		rc = -1;
+	}
+	if (fclose(o->fp) != 0 && rc == 0) {
+		hd_err("%s: write failed: %s", o->path, strerror(errno));
+		rc = -1;
+	}
+	o->fp = NULL;
+	if (rc == 0 && rename(o->tmp, o->path) != 0) {
+		hd_err("%s: cannot rename into place: %s", o->path,
+		       strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0)
+		unlink(o->tmp);
+	untrack(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+	return rc;
+}
+
+void hd_out_abort(struct hd_out *o)
+{
+	if (o->fp == NULL)
+		return;
+	if (o->path != NULL) {
+		fclose(o->fp);
+		unlink(o->tmp);
+		untrack(o->tmp);
+	} else {
+		fflush(o->fp);
+	}
+	free(o->tmp);
+	free(o->path);
+	memset(o, 0, sizeof *o);
+}
+
+void hd_csv_put(FILE *fp, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+			break;
+	if (i == len) {
+		fwrite(s, 1, len, fp);
+		return;
+	}
+	putc('"', fp);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			putc('"', fp);
+		putc(s[i], fp);
+	}
+	putc('"', fp);
+}

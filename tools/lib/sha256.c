@@ -1,0 +1,63 @@
+/*
+ * sha256.c - SHA-256 through Nettle.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+
+#include <nettle/sha2.h>
+
+#include "hd.h"
+
+static void to_hex(const uint8_t d[SHA256_DIGEST_SIZE], char hex[HD_SHA256_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < SHA256_DIGEST_SIZE; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
+	}
+	hex[2 * SHA256_DIGEST_SIZE] = '\0';
+}
+
+void hd_sha256(const void *data, size_t len, uint8_t digest[32])
+{
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	sha256_update(&c, len, data);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, digest);
+}
+
+void hd_sha256_hex(const void *data, size_t len, char hex[HD_SHA256_HEX])
+{
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	hd_sha256(data, len, d);
+	to_hex(d, hex);
+}
+
+int hd_sha256_file(const char *path, char hex[HD_SHA256_HEX])
+{
+	struct sha256_ctx c;
+	uint8_t d[SHA256_DIGEST_SIZE], buf[65536];
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	if (fp == NULL)
+		return -1;
+	sha256_init(&c);
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		sha256_update(&c, n, buf);
+	if (ferror(fp)) {
+		int e = errno;
+
+		fclose(fp);
+		errno = e;
+		return -1;
+	}
+	fclose(fp);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, d);
+	to_hex(d, hex);
+	return 0;
+}

@@ -1,0 +1,229 @@
+/*
+ * util.c - diagnostics, memory, numbers and options shared by every tool.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hd.h"
+
+const char *hd_prog = "hd";
+
+void hd_set_prog(const char *argv0)
+{
+	const char *slash;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	slash = strrchr(argv0, '/');
+	hd_prog = slash ? slash + 1 : argv0;
+}
+
+void hd_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", hd_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void hd_err_at(const char *file, long line, long col, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s", hd_prog, file ? file : "-");
+	if (line > 0)
+		fprintf(stderr, ":%ld", line);
+	if (line > 0 && col > 0)
+		fprintf(stderr, ":%ld", col);
+	fputs(": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static _Noreturn void oom(size_t n)
+{
+	fprintf(stderr, "%s: out of memory (%zu bytes)\n", hd_prog, n);
+	abort();
+}
+
+void *hd_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom(n);
+	return p;
+}
+
+void *hd_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		oom(n * size);
+	return p;
+}
+
+void *hd_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		oom(n);
+	return q;
+}
+
+char *hd_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(hd_xmalloc(n), s, n);
+}
+
+/* ---------------------------------------------------------------------
+ * Numbers
+ * ------------------------------------------------------------------- */
+
+/*
+ * strtod alone would take "0x1p3", "inf", "nan" and leading blanks, none
+ * of which belongs in a data file, so the shape is checked first.
+ */
+int hd_parse_double(const char *s, double *out)
+{
+	const char *p = s;
+	int digits = 0;
+	char *end;
+	double x;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++, digits++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			digits++;
+	if (digits == 0)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p != '\0')
+		return -1;
+	errno = 0;
+	x = strtod(s, &end);
+	if (end != p || errno == ERANGE || !isfinite(x))
+		return -1;
+	*out = x;
+	return 0;
+}
+
+int hd_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0' || *s == ' ' || *s == '\t')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+char *hd_fmt_double(char buf[HD_NUMBUF], double x)
+{
+	int prec;
+
+	if (x == 0) {                   /* also folds -0 into 0 */
+		strcpy(buf, "0");
+		return buf;
+	}
+	for (prec = 15; prec <= 17; prec++) {
+		snprintf(buf, HD_NUMBUF, "%.*g", prec, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	return buf;
+}
+
+/* ---------------------------------------------------------------------
+ * Options
+ * ------------------------------------------------------------------- */
+
+_Noreturn void hd_usage_exit(const struct hd_usage *u, int status)
+{
+	FILE *fp = status == HD_EXIT_OK ? stdout : stderr;
+
+	fprintf(fp, "usage: %s %s\n", hd_prog, u->synopsis);
+	if (status == HD_EXIT_OK && u->options)
+		fprintf(fp, "\n%s", u->options);
+	else if (status != HD_EXIT_OK)
+		fprintf(fp, "Try '%s --help' for more information.\n", hd_prog);
+	exit(status);
+}
+
+_Noreturn void hd_version_exit(void)
+{
+	printf("%s (hd) %s\n", hd_prog, HD_VERSION);
+	exit(HD_EXIT_OK);
+}
+
+void hd_common_opt(int c, const struct hd_usage *u)
+{
+	switch (c) {
+	case HD_OPT_HELP:
+		hd_usage_exit(u, HD_EXIT_OK);
+	case HD_OPT_VERSION:
+		hd_version_exit();
+	case '?':
+	case ':':
+		/* getopt already said what was wrong */
+		hd_usage_exit(u, HD_EXIT_USAGE);
+	default:
+		return;
+	}
+}
+
+double hd_opt_double(const char *opt, const char *arg, double min, double max)
+{
+	double x;
+
+	if (hd_parse_double(arg, &x) != 0 || x < min || x > max) {
+		char a[HD_NUMBUF], b[HD_NUMBUF];
+
+		hd_err("%s: '%s' is not a number from %s to %s", opt, arg,
+		       hd_fmt_double(a, min), hd_fmt_double(b, max));
+		exit(HD_EXIT_USAGE);
+	}
+	return x;
+}
+
+long hd_opt_long(const char *opt, const char *arg, long min, long max)
+{
+	long v;
+
+	if (hd_parse_long(arg, min, max, &v) != 0) {
+		hd_err("%s: '%s' is not a whole number from %ld to %ld", opt,
+		       arg, min, max);
+		exit(HD_EXIT_USAGE);
+	}
+	return v;
+}
