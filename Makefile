@@ -95,9 +95,16 @@ RAW   := $(SITES:%=$(DATA)/raw/processed.%.data)
 CLEAN := $(DATA)/heart.csv
 EDA   := $(ART)/eda/summary.json $(ART)/eda/report.txt
 SPLIT := $(DATA)/split/train.csv $(DATA)/split/test.csv
+TRAIN := $(DATA)/split/train.csv
+TEST  := $(DATA)/split/test.csv
+LR_MODEL := $(ART)/models/lr.model.json
+RF_MODEL := $(ART)/models/rf.model.json
+LR_METRICS := $(ART)/metrics/lr.metrics.json
+RF_METRICS := $(ART)/metrics/rf.metrics.json
+MODEL := $(ART)/model.json
 
 .PHONY: pipeline fetch
-pipeline: $(SPLIT) $(EDA)
+pipeline: $(MODEL) $(EDA)
 fetch: $(RAW)
 
 # The data is pinned by SHA-256, so where it came from does not matter
@@ -119,6 +126,29 @@ $(SPLIT) &: $(CLEAN) $(BIN)/hd-split $(call param,seed,$(SEED)) \
 	$(BIN)/hd-split --seed $(SEED) --test-size $(TEST_SIZE) \
 		--train $(DATA)/split/train.csv --test $(DATA)/split/test.csv $(CLEAN)
 
+CV_PARAMS := $(call param,cv,$(CV)) $(call param,model_seed,$(MODEL_SEED))
+
+$(LR_MODEL): $(TRAIN) $(BIN)/hd-fit-lr $(CV_PARAMS) \
+		$(call param,lr,$(LR_C) $(LR_MAX_ITER) $(LR_TOL))
+	@mkdir -p $(@D)
+	$(BIN)/hd-fit-lr --C $(LR_C) --max-iter $(LR_MAX_ITER) --tol $(LR_TOL) \
+		--cv $(CV) --seed $(MODEL_SEED) -o $@ $(TRAIN)
+
+$(RF_MODEL): $(TRAIN) $(BIN)/hd-fit-rf $(CV_PARAMS) \
+		$(call param,rf,$(RF_TREES) $(RF_MAX_DEPTH) $(RF_MIN_LEAF) $(RF_MAX_FEATURES))
+	@mkdir -p $(@D)
+	$(BIN)/hd-fit-rf --trees $(RF_TREES) --max-depth $(RF_MAX_DEPTH) \
+		--min-samples-leaf $(RF_MIN_LEAF) --max-features $(RF_MAX_FEATURES) \
+		--jobs $(RF_JOBS) --cv $(CV) --seed $(MODEL_SEED) -o $@ $(TRAIN)
+
+$(ART)/metrics/%.metrics.json: $(ART)/models/%.model.json $(TEST) $(BIN)/hd-eval \
+		$(call param,threshold,$(THRESHOLD))
+	@mkdir -p $(@D)
+	$(BIN)/hd-eval --threshold $(THRESHOLD) -o $@ $< $(TEST)
+
+$(MODEL): $(LR_METRICS) $(RF_METRICS) $(BIN)/hd-select
+	$(BIN)/hd-select -o $@ $(LR_METRICS) $(RF_METRICS)
+
 # ---------------------------------------------------------------------
 # Tests, benchmarks, cleaning
 # ---------------------------------------------------------------------
@@ -136,4 +166,5 @@ clean:
 	rm -rf build
 
 distclean: clean
-	rm -rf $(PARAMS) $(DATA)/raw $(DATA)/split $(CLEAN) $(ART)/eda
+	rm -rf $(PARAMS) $(DATA)/raw $(DATA)/split $(CLEAN) $(ART)/eda \
+		$(ART)/models $(ART)/metrics $(MODEL)

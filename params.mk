@@ -17,3 +17,24 @@ EDA_BINS ?= 10
 # hd-split: random seed and test fraction.
 SEED ?= 42
 TEST_SIZE ?= 0.2
+
+# Cross-validation folds (both models) and the seed of folds and forest.
+CV ?= 5
+MODEL_SEED ?= 42
+
+# Logistic regression: inverse penalty strength, Newton steps, tolerance.
+LR_C ?= 1
+LR_MAX_ITER ?= 100
+LR_TOL ?= 1e-10
+
+# Random forest: trees, depth limit (0 = none), fewest rows in a leaf,
+# features tried per split (0 = sqrt), threads (0 = one per CPU; the
+# model does not depend on it).
+RF_TREES ?= 200
+RF_MAX_DEPTH ?= 0
+RF_MIN_LEAF ?= 1
+RF_MAX_FEATURES ?= 0
+RF_JOBS ?= 0
+
+# Classification threshold used by the evaluation.
+THRESHOLD ?= 0.5

@@ -178,23 +178,6 @@ static int write_folds(const char *path, const struct table *t, int k,
 	return hd_out_commit(&o);
 }
 
-static uint64_t parse_seed(const char *arg)
-{
-	char *end;
-	unsigned long long v;
-
-	if (arg[0] < '0' || arg[0] > '9')
-		goto bad;
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (*end != '\0' || errno == ERANGE)
-		goto bad;
-	return (uint64_t)v;
-bad:
-	hd_err("--seed: '%s' is not a whole number from 0 to 2^64-1", arg);
-	exit(HD_EXIT_USAGE);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -232,7 +215,7 @@ int main(int argc, char **argv)
 			break;
 		case 'k': folds = hd_opt_long("--folds", optarg, 2, 1000); break;
 		case 'o': output = optarg; break;
-		case 's': seed = parse_seed(optarg); break;
+		case 's': seed = hd_opt_seed("--seed", optarg); break;
 		case 'y': target = optarg; break;
 		default: hd_common_opt(c, &usage);
 		}

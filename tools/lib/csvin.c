@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <csv.h>
+#include <nettle/sha2.h>
 
 #include "hd.h"
 
@@ -40,6 +41,8 @@ struct hd_csv {
 	char **ptrs;            /* field pointers handed to the caller */
 	size_t ptrcap;
 	int eof, failed;
+	int hashing;
+	struct sha256_ctx sha;   /* of the bytes fed, when hashing */
 };
 
 static void rec_free(struct rec *r)
@@ -124,6 +127,21 @@ struct hd_csv *hd_csv_open(const char *path)
 	return r;
 }
 
+void hd_csv_hash(struct hd_csv *r)
+{
+	sha256_init(&r->sha);
+	r->hashing = 1;
+}
+
+void hd_csv_sha256(struct hd_csv *r, char hex[HD_SHA256_HEX])
+{
+	uint8_t d[SHA256_DIGEST_SIZE];
+	struct sha256_ctx copy = r->sha;
+
+	sha256_digest(&copy, SHA256_DIGEST_SIZE, d);
+	hd_hex(d, SHA256_DIGEST_SIZE, hex);
+}
+
 const char *hd_csv_name(const struct hd_csv *r)
 {
 	return r->name;
@@ -150,6 +168,8 @@ static int feed(struct hd_csv *r)
 		return 0;
 	}
 	r->lineno++;
+	if (r->hashing)
+		sha256_update(&r->sha, (size_t)n, (const uint8_t *)r->line);
 	if (r->p.pstate == 0)   /* ROW_NOT_BEGUN: a record starts here */
 		r->rec_start = r->lineno;
 	if (memchr(r->line, '\0', (size_t)n) != NULL) {

@@ -20,6 +20,9 @@
 /* Exit codes, the same in every tool and man page. */
 enum { HD_EXIT_OK = 0, HD_EXIT_DATA = 1, HD_EXIT_USAGE = 2 };
 
+/* A SHA-256 digest in hex, with its NUL. */
+#define HD_SHA256_HEX 65
+
 /* ---------------------------------------------------------------------
  * Diagnostics and memory
  * ------------------------------------------------------------------- */
@@ -84,6 +87,7 @@ void hd_common_opt(int c, const struct hd_usage *u);
 /* Checked option arguments: exit 2 with a message naming the option. */
 double hd_opt_double(const char *opt, const char *arg, double min, double max);
 long hd_opt_long(const char *opt, const char *arg, long min, long max);
+uint64_t hd_opt_seed(const char *opt, const char *arg);
 
 /* ---------------------------------------------------------------------
  * Output files: written whole or not at all
@@ -131,6 +135,10 @@ struct hd_csv *hd_csv_open(const char *path);
  */
 int hd_csv_next(struct hd_csv *r, struct hd_record *rec);
 const char *hd_csv_name(const struct hd_csv *r);
+/* Also hash every byte read from now on (call before the first record). */
+void hd_csv_hash(struct hd_csv *r);
+/* Hex SHA-256 of the bytes read so far (after hd_csv_hash). */
+void hd_csv_sha256(struct hd_csv *r, char hex[HD_SHA256_HEX]);
 void hd_csv_close(struct hd_csv **r);
 
 /* ---------------------------------------------------------------------
@@ -157,11 +165,12 @@ char *hd_read_file(const char *path, size_t *len);
  * Hashing (SHA-256, Nettle)
  * ------------------------------------------------------------------- */
 
-#define HD_SHA256_HEX 65
 /* Hex digest of a file's bytes; -1 on I/O error (errno set). */
 int hd_sha256_file(const char *path, char hex[HD_SHA256_HEX]);
 void hd_sha256_hex(const void *data, size_t len, char hex[HD_SHA256_HEX]);
 void hd_sha256(const void *data, size_t len, uint8_t digest[32]);
+/* n bytes as 2n lower-case hex digits and a NUL. */
+void hd_hex(const uint8_t *d, size_t n, char *hex);
 
 /* ---------------------------------------------------------------------
  * Random numbers and stratification

@@ -9,15 +9,15 @@
 
 #include "hd.h"
 
-static void to_hex(const uint8_t d[SHA256_DIGEST_SIZE], char hex[HD_SHA256_HEX])
+void hd_hex(const uint8_t *d, size_t n, char *hex)
 {
 	static const char digits[] = "0123456789abcdef";
 
-	for (int i = 0; i < SHA256_DIGEST_SIZE; i++) {
+	for (size_t i = 0; i < n; i++) {
 		hex[2 * i] = digits[d[i] >> 4];
 		hex[2 * i + 1] = digits[d[i] & 15];
 	}
-	hex[2 * SHA256_DIGEST_SIZE] = '\0';
+	hex[2 * n] = '\0';
 }
 
 void hd_sha256(const void *data, size_t len, uint8_t digest[32])
@@ -34,7 +34,7 @@ void hd_sha256_hex(const void *data, size_t len, char hex[HD_SHA256_HEX])
 	uint8_t d[SHA256_DIGEST_SIZE];
 
 	hd_sha256(data, len, d);
-	to_hex(d, hex);
+	hd_hex(d, SHA256_DIGEST_SIZE, hex);
 }
 
 int hd_sha256_file(const char *path, char hex[HD_SHA256_HEX])
@@ -58,6 +58,6 @@ int hd_sha256_file(const char *path, char hex[HD_SHA256_HEX])
 	}
 	fclose(fp);
 	sha256_digest(&c, SHA256_DIGEST_SIZE, d);
-	to_hex(d, hex);
+	hd_hex(d, SHA256_DIGEST_SIZE, hex);
 	return 0;
 }

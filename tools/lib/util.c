@@ -227,3 +227,18 @@ long hd_opt_long(const char *opt, const char *arg, long min, long max)
 	}
 	return v;
 }
+
+uint64_t hd_opt_seed(const char *opt, const char *arg)
+{
+	char *end;
+	unsigned long long v;
+
+	if (arg[0] >= '0' && arg[0] <= '9') {
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (*end == '\0' && errno != ERANGE)
+			return (uint64_t)v;
+	}
+	hd_err("%s: '%s' is not a whole number from 0 to 2^64-1", opt, arg);
+	exit(HD_EXIT_USAGE);
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# hd-predict: batch scoring.
+
+load test_helper
+
+setup_file() {
+	cd "$BATS_FILE_TMPDIR"
+	hd-clean $(raw_files) > heart.csv
+	hd-split --train train.csv --test test.csv heart.csv
+	hd-fit-lr --cv 0 -o lr.json train.csv
+	hd-fit-rf --cv 0 --trees 25 -o rf.json train.csv
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	for f in train.csv test.csv lr.json rf.json; do
+		ln -s "$BATS_FILE_TMPDIR/$f" .
+	done
+}
+
+@test "every row comes out as it came with probability and prediction appended" {
+	run --separate-stderr hd-predict lr.json test.csv
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(head -n 1 test.csv),probability,prediction" ]
+	[ "${#lines[@]}" -eq "$(wc -l < test.csv)" ]
+	printf '%s\n' "${lines[@]}" | cut -d, -f1-15 | cmp - test.csv
+	printf '%s\n' "${lines[@]:1}" | awk -F, '($16 >= 0.5) != $17 || $16 < 0 || $16 > 1 { exit 1 }'
+}
+
+@test "probabilities are exactly what the model file says (logistic regression)" {
+	hd-predict lr.json test.csv | tail -n +2 | cut -d, -f16 > ours
+	"$PY" "$REPO/tests/model_reference.py" lr.json < test.csv > theirs
+	# the shortest form reads back as the same double
+	paste -d' ' ours theirs | "$PY" -c '
+import sys
+for line in sys.stdin:
+    a, b = line.split()
+    assert float(a) == float(b), (a, b)'
+}
+
+@test "probabilities are what the model file says (random forest)" {
+	hd-predict rf.json test.csv | tail -n +2 | cut -d, -f16 > ours
+	"$PY" "$REPO/tests/model_reference.py" rf.json < test.csv > theirs
+	paste -d' ' ours theirs | "$PY" -c '
+import sys
+for line in sys.stdin:
+    a, b = line.split()
+    assert abs(float(a) - float(b)) < 1e-12, (a, b)'
+}
+
+@test "columns may come in any order, with or without target" {
+	hd-predict lr.json test.csv | tail -n +2 | cut -d, -f16 > a
+	"$PY" -c '
+import csv, sys
+r = list(csv.reader(open("test.csv")))
+order = list(reversed(range(len(r[0]) - 1)))
+w = csv.writer(sys.stdout, lineterminator="\n")
+for row in r:
+    w.writerow([row[i] for i in order])' > reordered.csv
+	hd-predict lr.json reordered.csv | tail -n +2 | awk -F, '{print $(NF-1)}' > b
+	cmp a b
+}
+
+@test "a missing value is imputed with the training median or mode" {
+	median=$(jq -r '.features[] | select(.name == "chol") | .median' lr.json)
+	mode=$(jq -r '.features[] | select(.name == "thal") | .mode' lr.json)
+	printf 'age,sex,cp,trestbps,chol,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal\n' > p.csv
+	printf '60,1,4,140,,0,2,130,1,1.5,2,1,\n' >> p.csv
+	printf '60,1,4,140,%s,0,2,130,1,1.5,2,1,%s\n' "$median" "$mode" >> p.csv
+	run hd-predict lr.json p.csv
+	[ "$(echo "${lines[1]}" | cut -d, -f14)" = "$(echo "${lines[2]}" | cut -d, -f14)" ]
+}
+
+@test "a level never seen in training is scored as all zeros, not refused" {
+	printf 'age,sex,cp,trestbps,chol,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal\n' > p.csv
+	printf '65,1,3,145,233,1,0,150,0,2.5,0,0,1\n' >> p.csv
+	run --separate-stderr hd-predict lr.json p.csv
+	[ "$status" -eq 0 ]
+	"$PY" "$REPO/tests/model_reference.py" lr.json < p.csv > theirs
+	[ "$("$PY" -c "print(float('$(echo "${lines[1]}" | cut -d, -f14)') == float('$(cat theirs)'))")" = True ]
+}
+
+@test "--threshold moves the cut" {
+	hd-predict --threshold 0.9 lr.json test.csv | tail -n +2 |
+		awk -F, '($16 >= 0.9) != $17 { exit 1 }'
+}
+
+@test "a bad row fails with file, line and column; --skip-bad skips and counts it" {
+	{ head -n 3 test.csv; echo 'x,63,1,1,145,abc,1,2,150,0,2.3,3,0,6,0'; sed -n 4,5p test.csv; } > bad.csv
+	run -1 --separate-stderr hd-predict -o out.csv lr.json bad.csv
+	[ "$stderr" = "hd-predict: bad.csv:4:6: chol: 'abc' is not a number" ]
+	[ ! -e out.csv ]
+	run -0 --separate-stderr hd-predict --skip-bad lr.json bad.csv
+	[ "${#lines[@]}" -eq 5 ]
+	[ "${stderr_lines[0]}" = "hd-predict: bad.csv:4:6: chol: 'abc' is not a number" ]
+	[ "${stderr_lines[1]}" = "hd-predict: skipped 1 bad row" ]
+}
+
+@test "a model file that is not JSON is refused with its line" {
+	printf '{\n"format": "hd-model",\n"version": 1,,\n}\n' > bad.json
+	run -1 --separate-stderr hd-predict bad.json test.csv
+	[ "$stderr" = "hd-predict: bad.json: not valid JSON (line 3)" ]
+	[ -z "$output" ]
+}
+
+@test "a model of another format or version is refused by name" {
+	jq '.format = "sklearn-pickle"' lr.json > other.json
+	run -1 --separate-stderr hd-predict other.json test.csv
+	[ "$stderr" = 'hd-predict: other.json: not an hd-model file (its "format" is "sklearn-pickle")' ]
+	jq '.version = 2' lr.json > v2.json
+	run -1 --separate-stderr hd-predict v2.json test.csv
+	[ "$stderr" = "hd-predict: v2.json: hd-model version 2 is not supported (this build reads version 1)" ]
+	jq 'del(.format)' lr.json > none.json
+	run -1 --separate-stderr hd-predict none.json test.csv
+	[ "$stderr" = 'hd-predict: none.json: not an hd-model file (its "format" is missing)' ]
+}
+
+@test "a damaged model is refused, never half-used" {
+	jq '.params.coef |= .[1:]' lr.json > short.json
+	run -1 --separate-stderr hd-predict short.json test.csv
+	[[ "$stderr" == "hd-predict: short.json: params: logistic regression needs an intercept and "*" coefficients" ]]
+	jq '.params.trees[0].left[0] = 0' rf.json > loop.json
+	run -1 --separate-stderr hd-predict loop.json test.csv
+	[ "$stderr" = "hd-predict: loop.json: params: trees[0] is malformed or out of range" ]
+	jq '.features[2].scale = 0' lr.json > scale.json
+	run -1 --separate-stderr hd-predict scale.json test.csv
+	[ "$stderr" = "hd-predict: scale.json: features[2]: chol needs median, mean and a positive scale" ]
+	jq '.model = "svm"' lr.json > kind.json
+	run -1 --separate-stderr hd-predict kind.json test.csv
+	[ "$stderr" = 'hd-predict: kind.json: unknown model kind "svm"' ]
+	head -c 2000 rf.json > cut.json
+	run -1 --separate-stderr hd-predict cut.json test.csv
+	[[ "$stderr" == "hd-predict: cut.json: not valid JSON (line "*")" ]]
+	run -1 --separate-stderr hd-predict /no/model.json test.csv
+	[ "$stderr" = "hd-predict: /no/model.json: No such file or directory" ]
+}
+
+@test "no model named is a usage error" {
+	run -2 --separate-stderr hd-predict
+	[ "${stderr_lines[0]}" = "hd-predict: no model file named" ]
+}

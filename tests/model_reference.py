@@ -1,0 +1,50 @@
+"""Score patients from an hd model file, written from the file's
+documented layout alone (hd-fit-lr(1), hd-fit-rf(1)), to check that
+hd-predict and the server apply exactly what the file says.
+
+usage: model_reference.py MODEL.json < patients.csv > probabilities
+"""
+import csv
+import json
+import math
+import sys
+
+
+def encode(features, row):
+    z = []
+    for f in features:
+        v = row.get(f["name"], "")
+        x = float(v) if v != "" else None
+        if f["kind"] == "numeric":
+            x = f["median"] if x is None else x
+            z.append((x - f["mean"]) / f["scale"])
+        else:
+            x = f["mode"] if x is None else x
+            z.extend(1.0 if x == lv else 0.0 for lv in f["levels"])
+    return z
+
+
+def prob(model, z):
+    p = model["params"]
+    if model["model"] == "logistic_regression":
+        s = p["intercept"]
+        for w, v in zip(p["coef"], z):
+            s += w * v
+        return 1 / (1 + math.exp(-s)) if s >= 0 else math.exp(s) / (1 + math.exp(s))
+    total = 0.0
+    for t in p["trees"]:
+        i = 0
+        while t["feature"][i] != -1:
+            i = t["left"][i] if z[t["feature"][i]] <= t["value"][i] else t["right"][i]
+        total += t["value"][i]
+    return total / len(p["trees"])
+
+
+def main():
+    with open(sys.argv[1]) as fp:
+        model = json.load(fp)
+    for row in csv.DictReader(sys.stdin):
+        print(repr(prob(model, encode(model["features"], row))))
+
+
+main()

@@ -1,0 +1,134 @@
+/*
+ * hd-predict - batch scoring: model + CSV of patients in, the same rows
+ * with probability and prediction appended out.
+ *
+ * A filter in the strict sense: one row in, one row out, constant
+ * memory, so it also runs as a Hadoop Streaming or Spark pipe() mapper.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+static const struct hd_usage usage = {
+	"[--threshold T] [--skip-bad] [-o FILE] MODEL.json "
+	"[FILE]",
+	"Append probability and prediction to every row of a CSV of patients\n"
+	"(the 13 feature columns by name; other columns pass through).\n"
+	"\n"
+	"  -t, --threshold T  predict 1 when probability >= T (0.5)\n"
+	"  -s, --skip-bad     skip bad rows (counted on stderr) instead of\n"
+	"                     failing\n"
+	"  -o, --output FILE  write here, atomically (stdout)\n"
+	"      --help         show this help\n"
+	"      --version      show the version\n",
+};
+
+#define MAX_SHOWN 20
+
+static void put_fields(FILE *fp, const struct hd_record *rec)
+{
+	for (size_t i = 0; i < rec->n; i++) {
+		if (i)
+			putc(',', fp);
+		hd_csv_put(fp, rec->field[i], rec->len[i]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "threshold", required_argument, NULL, 't' },
+		{ "skip-bad", no_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		HD_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *output = NULL, *model_path, *input = "-";
+	double threshold = 0.5, *z;
+	int c, skip_bad = 0, col[HD_NFEAT], ycol, rc;
+	long bad = 0;
+	struct hd_model m;
+	struct hd_csv *in;
+	struct hd_record rec;
+	struct hd_out out;
+	char err[256];
+
+	hd_set_prog(argv[0]);
+	while ((c = getopt_long(argc, argv, "t:so:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': threshold = hd_opt_double("--threshold", optarg, 0, 1); break;
+		case 's': skip_bad = 1; break;
+		case 'o': output = optarg; break;
+		default: hd_common_opt(c, &usage);
+		}
+	}
+	if (optind >= argc) {
+		hd_err("no model file named");
+		hd_usage_exit(&usage, HD_EXIT_USAGE);
+	}
+	model_path = argv[optind++];
+	if (optind < argc)
+		input = argv[optind++];
+	if (optind < argc)
+		hd_usage_exit(&usage, HD_EXIT_USAGE);
+
+	if (hd_model_load(&m, model_path, err, sizeof err) != 0) {
+		hd_err("%s: %s", model_path, err);
+		return HD_EXIT_DATA;
+	}
+	if ((in = hd_csv_open(input)) == NULL) {
+		hd_model_free(&m);
+		return HD_EXIT_DATA;
+	}
+	hd_out_cleanup_on_signals();
+	if (hd_out_open(&out, output) != 0) {
+		hd_csv_close(&in);
+		hd_model_free(&m);
+		return HD_EXIT_DATA;
+	}
+	z = hd_xmalloc((size_t)(m.prep.dim ? m.prep.dim : 1) * sizeof *z);
+	rc = hd_csv_next(in, &rec);
+	if (rc == 0)
+		hd_err_at(hd_csv_name(in), 1, 0, "empty input: expected a header line");
+	if (rc <= 0 || hd_header_map(&rec, hd_csv_name(in), col, &ycol) != 0)
+		goto fail;
+	put_fields(out.fp, &rec);
+	fputs(",probability,prediction\n", out.fp);
+
+	while ((rc = hd_csv_next(in, &rec)) > 0) {
+		double x[HD_NFEAT], p;
+		char num[HD_NUMBUF];
+		long where;
+
+		/* The target, if any, passes through unchecked: not needed. */
+		if (hd_record_patient(&rec, col, -1, x, NULL, err, sizeof err,
+		                      &where) != 0) {
+			if (!skip_bad || bad < MAX_SHOWN)
+				hd_err_at(hd_csv_name(in), rec.line, where, "%s", err);
+			bad++;
+			if (!skip_bad)
+				goto fail;
+			continue;
+		}
+		p = hd_model_prob(&m, x, z, NULL);
+		put_fields(out.fp, &rec);
+		fprintf(out.fp, ",%s,%d\n", hd_fmt_double(num, p), p >= threshold);
+	}
+	if (rc < 0)
+		goto fail;
+	if (bad > 0)
+		hd_err("skipped %ld bad row%s", bad, bad == 1 ? "" : "s");
+	free(z);
+	hd_csv_close(&in);
+	hd_model_free(&m);
+	return hd_out_commit(&out) == 0 ? HD_EXIT_OK : HD_EXIT_DATA;
+fail:
+	hd_out_abort(&out);
+	free(z);
+	hd_csv_close(&in);
+	hd_model_free(&m);
+	return HD_EXIT_DATA;
+}
