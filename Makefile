@@ -149,6 +149,9 @@ $(ART)/metrics/%.metrics.json: $(ART)/models/%.model.json $(TEST) $(BIN)/hd-eval
 $(MODEL): $(LR_METRICS) $(RF_METRICS) $(BIN)/hd-select
 	$(BIN)/hd-select -o $@ $(LR_METRICS) $(RF_METRICS)
 
+# Serving (make serve) lives beside the responder.
+include $(wildcard fcgi/*.mk)
+
 # ---------------------------------------------------------------------
 # Tests, benchmarks, cleaning
 # ---------------------------------------------------------------------
