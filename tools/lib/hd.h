@@ -27,9 +27,10 @@ enum { HD_EXIT_OK = 0, HD_EXIT_DATA = 1, HD_EXIT_USAGE = 2 };
  * Diagnostics and memory
  * ------------------------------------------------------------------- */
 
-/* Set once from argv[0]; prefixes every diagnostic. */
+/* Set once from argv[0] (trimmed to its base name); prefixes every
+ * diagnostic, getopt's included. */
 extern const char *hd_prog;
-void hd_set_prog(const char *argv0);
+void hd_set_prog(char *argv0);
 
 /* "prog: message\n" on stderr. */
 void hd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

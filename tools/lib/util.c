@@ -13,14 +13,21 @@
 
 const char *hd_prog = "hd";
 
-void hd_set_prog(const char *argv0)
+/*
+ * getopt prints its own messages with argv[0]; the strings of argv are
+ * the program's to modify (C11 5.1.2.2.1), so the base name is moved to
+ * the front and every diagnostic carries the same "hd-x:" prefix.
+ */
+void hd_set_prog(char *argv0)
 {
-	const char *slash;
+	char *slash;
 
 	if (argv0 == NULL || *argv0 == '\0')
 		return;
 	slash = strrchr(argv0, '/');
-	hd_prog = slash ? slash + 1 : argv0;
+	if (slash != NULL)
+		memmove(argv0, slash + 1, strlen(slash + 1) + 1);
+	hd_prog = argv0;
 }
 
 void hd_err(const char *fmt, ...)

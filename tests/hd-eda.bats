@@ -1,0 +1,263 @@
+#!/usr/bin/env bats
+# hd-eda: summary JSON and text report of the clean CSV.
+
+load test_helper
+
+HEADER=source,age,sex,cp,trestbps,chol,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal,target
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# Print, as JSON, the value of a Python expression over the document d
+# loaded from file $1, e.g.  jv s.json 'd["rows"]'
+jv() {
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(json.dumps(eval(sys.argv[2])))' "$1" "$2"
+}
+
+# A four-row table with known statistics: age 40 50 60 70; chol 200,
+# missing, 250, 300; two sites.
+small_fixture() {
+	{
+		echo "$HEADER"
+		echo "a,40,1,4,120,200,0,0,150,0,1,2,0,3,0"
+		echo "a,50,0,3,130,,0,1,160,1,2,1,1,7,1"
+		echo "b,60,1,4,140,250,1,0,170,0,0,2,,6,1"
+		echo "b,70,1,2,150,300,0,2,180,1,3,3,,3,1"
+	} > "$1"
+}
+
+@test "every number in the summary of the UCI data agrees with pandas" {
+	hd-clean $(raw_files) > heart.csv
+	run --separate-stderr bash -c "hd-clean $(raw_files | tr '\n' ' ') | hd-eda -o summary.json"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	run --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
+	[ "$status" -eq 0 ]
+	[[ "$output" == *", 0 mismatches" ]]
+}
+
+@test "with zeros as missing and 7 bins the summary still agrees with pandas" {
+	hd-clean --zeros-missing $(raw_files) > heart.csv
+	hd-eda --bins 7 -o summary.json heart.csv
+	run --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
+	[ "$status" -eq 0 ]
+	[ "$(jv summary.json '[len(d["numeric"]["age"]["histogram"]["counts"]), d["bins"]]')" = "[7, 7]" ]
+}
+
+@test "the UCI summary has the headline counts and data-quality warnings" {
+	hd-clean $(raw_files) | hd-eda -o s.json
+	[ "$(jv s.json '[d["format"], d["version"], d["rows"], len(d["columns"])]')" = '["hd-eda-summary", 1, 918, 15]' ]
+	[ "$(jv s.json 'd["target"]["counts"]')" = '{"0": 410, "1": 508}' ]
+	[ "$(jv s.json '[w["code"] + ":" + w["column"] + ":" + str(w["count"]) for w in d["warnings"]]')" = \
+		'["zero_values:trestbps:1", "zero_values:chol:172", "mostly_missing:ca:609", "mostly_missing:thal:484"]' ]
+	[ "$(jv s.json 'list(d["sites"])')" = '["cleveland", "hungarian", "switzerland", "va"]' ]
+}
+
+@test "a site that never records a column is warned about" {
+	hd-clean --zeros-missing $(raw_files) | hd-eda -o s.json
+	[ "$(jv s.json '[w["message"] for w in d["warnings"] if w["code"] == "site_column_missing"]')" = \
+		'["chol: every one of the 123 rows from switzerland lacks it"]' ]
+}
+
+@test "a small table gives the known mean, std, quartiles and missing counts" {
+	small_fixture t.csv
+	run --separate-stderr hd-eda t.csv
+	[ "$status" -eq 0 ]
+	echo "$output" > s.json
+	# age 40 50 60 70: std = sqrt(500/3); quartiles by linear interpolation
+	[ "$(jv s.json '[d["numeric"]["age"][k] for k in ("count", "mean", "min", "25%", "50%", "75%", "max")]')" = \
+		'[4, 55, 40, 47.5, 55, 62.5, 70]' ]
+	[ "$(jv s.json 'd["numeric"]["age"]["std"]')" = "$("$PY" -c 'import math; print(math.sqrt(500 / 3))')" ]
+	[ "$(jv s.json '[d["numeric"]["chol"][k] for k in ("count", "mean", "std", "25%", "50%", "75%")]')" = \
+		'[3, 250, 50, 225, 250, 275]' ]
+	[ "$(jv s.json 'd["missing"]["chol"]')" = '{"count": 1, "percent": 25}' ]
+	[ "$(jv s.json 'd["categorical"]["ca"]')" = \
+		'{"levels": [{"value": 0, "count": 1}, {"value": 1, "count": 1}], "missing": 2}' ]
+	[ "$(jv s.json 'd["target"]')" = '{"counts": {"0": 1, "1": 3}, "percent": {"0": 25, "1": 75}}' ]
+	[ "$(jv s.json '[d["sites"]["b"][k] for k in ("rows", "target_1", "target_1_rate")] + [d["sites"]["b"]["missing"]["ca"]]')" = '[2, 2, 1, 2]' ]
+	[ "$(jv s.json '[w["message"] for w in d["warnings"]]')" = '["ca: every one of the 2 rows from b lacks it"]' ]
+}
+
+@test "histograms have equal-width bins from min to max, the last one closed" {
+	small_fixture t.csv
+	hd-eda --bins 3 -o s.json t.csv
+	[ "$(jv s.json 'd["numeric"]["age"]["histogram"]')" = \
+		'{"edges": [40, 50, 60, 70], "counts": [1, 1, 2]}' ]
+	# chol skips its missing value.
+	[ "$(jv s.json 'd["numeric"]["chol"]["histogram"]')" = \
+		'{"edges": [200, 233.33333333333334, 266.6666666666667, 300], "counts": [1, 1, 1]}' ]
+	# A constant column is widened by 0.5 each way, as numpy does.
+	awk -F, -v OFS=, 'NR > 1 { $2 = 50 } 1' t.csv > c.csv
+	hd-eda --bins 2 -o c.json c.csv
+	[ "$(jv c.json 'd["numeric"]["age"]["histogram"]')" = \
+		'{"edges": [49.5, 50, 50.5], "counts": [0, 4]}' ]
+}
+
+@test "correlations use the rows where both columns are present" {
+	small_fixture t.csv
+	hd-eda -o s.json t.csv
+	# chol is present in rows 1, 3, 4, where age is 40, 60, 70.
+	want=$("$PY" -c 'import numpy as np; print(repr(float(np.corrcoef([40, 60, 70], [200, 250, 300])[0, 1])))')
+	run jv s.json 'd["correlation"]["matrix"][0][4]'
+	"$PY" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(abs(a - b) > 1e-12)" "$output" "$want"
+	[ "$(jv s.json 'd["correlation"]["columns"][-1]')" = '"target"' ]
+}
+
+@test "the columns are found by name, in any order, and extra ones are ignored" {
+	small_fixture t.csv
+	hd-eda -o a.json t.csv
+	awk -F, -v OFS=, '{ print "x" NR, $15, $3, $2, $1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 }' t.csv |
+		sed '1s/^x1/note/' > shuffled.csv
+	hd-eda -o b.json shuffled.csv
+	diff -u a.json b.json
+}
+
+@test "a duplicate row is counted and warned about" {
+	small_fixture t.csv
+	tail -n 1 t.csv >> t.csv
+	hd-eda -o s.json t.csv
+	[ "$(jv s.json 'd["duplicate_rows"]')" = 1 ]
+	[ "$(jv s.json '[w["message"] for w in d["warnings"] if w["code"] == "duplicate_rows"]')" = \
+		'["1 row repeats an earlier row exactly"]' ]
+}
+
+@test "the report file exists and shows the headline numbers" {
+	hd-clean $(raw_files) > heart.csv
+	run --separate-stderr hd-eda -o s.json --report report.txt heart.csv
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -s report.txt ]
+	grep -qx 'Rows: 918    Duplicate rows: 0' report.txt
+	grep -qx 'Target: 0 = 410 (44.7%), 1 = 508 (55.3%)' report.txt
+	grep -qxE '  age +918 +53\.51 +9\.43 +28\.00 +47\.00 +54\.00 +60\.00 +77\.00' report.txt
+	grep -qxE '  ca +609 +66\.3%' report.txt
+	grep -qxE '  switzerland +123 +115 +0\.935' report.txt
+	grep -qx '  \[zero_values\] chol: 172 rows are 0, not a possible value; probably not measured' report.txt
+}
+
+@test "with only --report the summary still goes to standard output" {
+	small_fixture t.csv
+	run --separate-stderr hd-eda -r r.txt t.csv
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == *'"format":'*'"hd-eda-summary",' ]]
+	[ -s r.txt ]
+}
+
+@test "two runs give byte-identical summaries and reports" {
+	hd-clean $(raw_files) > heart.csv
+	hd-eda -o s1.json -r r1.txt heart.csv
+	hd-eda -o s2.json -r r2.txt - < heart.csv
+	cmp s1.json s2.json
+	cmp r1.txt r2.txt
+}
+
+@test "a header without a needed column is exit 1, named by file and line" {
+	echo "source,age,sex,cp,trestbps,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal,target" > bad.csv
+	echo "a,40,1,4,120,0,0,150,0,1,2,0,3,0" >> bad.csv
+	run -1 --separate-stderr hd-eda bad.csv
+	[ "$stderr" = "hd-eda: bad.csv:1: header has no 'chol' column" ]
+	[ -z "$output" ]
+}
+
+@test "a column named twice in the header is exit 1" {
+	echo "$HEADER,age" > bad.csv
+	run -1 --separate-stderr hd-eda bad.csv
+	[ "$stderr" = "hd-eda: bad.csv:1:16: column 'age' appears twice" ]
+}
+
+@test "empty input is exit 1" {
+	: > empty.csv
+	run -1 --separate-stderr hd-eda empty.csv
+	[ "$stderr" = "hd-eda: empty.csv: empty input: no header" ]
+}
+
+@test "a non-numeric value is named by file, line and column, exit 1" {
+	small_fixture t.csv
+	sed -i '3s/,,/,abc,/' t.csv
+	run -1 --separate-stderr hd-eda t.csv
+	[ "$stderr" = "hd-eda: t.csv:3:6: chol: 'abc' is not a number" ]
+}
+
+@test "a target other than 0 or 1 is exit 1" {
+	small_fixture t.csv
+	sed -i '4s/,1$/,2/' t.csv
+	run -1 --separate-stderr hd-eda t.csv
+	[ "$stderr" = "hd-eda: t.csv:4:15: target: '2' is not 0 or 1" ]
+}
+
+@test "a row with the wrong number of fields is exit 1" {
+	small_fixture t.csv
+	echo "a,40,1" >> t.csv
+	run -1 --separate-stderr hd-eda t.csv
+	[ "$stderr" = "hd-eda: t.csv:6: expected 15 fields, found 3" ]
+}
+
+@test "an unreadable input file is exit 1" {
+	run -1 --separate-stderr hd-eda no-such.csv
+	[ "$stderr" = "hd-eda: no-such.csv: No such file or directory" ]
+}
+
+@test "a bad --bins value is a usage error, exit 2" {
+	run -2 --separate-stderr hd-eda --bins 0 /dev/null
+	[ "$stderr" = "hd-eda: --bins: '0' is not a whole number from 1 to 1000" ]
+	run -2 --separate-stderr hd-eda --bins ten /dev/null
+	[ "$stderr" = "hd-eda: --bins: 'ten' is not a whole number from 1 to 1000" ]
+}
+
+@test "two input files or an unknown option are usage errors, exit 2" {
+	run -2 --separate-stderr hd-eda a.csv b.csv
+	[ "${stderr_lines[0]}" = "hd-eda: one input file at most" ]
+	[ "${stderr_lines[1]}" = "usage: hd-eda [-o SUMMARY.json] [-r REPORT.txt] [--bins N] [FILE|-]" ]
+	run -2 --separate-stderr hd-eda --frobnicate
+	[[ "${stderr_lines[0]}" == *"unrecognized option '--frobnicate'" ]]
+}
+
+@test "--help prints the synopsis on standard output, exit 0" {
+	run -0 --separate-stderr hd-eda --help
+	[ "${lines[0]}" = "usage: hd-eda [-o SUMMARY.json] [-r REPORT.txt] [--bins N] [FILE|-]" ]
+	[ -z "$stderr" ]
+}
+
+@test "no output file is left behind when the input is bad" {
+	small_fixture t.csv
+	sed -i '3s/,,/,abc,/' t.csv
+	mkdir out
+	run -1 --separate-stderr hd-eda -o out/s.json -r out/r.txt t.csv
+	[ ! -e out/s.json ]
+	[ ! -e out/r.txt ]
+	[ -z "$(ls -A out)" ]
+}
+
+@test "an unwritable summary path is exit 1 and leaves no report behind" {
+	small_fixture t.csv
+	mkdir out
+	run -1 --separate-stderr hd-eda -o out/no-dir/s.json -r out/r.txt t.csv
+	[ "$stderr" = "hd-eda: out/no-dir/s.json: cannot create: No such file or directory" ]
+	[ -z "$(ls -A out)" ]
+}
+
+@test "a header with no rows gives zero counts and null statistics" {
+	echo "$HEADER" > h.csv
+	run --separate-stderr hd-eda h.csv
+	[ "$status" -eq 0 ]
+	echo "$output" > s.json
+	[ "$(jv s.json '[d["rows"], d["numeric"]["age"]["count"], d["numeric"]["age"]["mean"], d["sites"], d["warnings"]]')" = \
+		'[0, 0, null, {}, []]' ]
+}
+
+@test "a value outside the column's physical range is exit 1" {
+	small_fixture t.csv
+	sed -i '2s/^a,40,/a,1e300,/' t.csv
+	run -1 --separate-stderr hd-eda t.csv
+	[ "$stderr" = "hd-eda: t.csv:2:2: age: '1e300' is out of range" ]
+}
+
+@test "a row without its source site is exit 1" {
+	small_fixture t.csv
+	sed -i '5s/^b,/,/' t.csv
+	run -1 --separate-stderr hd-eda t.csv
+	[ "$stderr" = "hd-eda: t.csv:5:1: source: missing; every row needs its site" ]
+}
