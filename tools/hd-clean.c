@@ -195,9 +195,15 @@ static int clean_row(const struct hd_record *rec, const char *file,
 			       strcmp(name, "trestbps") == 0)))
 				text = hd_fmt_double(num, x);
 		}
-		len += (size_t)snprintf(line + len, cap - len, ",%s", text);
+		size_t tl = strlen(text);
+
+		if (len + tl + 2 > cap)
+			return -1;
+		line[len++] = ',';
+		memcpy(line + len, text, tl + 1);
+		len += tl;
 	}
-	return len < cap ? 0 : -1;
+	return 0;
 }
 
 /* Clean one input; returns 0, or -1 on an I/O or CSV syntax error. */

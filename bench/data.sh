@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The data stage: tool time on the 920 UCI rows, and hd-clean / hd-split
+# on 1,000,000 synthetic rows with their peak RSS.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK"
+raw=$(for s in cleveland hungarian switzerland va; do echo "$MIRROR/processed.$s.data"; done)
+
+echo "== data stage on the UCI data (best of 5 runs) =="
+"$BIN/hd-fetch" -q --mirror "$MIRROR" -d raw
+"$BIN/hd-clean" -o heart.csv $raw
+printf '%-44s %8.4f s\n' "hd-fetch (files present, verify only)" "$(best_of 5 "$BIN/hd-fetch" -q --mirror "$MIRROR" -d raw)"
+printf '%-44s %8.4f s\n' "hd-fetch (fresh copy from the mirror)" "$(best_of 5 sh -c "rm -rf fresh; '$BIN/hd-fetch' -q --mirror '$MIRROR' -d fresh")"
+printf '%-44s %8.4f s\n' "hd-clean (920 rows)" "$(best_of 5 "$BIN/hd-clean" -o c.csv $raw)"
+printf '%-44s %8.4f s\n' "hd-eda (918 rows)" "$(best_of 5 "$BIN/hd-eda" -o e.json -r e.txt heart.csv)"
+printf '%-44s %8.4f s\n' "hd-split (918 rows)" "$(best_of 5 "$BIN/hd-split" --train tr.csv --test te.csv heart.csv)"
+
+echo "== 1,000,000 synthetic rows =="
+# Valid raw rows with values drawn across each column's domain; few
+# exact duplicates, so de-duplication does real work.
+awk 'BEGIN {
+	srand(1);
+	for (i = 0; i < 1000000; i++) {
+		printf "%d,%d,%d,%d,%d,%d,%d,%d,%d,%.1f,%d,%d,%d,%d\n",
+			29 + int(rand() * 49), int(rand() * 2), 1 + int(rand() * 4),
+			94 + int(rand() * 107), 126 + int(rand() * 438), int(rand() * 2),
+			int(rand() * 3), 71 + int(rand() * 132), int(rand() * 2),
+			rand() * 6.2, 1 + int(rand() * 3), int(rand() * 4),
+			(rand() < 0.5 ? 3 : 7), int(rand() * 5)
+	}
+}' > processed.synth.data
+ls -l processed.synth.data | awk '{printf "input: %.1f MB\n", $5 / 1e6}'
+measure "hd-clean (1M rows)" "$BIN/hd-clean" -o big.csv processed.synth.data
+measure "hd-split (1M rows)" "$BIN/hd-split" --train btr.csv --test bte.csv big.csv
+measure "hd-split --folds 5 (1M rows)" "$BIN/hd-split" --folds 5 -o bfolds.csv big.csv
+measure "hd-eda (1M rows)" "$BIN/hd-eda" -o be.json big.csv

@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# make pipeline: the DAG from download to the selected model.
+
+load test_helper
+
+# Run make on the repository's Makefile with every output under $W.
+mk() {
+	local san=
+	[ "$HD_BIN" = "$REPO/build/san/bin" ] && san=SANITIZE=1
+	make --no-print-directory -C "$REPO" $san MIRROR="$MIRROR" \
+		DATA="$W/data" ART="$W/art" PARAMS="$W/params" "$@"
+}
+
+# Every output file with its modification time, for before/after checks.
+stamps() {
+	find "$W/data" "$W/art" -type f -printf '%P %T@\n' | sort
+}
+
+setup_file() {
+	export W=$BATS_FILE_TMPDIR/w
+	mkdir -p "$W"
+	mk pipeline > "$BATS_FILE_TMPDIR/first.log" 2>&1
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+@test "make pipeline goes from the raw files to a selected model" {
+	(cd "$W/data/raw" && sha256sum -c "$MIRROR/SHA256SUMS")
+	[ "$(wc -l < "$W/data/heart.csv")" -eq 919 ]
+	[ -s "$W/art/eda/summary.json" ] && [ -s "$W/art/eda/report.txt" ]
+	[ "$(tail -n +2 "$W/data/split/train.csv" | wc -l)" -eq 734 ]
+	[ "$(tail -n +2 "$W/data/split/test.csv" | wc -l)" -eq 184 ]
+	for m in lr rf; do
+		[ "$(jq -r .format "$W/art/models/$m.model.json")" = hd-model ]
+		[ "$(jq -r .format "$W/art/metrics/$m.metrics.json")" = hd-metrics ]
+	done
+	[ "$(jq -r .format "$W/art/model.json")" = hd-model ]
+	jq -e .selection "$W/art/model.json" > /dev/null
+}
+
+@test "both models meet the quality floor and the selected one has the best test ROC-AUC" {
+	for m in lr rf; do
+		run jq '.test.roc_auc >= 0.88 and .model.cv.mean >= 0.85' "$W/art/metrics/$m.metrics.json"
+		assert_output true
+	done
+	best=$(jq -s -r 'max_by(.test.roc_auc) | .model.kind' "$W/art/metrics/lr.metrics.json" "$W/art/metrics/rf.metrics.json")
+	[ "$(jq -r .model "$W/art/model.json")" = "$best" ]
+}
+
+@test "the selected model scores the test set the way its evaluation says" {
+	hd-predict "$W/art/model.json" "$W/data/split/test.csv" | hd-eval --scores > m.json
+	kind=$(jq -r .model "$W/art/model.json")
+	m=$([ "$kind" = logistic_regression ] && echo lr || echo rf)
+	[ "$(jq .test.roc_auc m.json)" = "$(jq .test.roc_auc "$W/art/metrics/$m.metrics.json")" ]
+}
+
+@test "a second make pipeline does nothing" {
+	stamps > before
+	run mk pipeline
+	[ "$status" -eq 0 ]
+	refute_output --partial hd-
+	stamps > after
+	diff -u before after
+}
+
+@test "changing the split seed reruns the split and what follows, not fetch, clean or eda" {
+	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
+	stamps > before
+	sleep 1
+	run mk pipeline SEED=7
+	[ "$status" -eq 0 ]
+	stamps > after
+	changed=$(join before after | awk '$2 != $3 {print $1}' | tr '\n' ' ')
+	[ "$changed" = "art/metrics/lr.metrics.json art/metrics/rf.metrics.json art/model.json art/models/lr.model.json art/models/rf.model.json data/split/test.csv data/split/train.csv " ] ||
+		fail "changed: $changed"
+}
+
+@test "changing a forest parameter reruns only the forest, its evaluation and the selection" {
+	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
+	stamps > before
+	sleep 1
+	run mk pipeline RF_TREES=50
+	[ "$status" -eq 0 ]
+	stamps > after
+	changed=$(join before after | awk '$2 != $3 {print $1}' | tr '\n' ' ')
+	[ "$changed" = "art/metrics/rf.metrics.json art/model.json art/models/rf.model.json " ] ||
+		fail "changed: $changed"
+	[ "$(jq .hyperparameters.n_estimators "$W/art/models/rf.model.json")" = 50 ]
+}
+
+@test "a failing step leaves no half-written output and make stops" {
+	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
+	run mk pipeline CLEAN_OPTS=--no-such-option
+	[ "$status" -ne 0 ]
+	[ ! -e "$W/data/heart.csv" ]
+	[ -z "$(find "$W" -name '*.tmp.*')" ]
+}
+
+@test "the two fits run in parallel under make -j2 and give the same models" {
+	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
+	rm -rf "$W/art/models" "$W/art/metrics" "$W/art/model.json"
+	run mk -j2 pipeline
+	[ "$status" -eq 0 ]
+	for m in lr rf; do
+		diff <(jq 'del(.training.created, .training.file)' "$BATS_FILE_TMPDIR/w/art/models/$m.model.json") \
+		     <(jq 'del(.training.created, .training.file)' "$W/art/models/$m.model.json")
+	done
+}
