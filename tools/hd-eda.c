@@ -777,7 +777,7 @@ static void write_report(FILE *fp, const cJSON *root)
  * The report is written first but renamed into place only once the
  * summary is, so a failure leaves neither file behind.
  */
-static int write_outputs(const cJSON *root, const char *json_path,
+static int write_outputs(cJSON *root, const char *json_path,
                          const char *report_path)
 {
 	struct hd_out rep;

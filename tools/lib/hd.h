@@ -149,8 +149,11 @@ void hd_csv_close(struct hd_csv **r);
 /* A number written with hd_fmt_double, so it reads back exactly. */
 cJSON *hd_json_num(double x);
 cJSON *hd_json_add_num(cJSON *obj, const char *key, double x);
-/* Write root (pretty, trailing newline) to path atomically; "-" = stdout. */
-int hd_json_write(const char *path, const cJSON *root);
+/*
+ * Write root (pretty, trailing newline) to path atomically; "-" = stdout.
+ * Number items in root are turned into exact raw numbers first.
+ */
+int hd_json_write(const char *path, cJSON *root);
 /*
  * Read and parse a JSON file; check that its "format" is fmt and its
  * "version" is at most max_version.  NULL after printing why.

@@ -39,10 +39,36 @@ void hd_json_set_format(cJSON *root, const char *fmt, int version)
 	cJSON_AddNumberToObject(root, "version", version);
 }
 
-int hd_json_write(const char *path, const cJSON *root)
+/*
+ * cJSON prints a number it parsed with 15 significant digits whenever
+ * an approximate comparison calls that close enough, which can change
+ * its last bit.  Before writing, every number item becomes a raw item
+ * in hd_fmt_double's exact form, so values copied from one document to
+ * another read back as the same doubles.
+ */
+static void exact_numbers(cJSON *item)
+{
+	char buf[HD_NUMBUF];
+
+	for (cJSON *c = item->child; c != NULL; c = c->next) {
+		if (cJSON_IsNumber(c)) {
+			/* In place, keeping the key: a raw item's text is its
+			 * valuestring, which cJSON_Delete frees. */
+			c->valuestring = hd_xstrdup(hd_fmt_double(buf, c->valuedouble));
+			c->type = cJSON_Raw | (c->type & cJSON_StringIsConst);
+		} else {
+			exact_numbers(c);
+		}
+	}
+}
+
+int hd_json_write(const char *path, cJSON *root)
 {
 	struct hd_out o;
-	char *text = cJSON_Print(root);
+	char *text;
+
+	exact_numbers(root);
+	text = cJSON_Print(root);
 
 	if (text == NULL) {
 		hd_err("%s: out of memory formatting JSON", path);
@@ -116,7 +142,16 @@ cJSON *hd_json_read(const char *path, const char *fmt, int max_version)
 		hd_err("%s: %s", name, strerror(errno));
 		return NULL;
 	}
-	root = cJSON_ParseWithLengthOpts(text, len, &end, 1);
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	/* Only white space may follow the value. */
+	if (root != NULL) {
+		while (end < text + len && strchr(" \t\r\n", *end) && *end)
+			end++;
+		if (end < text + len) {
+			cJSON_Delete(root);
+			root = NULL;
+		}
+	}
 	if (root == NULL) {
 		long line, col;
 

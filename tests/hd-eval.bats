@@ -1,0 +1,390 @@
+#!/usr/bin/env bats
+# hd-eval: test-set metrics, as scikit-learn defines them.
+#
+# Most tests feed hand-made scores (--scores), whose metrics are worked
+# out by hand in the comments; the model form is tested on a model that
+# hd-fit-lr fits on the UCI rows.
+
+load test_helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# Write a scores CSV from "target probability" lines on stdin.
+scores() {      # file
+	{
+		echo target,probability
+		tr ' ' ,
+	} > "$1"
+}
+
+# A member of the metrics file m.json, compactly.
+jm() { jq -c "$1" m.json; }
+
+# |a - b| <= 1e-15 max(1, |b|): for sums whose last bits depend on
+# the order of the terms.
+near() {        # got want
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		d = a - b; m = b < 0 ? -b : b; if (m < 1) m = 1
+		exit !(d <= 1e-15 * m && -d <= 1e-15 * m) }' ||
+		fail "$1 is not within 1e-15 of $2"
+}
+
+# hd-eval --scores on a file that must be refused: exit 1, exactly one
+# message, nothing on stdout and no output file (not even a temporary)
+# in the output's folder.
+refused() {     # file message
+	mkdir -p out
+	run --separate-stderr hd-eval --scores -o out/m.json "$1"
+	[ "$status" -eq 1 ] || fail "exit $status for $1"
+	[ -z "$output" ]
+	[ "$stderr" = "$2" ] || fail "stderr: $stderr"
+	[ -z "$(ls -A out)" ] || fail "left behind: $(ls -A out)"
+}
+
+@test "four untied scores give the hand-computed metrics" {
+	# p: 0.1 0.4 0.35 0.8, y: 0 0 1 1.  At 0.5 only 0.8 is positive:
+	# tn 2, fp 0, fn 1, tp 1; accuracy 3/4, precision 1/1, recall 1/2,
+	# F1 2tp/(2tp+fp+fn) = 2/3.  Of the 4 (positive, negative) pairs
+	# only 0.35 < 0.4 is out of order: ROC-AUC 3/4.  Brier
+	# (0.01 + 0.16 + 0.4225 + 0.04)/4 = 0.158125.  Log loss
+	# -(ln 0.9 + ln 0.6 + ln 0.35 + ln 0.8)/4 = 0.472287953809176.
+	printf '0 0.1\n0 0.4\n1 0.35\n1 0.8\n' | scores s.csv
+	run --separate-stderr hd-eval --scores -o m.json s.csv
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] && [ -z "$stderr" ]
+	[ "$(jm .format)" = '"hd-metrics"' ]
+	[ "$(jm .version)" = 1 ]
+	[ "$(jm .model)" = null ]
+	[ "$(jm .test.n)" = 4 ]
+	[ "$(jm .test.threshold)" = 0.5 ]
+	[ "$(jm .test.confusion)" = '{"tn":2,"fp":0,"fn":1,"tp":1}' ]
+	[ "$(jm .test.accuracy)" = 0.75 ]
+	[ "$(jm .test.precision)" = 1 ]
+	[ "$(jm .test.recall)" = 0.5 ]
+	[ "$(jm .test.f1)" = 0.6666666666666666 ]
+	[ "$(jm .test.roc_auc)" = 0.75 ]
+	near "$(jm .test.brier)" 0.158125
+	near "$(jm .test.log_loss)" 0.472287953809176
+	[ "$(jm .test.class_counts)" = '{"0":2,"1":2}' ]
+	# One point per distinct score, highest first, after (0, 0).
+	[ "$(jm .test.roc.threshold)" = '[null,0.8,0.4,0.35,0.1]' ]
+	[ "$(jm .test.roc.fpr)" = '[0,0,0.5,0.5,1]' ]
+	[ "$(jm .test.roc.tpr)" = '[0,0.5,0.5,1,1]' ]
+}
+
+@test "scores tied across the classes count one half in ROC-AUC" {
+	# positives 0.9 0.5 0.5 0.2, negatives 0.7 0.5 0.2: 12 pairs.
+	# 0.9 beats all 3; each 0.5 beats 0.2, ties 0.5 (1/2), loses to 0.7:
+	# 1.5 twice; the positive 0.2 ties the negative 0.2: 1/2.
+	# (3 + 3 + 0.5)/12 = 13/24.  The curve, one point per distinct
+	# score: 0.9 (0, 1/4), 0.7 (1/3, 1/4), 0.5 (2/3, 3/4), 0.2 (1, 1);
+	# its trapezoids 1/12 + 1/6 + 7/24 = 13/24 too.
+	printf '0 0.2\n0 0.5\n1 0.5\n1 0.5\n1 0.9\n1 0.2\n0 0.7\n' | scores s.csv
+	hd-eval --scores -o m.json s.csv
+	[ "$(jm .test.roc_auc)" = 0.5416666666666666 ]
+	[ "$(jm .test.roc.threshold)" = '[null,0.9,0.7,0.5,0.2]' ]
+	[ "$(jm .test.roc.fpr)" = '[0,0,0.3333333333333333,0.6666666666666666,1]' ]
+	[ "$(jm .test.roc.tpr)" = '[0,0.25,0.25,0.75,1]' ]
+	# At 0.5 the three rows at exactly 0.5 are positive: tp 3 (0.5, 0.5,
+	# 0.9), fp 2 (0.5, 0.7), fn 1, tn 1.  Accuracy 4/7, precision 3/5,
+	# recall 3/4, F1 6/9.
+	[ "$(jm .test.confusion)" = '{"tn":1,"fp":2,"fn":1,"tp":3}' ]
+	[ "$(jm .test.accuracy)" = 0.5714285714285714 ]
+	[ "$(jm .test.precision)" = 0.6 ]
+	[ "$(jm .test.recall)" = 0.75 ]
+	[ "$(jm .test.f1)" = 0.6666666666666666 ]
+}
+
+@test "a probability equal to the threshold counts as positive" {
+	printf '0 0.2\n0 0.5\n1 0.5\n1 0.5\n1 0.9\n1 0.2\n0 0.7\n' | scores s.csv
+	# At 0.7: 0.9 (y 1) and 0.7 (y 0) are positive.
+	hd-eval --scores --threshold 0.7 -o m.json s.csv
+	[ "$(jm .test.threshold)" = 0.7 ]
+	[ "$(jm .test.confusion)" = '{"tn":2,"fp":1,"fn":3,"tp":1}' ]
+	# Just above 0.7, the negative at 0.7 is no longer positive.
+	hd-eval --scores -t 0.70000000000000007 -o m.json s.csv
+	[ "$(jm .test.confusion)" = '{"tn":3,"fp":0,"fn":3,"tp":1}' ]
+	# At 0 everything is positive, at 1 only a probability of 1.
+	hd-eval --scores -t 0 -o m.json s.csv
+	[ "$(jm .test.confusion)" = '{"tn":0,"fp":3,"fn":0,"tp":4}' ]
+	printf '0 1\n1 1\n1 0.99\n' | scores one.csv
+	hd-eval --scores -t 1 -o m.json one.csv
+	[ "$(jm .test.confusion)" = '{"tn":0,"fp":1,"fn":1,"tp":1}' ]
+}
+
+@test "the threshold changes the confusion matrix only, not the ranking metrics" {
+	printf '0 0.2\n0 0.5\n1 0.5\n1 0.5\n1 0.9\n1 0.2\n0 0.7\n' | scores s.csv
+	hd-eval --scores -o a.json s.csv
+	hd-eval --scores -t 0.6 -o b.json s.csv
+	for k in roc_auc brier log_loss roc class_counts n; do
+		[ "$(jq -c ".test.$k" a.json)" = "$(jq -c ".test.$k" b.json)" ] ||
+			fail "$k differs"
+	done
+	[ "$(jq -c .test.confusion a.json)" != "$(jq -c .test.confusion b.json)" ]
+}
+
+@test "with nothing predicted positive, precision is 0 with a warning" {
+	# At 0.9 no row is positive: tp 0, fp 0 -> precision 0/0, written
+	# as 0 (scikit-learn's zero_division default); recall 0/2 = 0;
+	# F1 0/(0 + 0 + 2) = 0, defined.
+	printf '0 0.1\n0 0.4\n1 0.35\n1 0.8\n' | scores s.csv
+	run --separate-stderr hd-eval --scores -t 0.9 -o m.json s.csv
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "hd-eval: warning: no row has probability >= 0.9: precision is undefined (written as 0)" ]
+	[ "$(jm .test.confusion)" = '{"tn":2,"fp":0,"fn":2,"tp":0}' ]
+	[ "$(jm '[.test.precision, .test.recall, .test.f1, .test.accuracy]')" = '[0,0,0,0.5]' ]
+}
+
+@test "one class only: ROC-AUC is null with a warning, and the exit status is 0" {
+	# Only negatives: tp + fn = 0, so recall is 0/0 (written 0) and
+	# there is no positive to rank.  0.6 is a false positive, so
+	# precision 0/1 = 0 and F1 0/1 = 0 are defined.
+	printf '0 0.2\n0 0.6\n' | scores s.csv
+	run --separate-stderr hd-eval --scores -o m.json s.csv
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "hd-eval: warning: only class 0 in the data: ROC-AUC is undefined (written as null)
+hd-eval: warning: no positive rows: recall is undefined (written as 0)" ]
+	[ "$(jm .test.roc_auc)" = null ]
+	[ "$(jm .test.confusion)" = '{"tn":1,"fp":1,"fn":0,"tp":0}' ]
+	[ "$(jm '[.test.precision, .test.recall, .test.f1]')" = '[0,0,0]' ]
+	# The true positive rate has no denominator: null, as scikit-learn's NaN.
+	[ "$(jm .test.roc)" = '{"fpr":[0,0.5,1],"tpr":[null,null,null],"threshold":[null,0.6,0.2]}' ]
+	# Brier (0.04 + 0.36)/2 = 0.2; log loss -(ln 0.8 + ln 0.4)/2.
+	near "$(jm .test.brier)" 0.2
+	near "$(jm .test.log_loss)" 0.5697171415941824
+
+	# Only positives, all below the threshold: precision 0/0.
+	printf '1 0.2\n1 0.3\n' | scores p.csv
+	run --separate-stderr hd-eval --scores -o m.json p.csv
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "hd-eval: warning: only class 1 in the data: ROC-AUC is undefined (written as null)
+hd-eval: warning: no row has probability >= 0.5: precision is undefined (written as 0)" ]
+	[ "$(jm .test.roc.fpr)" = '[null,null,null]' ]
+	[ "$(jm .test.roc.tpr)" = '[0,0.5,1]' ]
+}
+
+@test "no positives and none predicted: precision, recall and F1 are 0 with warnings" {
+	printf '0 0.1\n0 0.2\n0 0.2\n' | scores s.csv
+	run --separate-stderr hd-eval --scores -o m.json s.csv
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "hd-eval: warning: only class 0 in the data: ROC-AUC is undefined (written as null)
+hd-eval: warning: no positive rows: recall is undefined (written as 0)
+hd-eval: warning: no row has probability >= 0.5: precision is undefined (written as 0)
+hd-eval: warning: no positive rows and none predicted: F1 is undefined (written as 0)" ]
+	[ "$(jm '[.test.accuracy, .test.precision, .test.recall, .test.f1, .test.roc_auc]')" = '[1,0,0,0,null]' ]
+	[ "$(jm .test.class_counts)" = '{"0":3,"1":0}' ]
+}
+
+@test "log loss clips probabilities 0 and 1 to [1e-15, 1 - 1e-15]" {
+	# y 1 at p 0: -ln(1e-15) = 34.538776394910684.
+	# y 0 at p 1: p clips to the double nearest 1 - 1e-15, which is
+	#   1 - 9.992007221626409e-16, so -ln(9.992007221626409e-16)
+	#   = 34.53957599234088.
+	# y 1 at p 1 and y 0 at p 0: -ln(1 - 9.992e-16), about 1e-15 each.
+	# Mean: 17.26958809681289.  Brier: (1 + 1 + 0 + 0)/4 = 0.5.
+	printf '1 0\n0 1\n1 1\n0 0\n' | scores s.csv
+	hd-eval --scores -o m.json s.csv
+	near "$(jm .test.log_loss)" 17.26958809681289
+	[ "$(jm .test.brier)" = 0.5 ]
+	# Exactly what scikit-learn gives with eps=1e-15.
+	run "$PY" "$REPO/tests/metrics_reference.py" s.csv m.json
+	[ "$status" -eq 0 ] || fail "$output"
+	# One confident mistake alone: -ln(1e-15).
+	printf '1 0\n0 0.5\n' | scores one.csv
+	hd-eval --scores -o m.json one.csv
+	near "$(jm .test.log_loss)" "$(awk 'BEGIN { printf "%.17g", (-log(1e-15) - log(0.5)) / 2 }')"
+}
+
+@test "every number agrees with scikit-learn to 1e-12 on 1000 scores with many ties" {
+	# Scores rounded to 2 decimals (101 levels, 0 and 1 included) so
+	# that most of them tie, within and across the classes.
+	"$PY" - > s.csv <<-'PY'
+	import random
+	r = random.Random(20261128)
+	print("id,target,probability")
+	for i in range(1000):
+	    y = r.random() < 0.45
+	    p = min(1.0, max(0.0, round(r.gauss(0.62 if y else 0.38, 0.25), 2)))
+	    print(f"{i},{int(y)},{p:g}")
+	PY
+	[ "$(cut -d, -f3 s.csv | sort | uniq -d | wc -l)" -gt 90 ]
+	grep -q ',0$' s.csv && grep -q ',1$' s.csv
+	for t in 0.5 0.37 0 1; do
+		hd-eval --scores -t "$t" -o m.json s.csv
+		run "$PY" "$REPO/tests/metrics_reference.py" s.csv m.json
+		[ "$status" -eq 0 ] || fail "threshold $t: $output"
+	done
+	# And with one class only (ROC-AUC null where scikit-learn raises).
+	awk -F, 'NR == 1 || $2 == 1' s.csv > pos.csv
+	hd-eval --scores -o m.json pos.csv 2>/dev/null
+	run "$PY" "$REPO/tests/metrics_reference.py" pos.csv m.json
+	[ "$status" -eq 0 ] || fail "one class: $output"
+}
+
+@test "ROC-AUC of 200000 tied scores agrees with scikit-learn" {
+	"$PY" - > s.csv <<-'PY'
+	import random
+	r = random.Random(7)
+	print("target,probability")
+	for i in range(200000):
+	    y = r.random() < 0.3
+	    print(f"{int(y)},{round(min(1, max(0, r.gauss(0.55 if y else 0.45, 0.2))), 3):g}")
+	PY
+	hd-eval --scores -o m.json s.csv
+	want=$("$PY" -c 'import sys, pandas as pd
+from sklearn.metrics import roc_auc_score
+d = pd.read_csv(sys.argv[1])
+print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
+	awk -v a="$(jm .test.roc_auc)" -v b="$want" 'BEGIN { d = a - b; exit !(d < 1e-12 && -d < 1e-12) }' ||
+		fail "$(jm .test.roc_auc) against scikit-learn's $want"
+}
+
+@test "reads stdin and CRLF, finds the columns by name and ignores the others" {
+	printf 'id,probability,x,target\r\n1,0.1,a,0\r\n2,0.4,b,0\r\n3,0.35,"c,d",1\r\n4,0.8,e,1\r\n' > s.csv
+	run --separate-stderr hd-eval --scores < s.csv
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" > m.json
+	[ "$(jm .test.roc_auc)" = 0.75 ]
+	[ "$(jm .test.confusion)" = '{"tn":2,"fp":0,"fn":1,"tp":1}' ]
+	[ "$(jm .data.file)" = '"-"' ]
+	[ "$(jm .data.rows)" = 4 ]
+	[ "$(jm .data.sha256)" = "\"$(sha256sum < s.csv | cut -d' ' -f1)\"" ]
+	# "-" names stdin too, and a named file records its name.
+	hd-eval --scores - < s.csv | cmp - m.json
+	hd-eval --scores s.csv > named.json
+	[ "$(jq -r .data.file named.json)" = s.csv ]
+	[ "$(jq -r .data.sha256 named.json)" = "$(sha256sum < s.csv | cut -d' ' -f1)" ]
+}
+
+@test "the output is the same bytes every time, and -o replaces a file whole" {
+	printf '0 0.1\n0 0.4\n1 0.35\n1 0.8\n' | scores s.csv
+	hd-eval --scores s.csv > a.json
+	mkdir out
+	echo old > out/m.json
+	run --separate-stderr hd-eval --scores -o out/m.json s.csv
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	cmp a.json out/m.json
+	[ "$(ls -A out)" = m.json ]
+}
+
+@test "a probability that is missing, not a number or outside [0, 1] is refused by line and column" {
+	printf 'target,probability\n0,0.1\n1,abc\n' > s.csv
+	refused s.csv "hd-eval: s.csv:3:2: probability: 'abc' is not a number"
+	printf 'target,probability\n0,0.1\n1,1.5\n' > s.csv
+	refused s.csv "hd-eval: s.csv:3:2: probability: '1.5' is not between 0 and 1"
+	printf 'target,probability\n0,-0.01\n' > s.csv
+	refused s.csv "hd-eval: s.csv:2:2: probability: '-0.01' is not between 0 and 1"
+	printf 'target,probability\n0,0.1\n1,\n' > s.csv
+	refused s.csv "hd-eval: s.csv:3:2: probability: missing"
+	for v in nan inf 0x1p-1 1e400 0.5% '"0,5"'; do
+		printf 'target,probability\n1,%s\n' "$v" > s.csv
+		refused s.csv "hd-eval: s.csv:2:2: probability: '${v//\"/}' is not a number"
+	done
+}
+
+@test "a target other than 0 or 1 is refused by line and column" {
+	printf 'x,target,probability\na,0,0.1\nb,2,0.5\n' > s.csv
+	refused s.csv "hd-eval: s.csv:3:2: target: '2' is not 0 or 1"
+	printf 'x,target,probability\na,,0.1\n' > s.csv
+	refused s.csv "hd-eval: s.csv:2:2: target: '' is not 0 or 1"
+	printf 'x,target,probability\na,yes,0.1\n' > s.csv
+	refused s.csv "hd-eval: s.csv:2:2: target: 'yes' is not 0 or 1"
+}
+
+@test "a missing or doubled column, a short row or no rows is refused" {
+	printf 'target,score\n0,0.1\n' > s.csv
+	refused s.csv "hd-eval: s.csv:1: no 'probability' column in the header"
+	printf 'probability\n0.1\n' > s.csv
+	refused s.csv "hd-eval: s.csv:1: no 'target' column in the header"
+	printf 'target,probability,target\n0,0.1,0\n' > s.csv
+	refused s.csv "hd-eval: s.csv:1: two 'target' columns in the header"
+	printf 'target,probability\n0,0.1\n1,0.2,x\n' > s.csv
+	refused s.csv "hd-eval: s.csv:3: expected 2 fields, found 3"
+	printf 'target,probability\n\n' > s.csv
+	refused s.csv "hd-eval: s.csv: no data rows"
+	: > s.csv
+	refused s.csv "hd-eval: s.csv:1: empty input: expected a header line"
+	printf 'target,probability\n0,"0.1\n' > s.csv
+	refused s.csv "hd-eval: s.csv:2: quoted field is never closed"
+	refused nope.csv "hd-eval: nope.csv: No such file or directory"
+}
+
+@test "usage errors exit 2" {
+	run --separate-stderr hd-eval --scores --threshold 1.5 s.csv
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "hd-eval: --threshold: '1.5' is not a number from 0 to 1" ]
+	run --separate-stderr hd-eval --scores -t x s.csv
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "hd-eval: --threshold: 'x' is not a number from 0 to 1" ]
+	run --separate-stderr hd-eval --scores a.csv b.csv
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "hd-eval: --scores reads one file at most" ]
+	[ "${stderr_lines[1]}" = "usage: hd-eval [-o FILE] [-t T] MODEL DATA" ]
+	run --separate-stderr hd-eval model.json
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "hd-eval: a model and a data file are needed (or --scores)" ]
+	run --separate-stderr hd-eval - data.csv
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "hd-eval: the model must be a file, not stdin" ]
+	[ -z "$output" ]
+}
+
+# ---------------------------------------------------------------------
+# The model form, on a model fitted to the UCI rows
+# ---------------------------------------------------------------------
+
+fit_model() {
+	[ -x "$HD_BIN/hd-fit-lr" ] || skip "hd-fit-lr not built yet"
+	hd-clean $(raw_files) > heart.csv
+	hd-split --train train.csv --test test.csv heart.csv
+	hd-fit-lr -o lr.json train.csv
+}
+
+@test "a model scored on clean data gives its identity, its CV and the test metrics" {
+	fit_model
+	run --separate-stderr hd-eval -o m.json lr.json test.csv
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] && [ -z "$stderr" ]
+	[ "$(jm .model.kind)" = '"logistic_regression"' ]
+	[ "$(jm .model.file)" = '"lr.json"' ]
+	[ "$(jm .model.sha256)" = "\"$(sha256sum < lr.json | cut -d' ' -f1)\"" ]
+	[ "$(jm .model.cv)" = "$(jq -c .cv lr.json)" ]
+	[ "$(jm .data)" = "{\"file\":\"test.csv\",\"sha256\":\"$(sha256sum < test.csv | cut -d' ' -f1)\",\"rows\":184}" ]
+	[ "$(jm .test.n)" = 184 ]
+	[ "$(jm .test.class_counts)" = '{"0":82,"1":102}' ]
+}
+
+@test "the model form agrees with hd-predict piped into --scores, and with scikit-learn" {
+	fit_model
+	[ -x "$HD_BIN/hd-predict" ] || skip "hd-predict not built yet"
+	hd-eval -t 0.4 -o m.json lr.json test.csv
+	hd-predict lr.json test.csv > pred.csv
+	hd-eval --scores -t 0.4 -o s.json pred.csv
+	[ "$(jq -c .test m.json)" = "$(jq -c .test s.json)" ]
+	run "$PY" "$REPO/tests/metrics_reference.py" pred.csv m.json
+	[ "$status" -eq 0 ] || fail "$output"
+}
+
+@test "a model that cannot be loaded, or data without a feature column, is refused" {
+	fit_model
+	run --separate-stderr hd-eval -o m.json gone.json test.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "hd-eval: gone.json: No such file or directory" ]
+	printf 'target,probability\n0,0.1\n1,0.8\n' > s.csv
+	hd-eval --scores -o metrics.json s.csv
+	run --separate-stderr hd-eval -o m.json metrics.json test.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "hd-eval: metrics.json: not an hd-model file (its \"format\" is \"hd-metrics\")" ]
+	cut -d, -f1,3- test.csv > noage.csv
+	run --separate-stderr hd-eval -o m.json lr.json noage.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "hd-eval: noage.csv:1: no 'age' column in the header" ]
+	sed '5s/^\([^,]*\),[^,]*,/\1,999,/' test.csv > old.csv
+	run --separate-stderr hd-eval -o m.json lr.json old.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "hd-eval: old.csv:5:2: age: '999' is out of range (0 to 120)" ]
+	[ ! -e m.json ]
+}

@@ -1,0 +1,321 @@
+/*
+ * hd-eval - score a model on labelled rows and write its metrics.
+ *
+ * Two inputs give the same metrics file: a model and clean CSV (the
+ * model scores every row here), or scores already made, a CSV with
+ * "target" and "probability" columns such as hd-predict writes.  The
+ * second needs no model, so metrics can be checked on hand-made
+ * fixtures and on scores from anywhere.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define METRICS_FORMAT "hd-metrics"
+#define METRICS_VERSION 1
+#define COL_PROB "probability"
+
+static const struct hd_usage usage = {
+	"[-o FILE] [-t T] MODEL DATA\n"
+	"       hd-eval --scores [-o FILE] [-t T] [FILE]",
+	"Score MODEL on the labelled clean CSV DATA, or read scores already\n"
+	"made (columns target and probability), and write metrics as JSON.\n"
+	"\n"
+	"  -s, --scores        read target,probability rows instead of a model\n"
+	"                      and data\n"
+	"  -t, --threshold T   predict 1 when probability >= T (0.5)\n"
+	"  -o, --output FILE   write here (atomically) instead of stdout\n"
+	"      --help          show this help\n"
+	"      --version       show the version\n",
+};
+
+/* Scores and labels, n of each, owned. */
+struct scores {
+	double *p;
+	uint8_t *y;
+	size_t n, cap;
+	char sha256[HD_SHA256_HEX];
+};
+
+static void scores_free(struct scores *s)
+{
+	free(s->p);
+	free(s->y);
+	memset(s, 0, sizeof *s);
+}
+
+static void scores_push(struct scores *s, double p, uint8_t y)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 1024;
+		s->p = hd_xrealloc(s->p, s->cap * sizeof *s->p);
+		s->y = hd_xrealloc(s->y, s->cap);
+	}
+	s->p[s->n] = p;
+	s->y[s->n] = y;
+	s->n++;
+}
+
+/* Position of the column named name in the header, or -1; -2 if twice. */
+static long find_column(const struct hd_record *h, const char *name)
+{
+	long at = -1;
+
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->field[i], name) == 0) {
+			if (at >= 0)
+				return -2;
+			at = (long)i;
+		}
+	return at;
+}
+
+/* Check one data row; 0, or -1 after saying what is wrong where. */
+static int scores_row(const char *file, const struct hd_record *rec,
+                      size_t ncol, long ycol, long pcol, struct scores *s)
+{
+	const char *v;
+	double p;
+
+	if (rec->n != ncol) {
+		hd_err_at(file, rec->line, 0, "expected %zu fields, found %zu",
+		          ncol, rec->n);
+		return -1;
+	}
+	v = rec->field[ycol];
+	if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+		hd_err_at(file, rec->line, ycol + 1, "%s: '%s' is not 0 or 1",
+		          HD_COL_TARGET, v);
+		return -1;
+	}
+	v = rec->field[pcol];
+	if (v[0] == '\0') {
+		hd_err_at(file, rec->line, pcol + 1, "%s: missing", COL_PROB);
+		return -1;
+	}
+	if (hd_parse_double(v, &p) != 0) {
+		hd_err_at(file, rec->line, pcol + 1, "%s: '%s' is not a number",
+		          COL_PROB, v);
+		return -1;
+	}
+	if (p < 0 || p > 1) {
+		hd_err_at(file, rec->line, pcol + 1,
+		          "%s: '%s' is not between 0 and 1", COL_PROB, v);
+		return -1;
+	}
+	scores_push(s, p, (uint8_t)(rec->field[ycol][0] - '0'));
+	return 0;
+}
+
+static int read_scores(const char *path, struct scores *s)
+{
+	struct hd_csv *in = hd_csv_open(path);
+	struct hd_record rec;
+	const char *file;
+	long ycol, pcol;
+	size_t ncol;
+	int rc;
+
+	if (in == NULL)
+		return -1;
+	file = hd_csv_name(in);
+	hd_csv_hash(in);
+	if ((rc = hd_csv_next(in, &rec)) <= 0) {
+		if (rc == 0)
+			hd_err_at(file, 1, 0, "empty input: expected a header "
+			          "line");
+		goto fail;
+	}
+	ncol = rec.n;
+	ycol = find_column(&rec, HD_COL_TARGET);
+	pcol = find_column(&rec, COL_PROB);
+	if (ycol < 0 || pcol < 0) {
+		const char *name = ycol < 0 ? HD_COL_TARGET : COL_PROB;
+
+		hd_err_at(file, rec.line, 0, (ycol < 0 ? ycol : pcol) == -1 ?
+		          "no '%s' column in the header" :
+		          "two '%s' columns in the header", name);
+		goto fail;
+	}
+	while ((rc = hd_csv_next(in, &rec)) > 0)
+		if (scores_row(file, &rec, ncol, ycol, pcol, s) != 0)
+			goto fail;
+	if (rc < 0)
+		goto fail;
+	if (s->n == 0) {
+		hd_err("%s: no data rows", file);
+		goto fail;
+	}
+	hd_csv_sha256(in, s->sha256);
+	hd_csv_close(&in);
+	return 0;
+fail:
+	hd_csv_close(&in);
+	return -1;
+}
+
+/*
+ * Score every row of data with the model.  Returns how many rows held a
+ * categorical level that training never saw (encoded as all zeros).
+ */
+static size_t score_model(const struct hd_model *m,
+                          const struct hd_dataset *d, struct scores *s)
+{
+	double *z = hd_xmalloc((size_t)(m->prep.dim > 0 ? m->prep.dim : 1) *
+	                       sizeof *z);
+	size_t rows_unseen = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		int unseen = 0;
+		double p = hd_model_prob(m, d->X + i * HD_NFEAT, z, &unseen);
+
+		rows_unseen += unseen > 0;
+		scores_push(s, p, d->y[i]);
+	}
+	free(z);
+	memcpy(s->sha256, d->sha256, sizeof s->sha256);
+	return rows_unseen;
+}
+
+/* Say which metrics are undefined on these rows, and what we wrote. */
+static void warn_undefined(const struct hd_metrics *m)
+{
+	char t[HD_NUMBUF];
+
+	if (m->tp + m->fn == 0 || m->tn + m->fp == 0)
+		hd_err("warning: only class %d in the data: ROC-AUC is "
+		       "undefined (written as null)", m->tp + m->fn ? 1 : 0);
+	if (m->tp + m->fn == 0)
+		hd_err("warning: no positive rows: recall is undefined "
+		       "(written as 0)");
+	if (m->tp + m->fp == 0)
+		hd_err("warning: no row has probability >= %s: precision is "
+		       "undefined (written as 0)",
+		       hd_fmt_double(t, m->threshold));
+	if (2 * m->tp + m->fp + m->fn == 0)
+		hd_err("warning: no positive rows and none predicted: F1 is "
+		       "undefined (written as 0)");
+}
+
+/* The model's identity, and its cross-validation copied as it stands. */
+static cJSON *model_json(const struct hd_model *m, const char *path)
+{
+	cJSON *o = cJSON_CreateObject();
+	const cJSON *cv = cJSON_GetObjectItemCaseSensitive(m->doc, "cv");
+
+	cJSON_AddStringToObject(o, "kind", hd_model_kind_name(m->kind));
+	cJSON_AddStringToObject(o, "file", path);
+	cJSON_AddStringToObject(o, "sha256", m->sha256);
+	if (cv != NULL) {
+		cJSON *copy = cJSON_Duplicate(cv, 1);
+
+		cJSON_AddItemToObject(o, "cv", copy);
+	}
+	return o;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "scores", no_argument, NULL, 's' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		HD_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *output = "-", *model_path = NULL, *data_path = "-";
+	double threshold = 0.5;
+	int c, by_scores = 0, rc;
+	struct scores s = { 0 };
+	struct hd_model m;
+	struct hd_metrics met;
+	cJSON *root, *data;
+
+	hd_set_prog(argv[0]);
+	while ((c = getopt_long(argc, argv, "st:o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': by_scores = 1; break;
+		case 't':
+			threshold = hd_opt_double("--threshold", optarg, 0, 1);
+			break;
+		case 'o': output = optarg; break;
+		default: hd_common_opt(c, &usage);
+		}
+	}
+	if (by_scores) {
+		if (optind < argc)
+			data_path = argv[optind++];
+		if (optind < argc) {
+			hd_err("--scores reads one file at most");
+			hd_usage_exit(&usage, HD_EXIT_USAGE);
+		}
+	} else {
+		if (argc - optind != 2) {
+			hd_err("a model and a data file are needed (or "
+			       "--scores)");
+			hd_usage_exit(&usage, HD_EXIT_USAGE);
+		}
+		model_path = argv[optind];
+		data_path = argv[optind + 1];
+		if (strcmp(model_path, "-") == 0) {
+			hd_err("the model must be a file, not stdin");
+			return HD_EXIT_USAGE;
+		}
+	}
+
+	hd_out_cleanup_on_signals();
+	memset(&m, 0, sizeof m);
+	if (by_scores) {
+		if (read_scores(data_path, &s) != 0) {
+			scores_free(&s);
+			return HD_EXIT_DATA;
+		}
+	} else {
+		char err[512];
+		struct hd_dataset d;
+		size_t unseen;
+
+		if (hd_model_load(&m, model_path, err, sizeof err) != 0) {
+			hd_err("%s: %s", model_path, err);
+			return HD_EXIT_DATA;
+		}
+		if (hd_dataset_read(data_path, 1, &d) != 0) {
+			hd_model_free(&m);
+			return HD_EXIT_DATA;
+		}
+		unseen = score_model(&m, &d, &s);
+		hd_dataset_free(&d);
+		if (unseen > 0)
+			hd_err("warning: %zu of %zu rows hold a categorical "
+			       "level the model never saw in training "
+			       "(encoded as all zeros)", unseen, s.n);
+	}
+
+	hd_metrics_compute(s.p, s.y, s.n, threshold, &met);
+	warn_undefined(&met);
+
+	root = cJSON_CreateObject();
+	hd_json_set_format(root, METRICS_FORMAT, METRICS_VERSION);
+	if (by_scores)
+		cJSON_AddNullToObject(root, "model");
+	else
+		cJSON_AddItemToObject(root, "model",
+		                      model_json(&m, model_path));
+	data = cJSON_AddObjectToObject(root, "data");
+	cJSON_AddStringToObject(data, "file", data_path);
+	cJSON_AddStringToObject(data, "sha256", s.sha256);
+	hd_json_add_num(data, "rows", (double)s.n);
+	cJSON_AddItemToObject(root, "test",
+	                      hd_metrics_to_json(&met, s.p, s.y, s.n));
+
+	rc = hd_json_write(output, root);
+	cJSON_Delete(root);
+	scores_free(&s);
+	if (!by_scores)
+		hd_model_free(&m);
+	return rc == 0 ? HD_EXIT_OK : HD_EXIT_DATA;
+}
