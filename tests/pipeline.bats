@@ -13,7 +13,7 @@ mk() {
 
 # Every output file with its modification time, for before/after checks.
 stamps() {
-	find "$W/data" "$W/art" -type f -printf '%P %T@\n' | sort
+	(cd "$W" && find data art -type f -printf '%p %T@\n' | sort)
 }
 
 setup_file() {
@@ -90,12 +90,22 @@ setup() {
 	[ "$(jq .hyperparameters.n_estimators "$W/art/models/rf.model.json")" = 50 ]
 }
 
-@test "a failing step leaves no half-written output and make stops" {
+@test "a failing step keeps the last good output, writes nothing half, and make stops" {
 	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
+	cp "$W/data/heart.csv" good.csv
+	run mk pipeline CLEAN_OPTS=--no-such-option
+	[ "$status" -ne 0 ]
+	cmp good.csv "$W/data/heart.csv"
+	[ -z "$(find "$W" -name '*.tmp.*')" ]
+	rm "$W/data/heart.csv"
 	run mk pipeline CLEAN_OPTS=--no-such-option
 	[ "$status" -ne 0 ]
 	[ ! -e "$W/data/heart.csv" ]
 	[ -z "$(find "$W" -name '*.tmp.*')" ]
+	# and the next good run rebuilds it
+	run mk pipeline
+	[ "$status" -eq 0 ]
+	cmp good.csv "$W/data/heart.csv"
 }
 
 @test "the two fits run in parallel under make -j2 and give the same models" {
