@@ -162,7 +162,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory SANITIZE=1 all
 	@tests/run build/bin build/san/bin
 
-bench: all
+bench: all deps-test
 	@bench/run
 
 clean:

@@ -118,3 +118,13 @@ setup() {
 		     <(jq 'del(.training.created, .training.file)' "$W/art/models/$m.model.json")
 	done
 }
+
+@test "pipelines/train.sh composes the same tools to the same models as make" {
+	run "$REPO/pipelines/train.sh" "$MIRROR"
+	[ "$status" -eq 0 ]
+	for m in lr rf; do
+		diff <(jq 'del(.training.created, .training.file)' "$W/art/models/$m.model.json") \
+		     <(jq 'del(.training.created, .training.file)' "work/$m.model.json")
+	done
+	[ "$(jq -r .model work/model.json)" = "$(jq -r .model "$W/art/model.json")" ]
+}
