@@ -38,13 +38,15 @@ LIB_A   := $(BUILD)/libhd.a
 TOOLS   := $(patsubst tools/%.c,%,$(wildcard tools/hd-*.c))
 FCGI    := $(patsubst fcgi/%.c,%,$(wildcard fcgi/hd-*.c))
 PROGS   := $(TOOLS:%=$(BIN)/%) $(FCGI:%=$(BIN)/%)
+# C unit tests: tests/unit/NAME.c -> $(BUILD)/tests/NAME, run by tests/run.
+UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 
 # Extra libraries, by program.
 LDLIBS_hd-fetch := -lcurl
 LDLIBS_hd-fcgi  := -lfcgi
 
 .PHONY: all deps-build deps-run deps-test
-all: $(PROGS)
+all: $(PROGS) $(UNIT)
 
 deps-build: ; @ci/deps build
 deps-run:   ; @ci/deps build run
@@ -73,6 +75,10 @@ $(BIN)/%: $(OBJ)/%.o $(LIB_A)
 $(BIN)/%: $(OBJ)/fcgi/%.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_$*) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_A) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(SANFLAGS) -Itools/lib -o $@ $< $(LIB_A) $(LDLIBS)
 
 -include $(LIB_OBJ:.o=.d) $(TOOLS:%=$(OBJ)/%.d) $(FCGI:%=$(OBJ)/fcgi/%.d)
 
@@ -160,7 +166,7 @@ include $(wildcard fcgi/*.mk)
 test: deps-test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SANITIZE=1 all
-	@tests/run build/bin build/san/bin
+	@tests/run build build/san
 
 bench: all deps-test
 	@bench/run

@@ -119,12 +119,18 @@ for row in r:
 	jq '.params.coef |= .[1:]' lr.json > short.json
 	run -1 --separate-stderr hd-predict short.json test.csv
 	[[ "$stderr" == "hd-predict: short.json: params: logistic regression needs an intercept and "*" coefficients" ]]
-	jq '.params.trees[0].left[0] = 0' rf.json > loop.json
+	jq '.params.trees[0].left |= (split(" ") | .[0] = "0" | join(" "))' rf.json > loop.json
 	run -1 --separate-stderr hd-predict loop.json test.csv
 	[ "$stderr" = "hd-predict: loop.json: params: trees[0] is malformed or out of range" ]
 	jq '.features[2].scale = 0' lr.json > scale.json
 	run -1 --separate-stderr hd-predict scale.json test.csv
 	[ "$stderr" = "hd-predict: scale.json: features[2]: chol needs median, mean and a positive scale" ]
+	jq '.params.trees[3].value |= sub(" "; "  ")' rf.json > space.json
+	run -1 --separate-stderr hd-predict space.json test.csv
+	[ "$stderr" = "hd-predict: space.json: params: trees[3] is malformed or out of range" ]
+	jq '.params.trees[0].feature |= sub("^[0-9]+"; "999")' rf.json > slot.json
+	run -1 --separate-stderr hd-predict slot.json test.csv
+	[ "$stderr" = "hd-predict: slot.json: params: trees[0] is malformed or out of range" ]
 	jq '.model = "svm"' lr.json > kind.json
 	run -1 --separate-stderr hd-predict kind.json test.csv
 	[ "$stderr" = 'hd-predict: kind.json: unknown model kind "svm"' ]

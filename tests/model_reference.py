@@ -10,14 +10,14 @@ import math
 import sys
 
 
-def encode(features, row):
+def encode(features, row, scaled):
     z = []
     for f in features:
         v = row.get(f["name"], "")
         x = float(v) if v != "" else None
         if f["kind"] == "numeric":
             x = f["median"] if x is None else x
-            z.append((x - f["mean"]) / f["scale"])
+            z.append((x - f["mean"]) / f["scale"] if scaled else x)
         else:
             x = f["mode"] if x is None else x
             z.extend(1.0 if x == lv else 0.0 for lv in f["levels"])
@@ -33,6 +33,10 @@ def prob(model, z):
         return 1 / (1 + math.exp(-s)) if s >= 0 else math.exp(s) / (1 + math.exp(s))
     total = 0.0
     for t in p["trees"]:
+        t = {k: [float(v) for v in t[k].split(" ")] for k in t}
+        t["feature"] = [int(v) for v in t["feature"]]
+        t["left"] = [int(v) for v in t["left"]]
+        t["right"] = [int(v) for v in t["right"]]
         i = 0
         while t["feature"][i] != -1:
             i = t["left"][i] if z[t["feature"][i]] <= t["value"][i] else t["right"][i]
@@ -44,7 +48,8 @@ def main():
     with open(sys.argv[1]) as fp:
         model = json.load(fp)
     for row in csv.DictReader(sys.stdin):
-        print(repr(prob(model, encode(model["features"], row))))
+        print(repr(prob(model, encode(model["features"], row,
+                                        model["model"] == "logistic_regression"))))
 
 
 main()

@@ -54,6 +54,8 @@ char *hd_xstrdup(const char *s);
  * inf/nan, no surrounding blanks.  Returns 0 and sets *out, or -1.
  */
 int hd_parse_double(const char *s, double *out);
+/* The same for a number at the start of s; returns its end, or NULL. */
+const char *hd_parse_number(const char *s, double *out);
 /* Parse a whole decimal integer in [min, max].  Returns 0 or -1. */
 int hd_parse_long(const char *s, long min, long max, long *out);
 

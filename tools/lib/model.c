@@ -7,8 +7,9 @@
  *   "features": the fitted preprocessing, in encoded order (prep.c)
  *   "encoded":  the name of every slot of z, e.g. "age", "cp=4"
  *   "params":   logistic regression: {"intercept": b, "coef": [dim]}
- *               random forest: {"trees": [{"feature": [], "left": [],
- *               "right": [], "value": []}, ...]}; per node, feature is
+ *               random forest: {"trees": [{"feature": "", "left": "",
+ *               "right": "", "value": ""}, ...]}, each a string of
+ *               numbers separated by single spaces; per node, feature is
  *               the slot tested (-1 for a leaf), left and right the
  *               children (0 at a leaf), value the threshold of a split
  *               (z[feature] <= value goes left) or the probability of
@@ -34,25 +35,54 @@ const char *hd_model_kind_name(enum hd_model_kind k)
  * Writing
  * ------------------------------------------------------------------- */
 
-static cJSON *tree_to_json(const struct hd_tree *t)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON *feature = cJSON_CreateArray(), *left = cJSON_CreateArray();
-	cJSON *right = cJSON_CreateArray(), *value = cJSON_CreateArray();
+/*
+ * A forest has tens of thousands of nodes.  As JSON arrays they would
+ * cost one cJSON item (an allocation and a strtod) per number and about
+ * 25 ms to load; as one string of space-separated numbers per array
+ * they load in a few, which is what a server reloading a model wants.
+ */
+enum tree_array { T_FEATURE, T_LEFT, T_RIGHT, T_VALUE };
 
+static cJSON *tree_array(const struct hd_tree *t, enum tree_array which)
+{
+	char *text = NULL, num[HD_NUMBUF];
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	cJSON *str;
+
+	if (fp == NULL)
+		return NULL;
 	for (int i = 0; i < t->n_nodes; i++) {
 		int leaf = t->left[i] < 0;
 
-		cJSON_AddItemToArray(feature, cJSON_CreateNumber(leaf ? -1 : t->feature[i]));
-		cJSON_AddItemToArray(left, cJSON_CreateNumber(leaf ? 0 : t->left[i]));
-		cJSON_AddItemToArray(right, cJSON_CreateNumber(leaf ? 0 : t->right[i]));
-		cJSON_AddItemToArray(value, hd_json_num(leaf ? t->value[i]
-		                                             : t->threshold[i]));
+		if (i)
+			putc(' ', fp);
+		switch (which) {
+		case T_FEATURE: fprintf(fp, "%d", leaf ? -1 : t->feature[i]); break;
+		case T_LEFT: fprintf(fp, "%d", leaf ? 0 : t->left[i]); break;
+		case T_RIGHT: fprintf(fp, "%d", leaf ? 0 : t->right[i]); break;
+		case T_VALUE:
+			fputs(hd_fmt_double(num, leaf ? t->value[i]
+			                              : t->threshold[i]), fp);
+			break;
+		}
 	}
-	cJSON_AddItemToObject(o, "feature", feature);
-	cJSON_AddItemToObject(o, "left", left);
-	cJSON_AddItemToObject(o, "right", right);
-	cJSON_AddItemToObject(o, "value", value);
+	if (fclose(fp) != 0) {
+		free(text);
+		return NULL;
+	}
+	str = cJSON_CreateString(text);
+	free(text);
+	return str;
+}
+
+static cJSON *tree_to_json(const struct hd_tree *t)
+{
+	static const char *const names[] = { "feature", "left", "right", "value" };
+	cJSON *o = cJSON_CreateObject();
+
+	for (int a = T_FEATURE; a <= T_VALUE; a++)
+		cJSON_AddItemToObject(o, names[a], tree_array(t, (enum tree_array)a));
 	return o;
 }
 
@@ -125,20 +155,37 @@ static int parse_lr(struct hd_lr *lr, const cJSON *params, int dim,
 	return 0;
 }
 
-/* Fill out[n] from a JSON array of n numbers; -1 if it is not one. */
-static int num_array(const cJSON *a, int n, double *out)
+/*
+ * Fill out[n] from a string of n numbers separated by single spaces;
+ * -1 unless it is exactly that.  Numbers are checked by the same rules
+ * as every other number hd reads.
+ */
+static int num_string(const cJSON *s, int n, double *out)
 {
-	const cJSON *e;
-	int i = 0;
+	const char *p;
 
-	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n)
+	if (!cJSON_IsString(s))
 		return -1;
-	cJSON_ArrayForEach(e, a) {
-		if (!cJSON_IsNumber(e))
+	p = s->valuestring;
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && *p++ != ' ')
 			return -1;
-		out[i++] = e->valuedouble;
+		if ((p = hd_parse_number(p, &out[i])) == NULL)
+			return -1;
 	}
-	return 0;
+	return *p == '\0' ? 0 : -1;
+}
+
+/* Count the numbers in a space-separated string (0 if it is empty). */
+static int count_numbers(const cJSON *s)
+{
+	int n = 1;
+
+	if (!cJSON_IsString(s) || s->valuestring[0] == '\0')
+		return 0;
+	for (const char *p = s->valuestring; *p; p++)
+		n += *p == ' ';
+	return n;
 }
 
 /*
@@ -148,10 +195,10 @@ static int num_array(const cJSON *a, int n, double *out)
 static int parse_tree(struct hd_tree *t, const cJSON *o, int dim)
 {
 	const cJSON *fa = cJSON_GetObjectItemCaseSensitive(o, "feature");
-	int n = cJSON_GetArraySize(fa);
+	int n = count_numbers(fa);
 	double *buf;
 
-	if (!cJSON_IsArray(fa) || n < 1)
+	if (n < 1)
 		return -1;
 	t->n_nodes = n;
 	t->feature = malloc((size_t)n * sizeof *t->feature);
@@ -162,10 +209,10 @@ static int parse_tree(struct hd_tree *t, const cJSON *o, int dim)
 	buf = malloc(3 * (size_t)n * sizeof *buf);
 	if (!t->feature || !t->left || !t->right || !t->threshold ||
 	    !t->value || !buf ||
-	    num_array(fa, n, buf) != 0 ||
-	    num_array(cJSON_GetObjectItemCaseSensitive(o, "left"), n, buf + n) != 0 ||
-	    num_array(cJSON_GetObjectItemCaseSensitive(o, "right"), n, buf + 2 * n) != 0 ||
-	    num_array(cJSON_GetObjectItemCaseSensitive(o, "value"), n, t->value) != 0)
+	    num_string(fa, n, buf) != 0 ||
+	    num_string(cJSON_GetObjectItemCaseSensitive(o, "left"), n, buf + n) != 0 ||
+	    num_string(cJSON_GetObjectItemCaseSensitive(o, "right"), n, buf + 2 * n) != 0 ||
+	    num_string(cJSON_GetObjectItemCaseSensitive(o, "value"), n, t->value) != 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
 		double f = buf[i], l = buf[n + i], r = buf[2 * n + i];
@@ -264,6 +311,7 @@ static int from_doc(struct hd_model *m, cJSON *doc, char *err, size_t errlen)
 	if (hd_prep_from_json(&m->prep, cJSON_GetObjectItemCaseSensitive(doc,
 	                      "features"), err, errlen) != 0)
 		return -1;
+	m->prep.scaled = m->kind == HD_LR;
 	if (!cJSON_IsObject(params)) {
 		snprintf(err, errlen, "no \"params\" object");
 		return -1;
@@ -369,11 +417,18 @@ int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
 	memset(m, 0, sizeof *m);
 	m->kind = kind;
 	hd_prep_fit(&m->prep, d->X, d->n);
+	m->prep.scaled = kind == HD_LR;
 	Z = hd_prep_encode(&m->prep, d->X, d->n);
-	if (kind == HD_LR)
+	if (kind == HD_LR) {
 		rc = hd_lr_fit(&m->lr, Z, d->y, d->n, m->prep.dim, params);
-	else
+	} else if (((const struct hd_rf_opts *)params)->max_features > m->prep.dim) {
+		hd_err("--max-features %d is more than the %d encoded columns",
+		       ((const struct hd_rf_opts *)params)->max_features,
+		       m->prep.dim);
+		rc = -1;
+	} else {
 		rc = hd_rf_fit(&m->rf, Z, d->y, d->n, m->prep.dim, params);
+	}
 	free(Z);
 	return rc;
 }

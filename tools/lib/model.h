@@ -73,6 +73,13 @@ struct hd_prep_col {
 struct hd_prep {
 	struct hd_prep_col col[HD_NFEAT];   /* numerics first, then categoricals */
 	int dim;                            /* width of z */
+	/*
+	 * Standardise numerics (1, logistic regression) or pass them on
+	 * imputed but in their own units (0, random forest: a tree does not
+	 * depend on scale, and its thresholds then read as clinical values,
+	 * "chol <= 230.5").  Follows from the model kind.
+	 */
+	int scaled;
 };
 
 /*

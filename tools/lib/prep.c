@@ -114,6 +114,7 @@ int hd_prep_fit(struct hd_prep *p, const double *X, size_t n)
 			k++;
 		}
 	p->dim = off;
+	p->scaled = 1;
 	free(v);
 	return 0;
 }
@@ -145,8 +146,8 @@ int hd_prep_apply(const struct hd_prep *p, const double x[HD_NFEAT], double *z)
 		double v = x[c->feature];
 
 		if (c->kind == HD_NUMERIC) {
-			z[c->offset] = ((isnan(v) ? c->median : v) - c->mean)
-			               / c->scale;
+			v = isnan(v) ? c->median : v;
+			z[c->offset] = p->scaled ? (v - c->mean) / c->scale : v;
 			continue;
 		}
 		memset(z + c->offset, 0, (size_t)c->n_levels * sizeof *z);
@@ -327,6 +328,7 @@ int hd_prep_from_json(struct hd_prep *p, const cJSON *j, char *err, size_t errle
 		k++;
 	}
 	p->dim = off;
+	p->scaled = 1;
 	return 0;
 fail:
 	hd_prep_free(p);
