@@ -147,3 +147,14 @@ hd-clean: 7 bad rows; fix them or use --drop-bad"
 	hd-clean $(raw_files) > b.csv
 	cmp a.csv b.csv
 }
+
+@test "-o to a device writes through it and never replaces it" {
+	run -0 hd-clean -o /dev/null "$MIRROR/processed.va.data"
+	[ -c /dev/null ]
+	mkfifo fifo
+	cat fifo > got &
+	hd-clean -o fifo "$MIRROR/processed.va.data"
+	wait
+	[ -p fifo ]
+	[ "$(wc -l < got)" -eq 200 ]
+}

@@ -99,12 +99,14 @@ uint64_t hd_opt_seed(const char *opt, const char *arg);
 /*
  * A file opened for writing under a temporary name in the target's own
  * folder; hd_out_commit() flushes, syncs and renames it into place,
- * hd_out_abort() removes it.  Path "-" or NULL means stdout (no rename).
+ * hd_out_abort() removes it.  Path "-" or NULL means stdout; a path that
+ * is not a regular file (/dev/null, a FIFO) is written in place.
  */
 struct hd_out {
 	FILE *fp;
 	char *path;     /* final name, owned; NULL for stdout */
 	char *tmp;      /* temporary name, owned */
+	int direct;     /* a device or pipe, written in place */
 };
 int hd_out_open(struct hd_out *o, const char *path);
 int hd_out_commit(struct hd_out *o);
@@ -114,6 +116,8 @@ void hd_out_cleanup_on_signals(void);
 
 /* Write one CSV field, quoted only when it must be (RFC 4180). */
 void hd_csv_put(FILE *fp, const char *s, size_t len);
+/* The same into dst (room for 2 * len + 2); returns the end. */
+char *hd_csv_field(char *dst, const char *s, size_t len);
 
 /* ---------------------------------------------------------------------
  * CSV input (libcsv)

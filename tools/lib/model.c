@@ -21,8 +21,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model.h"
 
@@ -269,6 +271,10 @@ static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim,
 		}
 		t++;
 	}
+	if (hd_rf_pack(rf) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -393,6 +399,58 @@ double hd_model_prob(const struct hd_model *m, const double x[HD_NFEAT],
 	if (unseen)
 		*unseen = u;
 	return m->kind == HD_LR ? hd_lr_prob(&m->lr, z) : hd_rf_prob(&m->rf, z);
+}
+
+struct prob_slice {
+	const struct hd_model *m;
+	const double *X;
+	double *p;
+	size_t n;
+};
+
+static void *prob_slice(void *arg)
+{
+	struct prob_slice *s = arg;
+	double *z = hd_xmalloc((size_t)(s->m->prep.dim ? s->m->prep.dim : 1) * sizeof *z);
+
+	for (size_t i = 0; i < s->n; i++)
+		s->p[i] = hd_model_prob(s->m, s->X + i * HD_NFEAT, z, NULL);
+	free(z);
+	return NULL;
+}
+
+void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
+                        double *p, int jobs)
+{
+	struct prob_slice s[16];
+	pthread_t tid[16];
+	int started[16] = { 0 };
+
+	if (jobs <= 0)
+		jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	/* A thread is worth starting for some hundreds of rows at least. */
+	if (jobs > 16)
+		jobs = 16;
+	if ((size_t)jobs > n / 256)
+		jobs = (int)(n / 256);
+	if (jobs < 1)
+		jobs = 1;
+	for (int j = 0; j < jobs; j++) {
+		size_t lo = n * (size_t)j / (size_t)jobs;
+		size_t hi = n * (size_t)(j + 1) / (size_t)jobs;
+
+		s[j] = (struct prob_slice){ m, X + lo * HD_NFEAT, p + lo, hi - lo };
+		if (j > 0)
+			started[j] = pthread_create(&tid[j], NULL, prob_slice, &s[j]) == 0;
+	}
+	prob_slice(&s[0]);
+	/* A slice whose thread could not start is scored here instead. */
+	for (int j = 1; j < jobs; j++) {
+		if (started[j])
+			pthread_join(tid[j], NULL);
+		else
+			prob_slice(&s[j]);
+	}
 }
 
 void hd_model_free(struct hd_model *m)

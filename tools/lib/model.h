@@ -149,15 +149,32 @@ struct hd_tree {
 	double *value;          /* leaf: fraction of class 1 */
 };
 
+/*
+ * The forest as scoring walks it: every tree's nodes in preorder in one
+ * array, 16 bytes a node, the left child next to its parent, so a walk
+ * touches one cache line per level instead of five arrays.
+ */
+struct hd_rf_node {
+	double v;               /* split: threshold; leaf: probability */
+	int32_t feature;        /* slot tested; dim at a leaf */
+	int32_t right;          /* index of the right child in nodes[] */
+};
+
 struct hd_rf {
 	int dim;
 	int n_trees;
 	struct hd_tree *trees;  /* owned */
+	struct hd_rf_node *nodes;   /* owned; built by hd_rf_pack */
+	int *roots;             /* owned; n_trees indices into nodes[] */
 };
+
+/* Build nodes[] and roots[] from trees[]; 0, or -1 if out of memory. */
+int hd_rf_pack(struct hd_rf *m);
 
 int hd_rf_fit(struct hd_rf *m, const double *Z, const uint8_t *y, size_t n,
               int dim, const struct hd_rf_opts *o);
 double hd_rf_prob(const struct hd_rf *m, const double *z);
+
 void hd_rf_free(struct hd_rf *m);
 
 /* ---------------------------------------------------------------------
@@ -217,6 +234,13 @@ int hd_model_parse(struct hd_model *m, const char *text, size_t len,
  */
 double hd_model_prob(const struct hd_model *m, const double x[HD_NFEAT],
                      double *z, int *unseen);
+/*
+ * Probabilities of n patients (X is n x HD_NFEAT) into p[n], on up to
+ * jobs threads (0 = one per CPU); each the double hd_model_prob gives.
+ * For command-line tools: aborts on out-of-memory.
+ */
+void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
+                        double *p, int jobs);
 void hd_model_free(struct hd_model *m);
 
 /* ---------------------------------------------------------------------

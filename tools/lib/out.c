@@ -58,12 +58,27 @@ void hd_out_cleanup_on_signals(void)
 
 int hd_out_open(struct hd_out *o, const char *path)
 {
+	struct stat st;
 	mode_t mask;
 	int fd;
 
 	memset(o, 0, sizeof *o);
 	if (path == NULL || strcmp(path, "-") == 0) {
 		o->fp = stdout;
+		return 0;
+	}
+	/*
+	 * Only a regular file can be replaced by rename; a device or a pipe
+	 * (-o /dev/null, -o /dev/stdout, a FIFO) is written in place, the
+	 * way a shell redirection would.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		o->fp = fopen(path, "w");
+		if (o->fp == NULL) {
+			hd_err("%s: %s", path, strerror(errno));
+			return -1;
+		}
+		o->direct = 1;
 		return 0;
 	}
 	o->path = hd_xstrdup(path);
@@ -106,7 +121,10 @@ int hd_out_commit(struct hd_out *o)
 			hd_err("standard output: %s", strerror(errno));
 			rc = -1;
 		}
+		if (o->direct && fclose(o->fp) != 0)
+			rc = -1;
 		o->fp = NULL;
+		o->direct = 0;
 		return rc;
 	}
 	if (fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0) {
@@ -140,6 +158,8 @@ void hd_out_abort(struct hd_out *o)
 		fclose(o->fp);
 		unlink(o->tmp);
 		untrack(o->tmp);
+	} else if (o->direct) {
+		fclose(o->fp);
 	} else {
 		fflush(o->fp);
 	}
@@ -148,7 +168,7 @@ void hd_out_abort(struct hd_out *o)
 	memset(o, 0, sizeof *o);
 }
 
-void hd_csv_put(FILE *fp, const char *s, size_t len)
+char *hd_csv_field(char *dst, const char *s, size_t len)
 {
 	size_t i;
 
@@ -156,14 +176,25 @@ void hd_csv_put(FILE *fp, const char *s, size_t len)
 		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
 			break;
 	if (i == len) {
-		fwrite(s, 1, len, fp);
-		return;
+		memcpy(dst, s, len);
+		return dst + len;
 	}
-	putc('"', fp);
+	*dst++ = '"';
 	for (i = 0; i < len; i++) {
 		if (s[i] == '"')
-			putc('"', fp);
-		putc(s[i], fp);
+			*dst++ = '"';
+		*dst++ = s[i];
 	}
-	putc('"', fp);
+	*dst++ = '"';
+	return dst;
+}
+
+void hd_csv_put(FILE *fp, const char *s, size_t len)
+{
+	char small[256];
+	char *buf = 2 * len + 2 <= sizeof small ? small : hd_xmalloc(2 * len + 2);
+
+	fwrite(buf, 1, (size_t)(hd_csv_field(buf, s, len) - buf), fp);
+	if (buf != small)
+		free(buf);
 }

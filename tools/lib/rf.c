@@ -880,7 +880,79 @@ int hd_rf_fit(struct hd_rf *m, const double *Z, const uint8_t *y, size_t n,
 		pthread_join(tid[j], NULL);
 	free(tid);
 	data_free(&d);
+	if (hd_rf_pack(m) != 0) {
+		hd_rf_free(m);
+		return errno = ENOMEM, -1;
+	}
 	return 0;
+}
+
+int hd_rf_pack(struct hd_rf *m)
+{
+	size_t total = 0, at = 0;
+	int *stack = NULL, cap = 0;
+
+	for (int t = 0; t < m->n_trees; t++)
+		total += (size_t)m->trees[t].n_nodes;
+	free(m->nodes);
+	free(m->roots);
+	m->nodes = malloc((total ? total : 1) * sizeof *m->nodes);
+	m->roots = malloc((size_t)(m->n_trees ? m->n_trees : 1) * sizeof *m->roots);
+	if (m->nodes == NULL || m->roots == NULL)
+		goto oom;
+	for (int t = 0; t < m->n_trees; t++) {
+		const struct hd_tree *tr = &m->trees[t];
+		int sp = 0;
+
+		if (tr->n_nodes > cap) {
+			int *bigger = realloc(stack, 2 * (size_t)tr->n_nodes * sizeof *stack);
+
+			if (bigger == NULL)
+				goto oom;
+			stack = bigger;
+			cap = tr->n_nodes;
+		}
+		m->roots[t] = (int)at;
+		/*
+		 * Preorder: a node, its left subtree, then its right one.  The
+		 * stack holds (old node, packed slot of the parent whose right
+		 * child it is, or -1).
+		 */
+		stack[sp++] = 0;
+		stack[sp++] = -1;
+		while (sp > 0) {
+			int parent = stack[--sp], k = stack[--sp];
+
+			for (;;) {
+				struct hd_rf_node *nd = &m->nodes[at];
+
+				if (parent >= 0)
+					m->nodes[parent].right = (int32_t)at;
+				parent = -1;
+				at++;
+				if (tr->left[k] < 0) {
+					nd->v = tr->value[k];
+					nd->feature = m->dim;
+					nd->right = -1;
+					break;
+				}
+				nd->v = tr->threshold[k];
+				nd->feature = tr->feature[k];
+				stack[sp++] = tr->right[k];
+				stack[sp++] = (int)(nd - m->nodes);
+				k = tr->left[k];
+			}
+		}
+	}
+	free(stack);
+	return 0;
+oom:
+	free(stack);
+	free(m->nodes);
+	free(m->roots);
+	m->nodes = NULL;
+	m->roots = NULL;
+	return -1;
 }
 
 /* Called per request by the server: no allocation, no locks. */
@@ -891,13 +963,11 @@ double hd_rf_prob(const struct hd_rf *m, const double *z)
 	if (m == NULL || m->n_trees <= 0)
 		return NAN;
 	for (int t = 0; t < m->n_trees; t++) {
-		const struct hd_tree *tr = &m->trees[t];
-		int k = 0;
+		const struct hd_rf_node *nd = m->nodes + m->roots[t];
 
-		while (tr->left[k] >= 0)
-			k = z[tr->feature[k]] <= tr->threshold[k] ? tr->left[k]
-			                                          : tr->right[k];
-		sum += tr->value[k];
+		while (nd->feature < m->dim)
+			nd = z[nd->feature] <= nd->v ? nd + 1 : m->nodes + nd->right;
+		sum += nd->v;
 	}
 	return sum / m->n_trees;
 }
@@ -916,5 +986,7 @@ void hd_rf_free(struct hd_rf *m)
 		free(tr->value);
 	}
 	free(m->trees);
+	free(m->nodes);
+	free(m->roots);
 	memset(m, 0, sizeof *m);
 }

@@ -200,6 +200,65 @@ static char *fmt_fixed(char *buf, int neg, long long v, int k)
 	return buf;
 }
 
+/*
+ * The shortest of 15, 16 or 17 significant digits that reads back as x,
+ * for 1e-4 <= x < 1e15, in exact 128-bit integer arithmetic: x = m 2^e,
+ * and a candidate N 10^-s reads back as x when it lies within half an
+ * ulp, |N 2^-e - m 10^s| < 10^s / 2.  Returns NULL (use printf) when x
+ * is outside that range or sits next to a power of two, where the gaps
+ * below and above differ.
+ */
+static char *fmt_exact(char buf[HD_NUMBUF], double x)
+{
+	typedef unsigned __int128 u128;
+	int ex, e, e10;
+	double f = frexp(x, &ex);
+	uint64_t m = (uint64_t)ldexp(f, 53);
+	u128 p10[23];
+
+	e = ex - 53;
+	if (e >= 0 || e < -70 || m == (uint64_t)1 << 52)
+		return NULL;
+	p10[0] = 1;
+	for (int i = 1; i < 23; i++)
+		p10[i] = p10[i - 1] * 10;
+	e10 = (int)floor(log10(x));
+	for (int digits = 15; digits <= 17; digits++) {
+		for (int tries = 0; tries < 2; tries++) {
+			int s = digits - 1 - e10;
+			u128 num, n, rem, half, back, diff;
+
+			if (s < 0 || s > 22)
+				return NULL;
+			num = (u128)m * p10[s];
+			/* nearest, ties to even, as printf rounds */
+			n = num >> -e;
+			rem = num - (n << -e);
+			half = (u128)1 << (-e - 1);
+			if (rem > half || (rem == half && (n & 1)))
+				n++;
+			if (n >= p10[digits]) {         /* e10 was one too low */
+				e10++;
+				continue;
+			}
+			if (n < p10[digits - 1]) {      /* one too high */
+				e10--;
+				continue;
+			}
+			back = n << -e;
+			diff = back > num ? back - num : num - back;
+			if (2 * diff >= p10[s])
+				break;                  /* needs more digits */
+			while (s > 0 && n % 10 == 0) {
+				n /= 10;
+				s--;
+			}
+			return fmt_fixed(buf, 0, (long long)n, s);
+		}
+	}
+	return NULL;
+}
+
 char *hd_fmt_double(char buf[HD_NUMBUF], double x)
 {
 	static const double pow10[] = { 1, 10, 100, 1000, 10000 };
@@ -216,13 +275,16 @@ char *hd_fmt_double(char buf[HD_NUMBUF], double x)
 	 * the double nearest m / 10^k, which is exactly what reading the
 	 * decimal back gives, and it is what "%.15g" would print.
 	 */
-	if (a >= 1e-4 && a < 1e15)
+	if (a >= 1e-4 && a < 1e15) {
 		for (int k = 0; k <= 4; k++) {
 			double m = nearbyint(a * pow10[k]);
 
 			if (m < 1e15 && m / pow10[k] == a)
 				return fmt_fixed(buf, x < 0, (long long)m, k);
 		}
+		if (x > 0 && fmt_exact(buf, x) != NULL)
+			return buf;
+	}
 	for (prec = 15; prec <= 17; prec++) {
 		snprintf(buf, HD_NUMBUF, "%.*g", prec, x);
 		if (strtod(buf, NULL) == x)
