@@ -145,3 +145,13 @@ for row in r:
 	run -2 --separate-stderr hd-predict
 	[ "${stderr_lines[0]}" = "hd-predict: no model file named" ]
 }
+
+@test "the output is the same whatever the number of scoring threads" {
+	{ head -n 1 test.csv; for _ in $(seq 30); do tail -n +2 test.csv; done; } > many.csv
+	hd-predict --jobs 1 rf.json many.csv > one.csv
+	hd-predict --jobs 2 rf.json many.csv > two.csv
+	hd-predict --jobs 5 rf.json many.csv > five.csv
+	cmp one.csv two.csv
+	cmp one.csv five.csv
+	[ "$(wc -l < one.csv)" -eq "$(wc -l < many.csv)" ]
+}
