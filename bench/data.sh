@@ -5,14 +5,19 @@
 cd "$WORK"
 raw=$(for s in cleveland hungarian switzerland va; do echo "$MIRROR/processed.$s.data"; done)
 
-echo "== data stage on the UCI data (best of 5 runs) =="
+echo "== data stage on the UCI data (hyperfine, mean of 20 runs) =="
 "$BIN/hd-fetch" -q --mirror "$MIRROR" -d raw
 "$BIN/hd-clean" -o heart.csv $raw
-printf '%-44s %8.4f s\n' "hd-fetch (files present, verify only)" "$(best_of 5 "$BIN/hd-fetch" -q --mirror "$MIRROR" -d raw)"
-printf '%-44s %8.4f s\n' "hd-fetch (fresh copy from the mirror)" "$(best_of 5 sh -c "rm -rf fresh; '$BIN/hd-fetch' -q --mirror '$MIRROR' -d fresh")"
-printf '%-44s %8.4f s\n' "hd-clean (920 rows)" "$(best_of 5 "$BIN/hd-clean" -o c.csv $raw)"
-printf '%-44s %8.4f s\n' "hd-eda (918 rows)" "$(best_of 5 "$BIN/hd-eda" -o e.json -r e.txt heart.csv)"
-printf '%-44s %8.4f s\n' "hd-split (918 rows)" "$(best_of 5 "$BIN/hd-split" --train tr.csv --test te.csv heart.csv)"
+hyperfine -N --warmup 3 --runs 20 --export-json small.json \
+	"$BIN/hd-fetch -q --mirror $MIRROR -d raw" \
+	"$BIN/hd-clean -o c.csv $(echo $raw)" \
+	"$BIN/hd-eda -o e.json -r e.txt heart.csv" \
+	"$BIN/hd-split --train tr.csv --test te.csv heart.csv" > /dev/null
+jq -r '.results[] | "\(.mean * 1000 | . * 100 | round / 100) ms  \(.command | split("/") | last)"' small.json
+jq -r '[.results[].mean] | add | "data stage total (verify, clean, eda, split): \(. * 1000 | . * 100 | round / 100) ms"' small.json
+rm -rf fresh
+/usr/bin/time -f "%e" -o t "$BIN/hd-fetch" -q --mirror "$MIRROR" -d fresh
+echo "hd-fetch, fresh copy of the four files from the mirror folder: $(cat t) s"
 
 echo "== 1,000,000 synthetic rows =="
 # Valid raw rows with values drawn across each column's domain; few
