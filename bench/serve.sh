@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The server: POST /predict through lighttpd + hd-fcgi, side by side with
+# a trivial FastCGI responder (bench/fcgi-fixed.c: a fixed answer, built
+# here into build/) behind the same lighttpd config -- the ceiling for
+# any responder.  wrk on loopback.  Reports req/s, p50/p99, errors, the
+# workers' CPU per request and RSS, and the model load time.
+#
+#   bench/serve.sh [MODEL...]   default: artifacts/model.json if present,
+#                               plus a logistic regression and a 200-tree
+#                               forest fitted here on the UCI data
+#
+# The servers are started once and measured in turns, ROUNDS times; the
+# run with the median req/s is shown, since one run on a busy machine
+# says little.  Environment: DURATION [5] seconds a run, ROUNDS [3],
+# CONNS [16], THREADS [2], WORKERS [number of CPUs], HD_BIN [build/bin].
+. "$(dirname "$0")/lib.sh"
+
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+CONNS=${CONNS:-16}
+THREADS=${THREADS:-2}
+WORKERS=${WORKERS:-$(nproc)}
+LIGHTTPD=${LIGHTTPD:-/usr/sbin/lighttpd}
+FIXED=$REPO/build/fcgi-fixed
+PIDS=()
+DIRS=()
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$WORK" "${DIRS[@]}"
+	rm -f /dev/shm/hd-fcgi-bench-$$-*-v1
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "bench/serve.sh: wrk is not installed" >&2; exit 1; }
+[ -x "$BIN/hd-fcgi" ] || { echo "bench/serve.sh: $BIN/hd-fcgi: run make first" >&2; exit 1; }
+mkdir -p "$REPO/build"
+cc -std=c11 -Wall -Wextra -Werror -O2 -o "$FIXED" "$REPO/bench/fcgi-fixed.c" -lfcgi
+
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+cd "$WORK"
+models=("$@")
+if [ ${#models[@]} -eq 0 ]; then
+	[ -f "$REPO/artifacts/model.json" ] && models+=("$REPO/artifacts/model.json")
+	raw=$(for s in cleveland hungarian switzerland va; do echo "$MIRROR/processed.$s.data"; done)
+	"$BIN/hd-clean" -o heart.csv $raw
+	"$BIN/hd-split" --train train.csv --test test.csv heart.csv
+	"$BIN/hd-fit-lr" --cv 0 -o lr.json train.csv
+	"$BIN/hd-fit-rf" --cv 0 -o rf.json train.csv
+	models+=("$WORK/lr.json" "$WORK/rf.json")
+fi
+
+# The old service's own example request.
+cat > post.lua <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"age":65,"sex":1,"cp":3,"trestbps":145,"chol":233,"fbs":1,"restecg":0,"thalach":150,"exang":0,"oldpeak":2.5,"slope":0,"ca":0,"thal":1}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+# start BIN MODEL: a lighttpd from our config with BIN as the responder;
+# sets PORT.
+start() {
+	local bin=$1 model=$2 dir
+	PORT=$(free_port)
+	dir=$(mktemp -d /tmp/hd-bench.XXXXXX)
+	DIRS+=("$dir")
+	HD_PORT=$PORT HD_WORKERS=$WORKERS HD_MODEL=$model HD_RUN_DIR=$dir \
+		HD_METRICS_SHM=bench-$$-$PORT "$REPO/pipelines/hd-serve" config |
+		sed -e "s|\"bin-path\" => \".*\"|\"bin-path\" => \"$bin\"|" > "$dir/lighttpd.conf"
+	"$LIGHTTPD" -D -f "$dir/lighttpd.conf" &
+	PIDS+=($!)
+	for _ in $(seq 1 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break
+		sleep 0.05
+	done
+	wrk -t"$THREADS" -c"$CONNS" -d1s -s post.lua "http://127.0.0.1:$PORT/predict" >/dev/null
+}
+
+# CPU ticks (user + system) of the workers of lighttpd $1.
+worker_ticks() {
+	local t=0 p
+	for p in $(pgrep -P "$1"); do
+		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+
+labels=("fcgi-fixed (ceiling)")
+bins=("$FIXED")
+mods=("${models[0]}")
+for m in "${models[@]}"; do
+	kind=$("$BIN/hd-fcgi" --check "$m" | sed -n '1s/^.*: \([a-z_]*\), sha256.*$/\1/p')
+	labels+=("hd-fcgi $(basename "$m") ($kind)")
+	bins+=("$BIN/hd-fcgi")
+	mods+=("$m")
+done
+ports=()
+for i in "${!bins[@]}"; do
+	start "${bins[$i]}" "${mods[$i]}"
+	ports+=("$PORT")
+done
+
+# Rounds in turns; per server, every run's output kept.
+declare -A runs ticks0 reqs
+for i in "${!bins[@]}"; do
+	ticks0[$i]=$(worker_ticks "${PIDS[$i]}")
+	reqs[$i]=0
+done
+for r in $(seq 1 "$ROUNDS"); do
+	for i in "${!bins[@]}"; do
+		out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
+			-s post.lua "http://127.0.0.1:${ports[$i]}/predict")
+		runs[$i,$r]=$out
+		reqs[$i]=$((reqs[$i] + $(awk '/requests in/ {print $1}' <<<"$out")))
+	done
+done
+
+tps=$(getconf CLK_TCK)
+echo "== POST /predict: wrk -t$THREADS -c$CONNS, $ROUNDS x ${DURATION}s each, $WORKERS workers, loopback, $(nproc) CPUs =="
+printf '%-38s %9s %7s %8s %8s %6s %9s %s\n' "responder" "req/s" "of ceil" "p50" "p99" "errors" "CPU/req" "worker RSS"
+ceiling=
+for i in "${!bins[@]}"; do
+	# The median run by req/s.
+	med=$(for r in $(seq 1 "$ROUNDS"); do
+		printf '%s %s\n' "$(awk '/^Requests\/sec/ {print $2}' <<<"${runs[$i,$r]}")" "$r"
+	done | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) {print $2}')
+	out=${runs[$i,$med]}
+	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+	p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+	errs=0
+	for r in $(seq 1 "$ROUNDS"); do
+		errs=$((errs + $(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"${runs[$i,$r]}")))
+	done
+	cpu=$(awk -v t="$(( $(worker_ticks "${PIDS[$i]}") - ticks0[$i] ))" -v n="${reqs[$i]}" -v hz="$tps" \
+		'BEGIN {printf "%.1f us", t / hz / n * 1e6}')
+	rss=
+	for p in $(pgrep -P "${PIDS[$i]}"); do
+		rss+="$(awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$p/status") "
+	done
+	[ -n "$ceiling" ] || ceiling=$rps
+	printf '%-38s %9s %6.1f%% %8s %8s %6s %9s %s MB\n' "${labels[$i]}" "$rps" \
+		"$(awk "BEGIN {print 100 * $rps / $ceiling}")" "$p50" "$p99" "$errs" "$cpu" "${rss% }"
+done
+echo "(errors: non-2xx answers and socket errors over all runs; CPU/req: the workers' user + system time)"
+
+echo "== model load time (hd-fcgi --check: first load, best of 5) =="
+for m in "${models[@]}"; do
+	"$BIN/hd-fcgi" --check "$m" | sed -n 2p
+done
