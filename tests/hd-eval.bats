@@ -338,8 +338,7 @@ print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
 
 fit_model() {
 	[ -x "$HD_BIN/hd-fit-lr" ] || skip "hd-fit-lr not built yet"
-	hd-clean $(raw_files) > heart.csv
-	hd-split --train train.csv --test test.csv heart.csv
+	uci_split
 	hd-fit-lr -o lr.json train.csv
 }
 

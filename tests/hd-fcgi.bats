@@ -26,8 +26,7 @@ serve_config() {
 
 setup_file() {
 	cd "$BATS_FILE_TMPDIR"
-	hd-clean $(raw_files) > heart.csv
-	hd-split --train train.csv --test test.csv heart.csv
+	uci_split
 	hd-fit-lr --cv 0 -o lr.json train.csv
 	hd-fit-rf --cv 0 --trees 50 -o rf.json train.csv
 	cp lr.json model.json

@@ -5,8 +5,7 @@ load test_helper
 
 setup_file() {
 	cd "$BATS_FILE_TMPDIR"
-	hd-clean $(raw_files) > heart.csv
-	hd-split --train train.csv --test test.csv heart.csv
+	uci_split
 }
 
 setup() {

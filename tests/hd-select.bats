@@ -243,8 +243,7 @@ reason() { jq -r .selection.reason model.json; }
 	for t in hd-fit-lr hd-fit-rf hd-predict; do
 		[ -x "$HD_BIN/$t" ] || skip "$t not built yet"
 	done
-	hd-clean $(raw_files) > heart.csv
-	hd-split --train train.csv --test test.csv heart.csv
+	uci_split
 	hd-fit-lr -o lr.json train.csv
 	hd-fit-rf --trees 50 -o rf.json train.csv
 	hd-eval -o lr.m.json lr.json test.csv

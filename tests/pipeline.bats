@@ -16,6 +16,18 @@ stamps() {
 	(cd "$W" && find data art -type f -printf '%p %T@\n' | sort)
 }
 
+# Rerun the pipeline on a copy of the first run with make arguments $@;
+# $changed lists the outputs it rewrote.
+rerun_changed() {
+	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
+	stamps > before
+	sleep 1
+	run mk pipeline "$@"
+	[ "$status" -eq 0 ]
+	stamps > after
+	changed=$(join before after | awk '$2 != $3 {print $1}' | tr '\n' ' ')
+}
+
 setup_file() {
 	export W=$BATS_FILE_TMPDIR/w
 	mkdir -p "$W"
@@ -66,25 +78,13 @@ setup() {
 }
 
 @test "changing the split seed reruns the split and what follows, not fetch, clean or eda" {
-	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
-	stamps > before
-	sleep 1
-	run mk pipeline SEED=7
-	[ "$status" -eq 0 ]
-	stamps > after
-	changed=$(join before after | awk '$2 != $3 {print $1}' | tr '\n' ' ')
+	rerun_changed SEED=7
 	[ "$changed" = "art/metrics/lr.metrics.json art/metrics/rf.metrics.json art/model.json art/models/lr.model.json art/models/rf.model.json data/split/test.csv data/split/train.csv " ] ||
 		fail "changed: $changed"
 }
 
 @test "changing a forest parameter reruns only the forest, its evaluation and the selection" {
-	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
-	stamps > before
-	sleep 1
-	run mk pipeline RF_TREES=50
-	[ "$status" -eq 0 ]
-	stamps > after
-	changed=$(join before after | awk '$2 != $3 {print $1}' | tr '\n' ' ')
+	rerun_changed RF_TREES=50
 	[ "$changed" = "art/metrics/rf.metrics.json art/model.json art/models/rf.model.json " ] ||
 		fail "changed: $changed"
 	[ "$(jq .hyperparameters.n_estimators "$W/art/models/rf.model.json")" = 50 ]

@@ -6,8 +6,7 @@ load test_helper
 setup_file() {
 	"$PY" -c 'import sklearn' 2>/dev/null || return 0
 	cd "$BATS_FILE_TMPDIR"
-	hd-clean $(raw_files) > heart.csv
-	hd-split --train train.csv --test test.csv heart.csv
+	uci_split
 	hd-split --folds 5 --seed 42 -o folds.csv train.csv
 	hd-fit-lr --cv 5 --seed 42 -o lr.json train.csv
 	hd-fit-rf --cv 0 -o rf.json train.csv

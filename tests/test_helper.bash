@@ -72,3 +72,10 @@ stop_pid() {
 	fi
 	rm -f "$1"
 }
+
+# The UCI data cleaned and split with the defaults, into the current
+# folder: heart.csv, train.csv (734 rows), test.csv (184 rows).
+uci_split() {
+	hd-clean $(raw_files) > heart.csv
+	hd-split --train train.csv --test test.csv heart.csv
+}
