@@ -24,7 +24,7 @@ LDLIBS  := -lcsv -lcjson -lnettle -lm -pthread
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/san
 CFLAGS  := -O1 -g -fno-omit-frame-pointer
-SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
 else
 BUILD   ?= build
 SANFLAGS :=

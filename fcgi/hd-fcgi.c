@@ -1081,7 +1081,8 @@ static int feature_of(const char *key)
 /*
  * One patient from a JSON object: x[HD_NFEAT] (NaN = imputed) and the
  * set of imputed features; every bad field appended to errs, in the
- * features' order.  Of a key given twice, the first counts.
+ * features' order.  Of a key given twice, the last counts, as Python's
+ * json module (and so the FastAPI service hd replaces) decides.
  */
 static void read_patient(const cJSON *o, long index, double *x,
                          uint16_t *imputed, int *nerr)
@@ -1091,7 +1092,7 @@ static void read_patient(const cJSON *o, long index, double *x,
 	cJSON_ArrayForEach(kv, o) {
 		int f = kv->string ? feature_of(kv->string) : -1;
 
-		if (f >= 0 && item[f] == NULL)
+		if (f >= 0)
 			item[f] = kv;
 	}
 	*imputed = 0;

@@ -240,6 +240,15 @@ use_model() {
 	same_double "$(jq -r .probability b)" "$p"
 }
 
+@test "of a field given twice the last counts, as in the service hd replaces" {
+	body=${EX1%\}}
+	predict "$body,\"age\":\"x\"}"
+	code_is 422
+	body_is '[.detail[].loc] == [["body","age"]]'
+	predict "{\"age\":\"x\",${EX1#\{}"
+	code_is 200
+}
+
 @test "missing and mistyped fields answer 422 naming every bad field" {
 	predict "$(jq -c 'del(.age) | .sex = "1" | .cp = true | .chol = [233] | .thal = {}' <<<"$EX1")"
 	code_is 422

@@ -130,6 +130,18 @@ for row in r:
 	jq '.params.trees[0].feature |= sub("^[0-9]+"; "999")' rf.json > slot.json
 	run -1 --separate-stderr hd-predict slot.json test.csv
 	[ "$stderr" = "hd-predict: slot.json: params: trees[0] is malformed or out of range" ]
+	jq '.params.trees = [{"feature": "0 0 -1", "left": "1 2 0", "right": "1 2 0", "value": "0.5 0.5 1"}]' rf.json > dag.json
+	run -1 --separate-stderr hd-predict dag.json test.csv
+	[ "$stderr" = "hd-predict: dag.json: params: trees[0] is malformed or out of range" ]
+	sed 's/"intercept":[^,]*/"intercept": 1e999/' lr.json > inf.json
+	run -1 --separate-stderr hd-predict inf.json test.csv
+	[ "$stderr" = "hd-predict: inf.json: params: the intercept is not a finite number" ]
+	jq '.features[0].scale = 1e-320' lr.json > tiny.json
+	run -1 --separate-stderr hd-predict tiny.json test.csv
+	[ "$stderr" = "hd-predict: tiny.json: features[0]: age needs median, mean and a positive scale" ]
+	{ cat lr.json; echo 'junk {'; } > trailing.json
+	run -1 --separate-stderr hd-predict trailing.json test.csv
+	[[ "$stderr" == "hd-predict: trailing.json: not valid JSON (line "*")" ]]
 	jq '.model = "svm"' lr.json > kind.json
 	run -1 --separate-stderr hd-predict kind.json test.csv
 	[ "$stderr" = 'hd-predict: kind.json: unknown model kind "svm"' ]

@@ -124,6 +124,9 @@ struct hd_csv *hd_csv_open(const char *path)
 		free(r);
 		return NULL;
 	}
+	/* libcsv grows a field 128 bytes at a time by default: quadratic
+	 * copying for a long field. */
+	csv_set_blk_size(&r->p, 64 * 1024);
 	return r;
 }
 

@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,8 +176,8 @@ cJSON *hd_json_read(const char *path, const char *fmt, int max_version)
 		cJSON_Delete(root);
 		return NULL;
 	}
-	if (v->valuedouble != (int)v->valuedouble || v->valueint < 1 ||
-	    v->valueint > max_version) {
+	if (!(v->valuedouble >= 1 && v->valuedouble <= max_version &&
+	      v->valuedouble == floor(v->valuedouble))) {
 		hd_err("%s: %s version %g is not supported (this is %s %s, "
 		       "which reads versions 1 to %d)", name, fmt,
 		       v->valuedouble, hd_prog, HD_VERSION, max_version);

@@ -147,9 +147,14 @@ static int parse_lr(struct hd_lr *lr, const cJSON *params, int dim,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (!isfinite(b->valuedouble)) {
+		snprintf(err, errlen, "params: the intercept is not a finite number");
+		return -1;
+	}
 	cJSON_ArrayForEach(e, coef) {
-		if (!cJSON_IsNumber(e)) {
-			snprintf(err, errlen, "params: coef[%d] is not a number", j);
+		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble)) {
+			snprintf(err, errlen, "params: coef[%d] is not a finite "
+			         "number", j);
 			return -1;
 		}
 		lr->coef[j++] = e->valuedouble;
@@ -192,12 +197,15 @@ static int count_numbers(const cJSON *s)
 
 /*
  * A tree is accepted only if every child index points forward, so
- * walking it always ends at a leaf, and every slot is inside z.
+ * walking it always ends at a leaf, every node but the root has exactly
+ * one parent, so it is a tree and not a graph that could be walked
+ * exponentially often, and every slot is inside z.
  */
 static int parse_tree(struct hd_tree *t, const cJSON *o, int dim)
 {
 	const cJSON *fa = cJSON_GetObjectItemCaseSensitive(o, "feature");
 	int n = count_numbers(fa);
+	char *parents = NULL;
 	double *buf;
 
 	if (n < 1)
@@ -209,8 +217,9 @@ static int parse_tree(struct hd_tree *t, const cJSON *o, int dim)
 	t->threshold = malloc((size_t)n * sizeof *t->threshold);
 	t->value = malloc((size_t)n * sizeof *t->value);
 	buf = malloc(3 * (size_t)n * sizeof *buf);
+	parents = calloc((size_t)n, 1);
 	if (!t->feature || !t->left || !t->right || !t->threshold ||
-	    !t->value || !buf ||
+	    !t->value || !buf || !parents ||
 	    num_string(fa, n, buf) != 0 ||
 	    num_string(cJSON_GetObjectItemCaseSensitive(o, "left"), n, buf + n) != 0 ||
 	    num_string(cJSON_GetObjectItemCaseSensitive(o, "right"), n, buf + 2 * n) != 0 ||
@@ -229,7 +238,8 @@ static int parse_tree(struct hd_tree *t, const cJSON *o, int dim)
 		}
 		if (!(f >= 0 && f < dim && f == (int)f) ||
 		    !(l > i && l < n && l == (int)l) ||
-		    !(r > i && r < n && r == (int)r) ||
+		    !(r > i && r < n && r == (int)r) || l == r ||
+		    parents[(int)l]++ || parents[(int)r]++ ||
 		    !isfinite(t->value[i]))
 			goto fail;
 		t->feature[i] = (int)f;
@@ -238,9 +248,15 @@ static int parse_tree(struct hd_tree *t, const cJSON *o, int dim)
 		t->threshold[i] = t->value[i];
 		t->value[i] = 0;
 	}
+	/* A tree: every node but the root has exactly one parent. */
+	for (int i = 1; i < n; i++)
+		if (!parents[i])
+			goto fail;
+	free(parents);
 	free(buf);
 	return 0;
 fail:
+	free(parents);
 	free(buf);
 	return -1;
 }
@@ -335,6 +351,13 @@ int hd_model_parse(struct hd_model *m, const char *text, size_t len,
 
 	memset(m, 0, sizeof *m);
 	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	/* Only white space may follow the document. */
+	while (doc != NULL && end < text + len && strchr(" \t\r\n", *end) && *end)
+		end++;
+	if (doc != NULL && end < text + len) {
+		cJSON_Delete(doc);
+		doc = NULL;
+	}
 	if (doc == NULL) {
 		long line = 1;
 

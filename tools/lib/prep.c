@@ -287,7 +287,8 @@ int hd_prep_from_json(struct hd_prep *p, const cJSON *j, char *err, size_t errle
 		if (c->kind == HD_NUMERIC) {
 			if (get_num(o, "median", &c->median) ||
 			    get_num(o, "mean", &c->mean) ||
-			    get_num(o, "scale", &c->scale) || c->scale <= 0) {
+			    get_num(o, "scale", &c->scale) || c->scale <= 0 ||
+			    !isfinite(1 / c->scale)) {
 				snprintf(err, errlen, "features[%d]: %s needs "
 				         "median, mean and a positive scale", k,
 				         hd_features[f].name);
@@ -307,14 +308,19 @@ int hd_prep_from_json(struct hd_prep *p, const cJSON *j, char *err, size_t errle
 				goto fail;
 			}
 			c->mode = cJSON_IsNumber(m) ? m->valuedouble : NAN;
+			if (cJSON_IsNumber(m) && !isfinite(c->mode)) {
+				snprintf(err, errlen, "features[%d]: %s mode is "
+				         "not a finite number", k, hd_features[f].name);
+				goto fail;
+			}
 			c->levels = malloc((size_t)(n ? n : 1) * sizeof *c->levels);
 			if (c->levels == NULL) {
 				snprintf(err, errlen, "out of memory");
 				goto fail;
 			}
 			cJSON_ArrayForEach(e, lv) {
-				if (!cJSON_IsNumber(e) || (i > 0 &&
-				    !(e->valuedouble > c->levels[i - 1]))) {
+				if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) ||
+				    (i > 0 && !(e->valuedouble > c->levels[i - 1]))) {
 					snprintf(err, errlen, "features[%d]: %s "
 					         "levels must be increasing "
 					         "numbers", k, hd_features[f].name);

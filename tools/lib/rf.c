@@ -926,6 +926,10 @@ int hd_rf_pack(struct hd_rf *m)
 			for (;;) {
 				struct hd_rf_node *nd = &m->nodes[at];
 
+				/* parse_tree guarantees a tree; this guards
+				 * against a graph from anywhere else. */
+				if (at >= total || sp + 2 > 2 * cap)
+					goto oom;
 				if (parent >= 0)
 					m->nodes[parent].right = (int32_t)at;
 				parent = -1;
