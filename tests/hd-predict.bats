@@ -114,37 +114,41 @@ for row in r:
 	[ "$stderr" = 'hd-predict: none.json: not an hd-model file (its "format" is missing)' ]
 }
 
+# refused BASE FILTER NAME MESSAGE: BASE edited by the jq FILTER into NAME
+# must be refused by hd-predict, exit 1, with exactly MESSAGE (a glob).
+refused() {
+	jq "$2" "$1" > "$3"
+	run -1 --separate-stderr hd-predict "$3" test.csv
+	[ -z "$output" ]
+	[[ "$stderr" == $4 ]] || fail "$3: $stderr"
+}
+
 @test "a damaged model is refused, never half-used" {
-	jq '.params.coef |= .[1:]' lr.json > short.json
-	run -1 --separate-stderr hd-predict short.json test.csv
-	[[ "$stderr" == "hd-predict: short.json: params: logistic regression needs an intercept and "*" coefficients" ]]
-	jq '.params.trees[0].left |= (split(" ") | .[0] = "0" | join(" "))' rf.json > loop.json
-	run -1 --separate-stderr hd-predict loop.json test.csv
-	[ "$stderr" = "hd-predict: loop.json: params: trees[0] is malformed or out of range" ]
-	jq '.features[2].scale = 0' lr.json > scale.json
-	run -1 --separate-stderr hd-predict scale.json test.csv
-	[ "$stderr" = "hd-predict: scale.json: features[2]: chol needs median, mean and a positive scale" ]
-	jq '.params.trees[3].value |= sub(" "; "  ")' rf.json > space.json
-	run -1 --separate-stderr hd-predict space.json test.csv
-	[ "$stderr" = "hd-predict: space.json: params: trees[3] is malformed or out of range" ]
-	jq '.params.trees[0].feature |= sub("^[0-9]+"; "999")' rf.json > slot.json
-	run -1 --separate-stderr hd-predict slot.json test.csv
-	[ "$stderr" = "hd-predict: slot.json: params: trees[0] is malformed or out of range" ]
-	jq '.params.trees = [{"feature": "0 0 -1", "left": "1 2 0", "right": "1 2 0", "value": "0.5 0.5 1"}]' rf.json > dag.json
-	run -1 --separate-stderr hd-predict dag.json test.csv
-	[ "$stderr" = "hd-predict: dag.json: params: trees[0] is malformed or out of range" ]
+	malformed='params: trees\[*\] is malformed or out of range'
+	refused lr.json '.params.coef |= .[1:]' short.json \
+		"hd-predict: short.json: params: logistic regression needs an intercept and * coefficients"
+	refused rf.json '.params.trees[0].left |= (split(" ") | .[0] = "0" | join(" "))' loop.json \
+		"hd-predict: loop.json: $malformed"
+	refused rf.json '.params.trees[3].value |= sub(" "; "  ")' space.json \
+		"hd-predict: space.json: $malformed"
+	refused rf.json '.params.trees[0].feature |= sub("^[0-9]+"; "999")' slot.json \
+		"hd-predict: slot.json: $malformed"
+	# two parents share children: a graph, not a tree
+	refused rf.json '.params.trees = [{"feature": "0 0 -1", "left": "1 2 0", "right": "1 2 0", "value": "0.5 0.5 1"}]' dag.json \
+		"hd-predict: dag.json: $malformed"
+	refused lr.json '.features[2].scale = 0' scale.json \
+		"hd-predict: scale.json: features\[2\]: chol needs median, mean and a positive scale"
+	refused lr.json '.features[0].scale = 1e-320' tiny.json \
+		"hd-predict: tiny.json: features\[0\]: age needs median, mean and a positive scale"
+	refused lr.json '.model = "svm"' kind.json \
+		'hd-predict: kind.json: unknown model kind "svm"'
+	# jq would clamp 1e999 to the largest double, so sed writes it
 	sed 's/"intercept":[^,]*/"intercept": 1e999/' lr.json > inf.json
 	run -1 --separate-stderr hd-predict inf.json test.csv
 	[ "$stderr" = "hd-predict: inf.json: params: the intercept is not a finite number" ]
-	jq '.features[0].scale = 1e-320' lr.json > tiny.json
-	run -1 --separate-stderr hd-predict tiny.json test.csv
-	[ "$stderr" = "hd-predict: tiny.json: features[0]: age needs median, mean and a positive scale" ]
 	{ cat lr.json; echo 'junk {'; } > trailing.json
 	run -1 --separate-stderr hd-predict trailing.json test.csv
 	[[ "$stderr" == "hd-predict: trailing.json: not valid JSON (line "*")" ]]
-	jq '.model = "svm"' lr.json > kind.json
-	run -1 --separate-stderr hd-predict kind.json test.csv
-	[ "$stderr" = 'hd-predict: kind.json: unknown model kind "svm"' ]
 	head -c 2000 rf.json > cut.json
 	run -1 --separate-stderr hd-predict cut.json test.csv
 	[[ "$stderr" == "hd-predict: cut.json: not valid JSON (line "*")" ]]
