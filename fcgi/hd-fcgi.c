@@ -162,18 +162,6 @@ static int valid_shm_id(const char *s)
 	return 1;
 }
 
-/* "2026-11-28T08:00:00Z" for now, in buf[32]. */
-static char *utc_now(char buf[32])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, 32, "%lld", (long long)t);
-	return buf;
-}
-
 /*
  * A line for the operator.  lighttpd sends a backend's stderr to its
  * server.breakagelog, which has no time stamps of its own.
@@ -184,7 +172,8 @@ static void note(const char *fmt, ...)
 	char when[32];
 	va_list ap;
 
-	fprintf(stderr, "%s %s[%ld]: ", utc_now(when), hd_prog, (long)getpid());
+	fprintf(stderr, "%s %s[%ld]: ", hd_utc_time(time(NULL), when), hd_prog,
+	        (long)getpid());
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -639,7 +628,7 @@ static int describe(const struct hd_model *m, size_t bytes, char **identity,
 	ok = d && cJSON_AddStringToObject(d, "path", cfg.model) &&
 	     cJSON_AddNumberToObject(d, "bytes", (double)bytes) &&
 	     cJSON_AddNumberToObject(d, "encoded_features", m->prep.dim) &&
-	     cJSON_AddStringToObject(d, "loaded_at", utc_now(when));
+	     cJSON_AddStringToObject(d, "loaded_at", hd_utc_time(time(NULL), when));
 	if (ok) {
 		*identity = cJSON_PrintUnformatted(id);
 		*detail = cJSON_PrintUnformatted(d);
@@ -673,7 +662,7 @@ static void refuse(const char *reason, const char *sha256, int at_start)
 	srv.refused = NULL;
 	if (o && cJSON_AddStringToObject(o, "path", cfg.model) &&
 	    cJSON_AddStringToObject(o, "reason", reason) &&
-	    cJSON_AddStringToObject(o, "at", utc_now(when)) &&
+	    cJSON_AddStringToObject(o, "at", hd_utc_time(time(NULL), when)) &&
 	    (sha256 ? cJSON_AddStringToObject(o, "sha256", sha256) != NULL
 	            : cJSON_AddNullToObject(o, "sha256") != NULL))
 		srv.refused = cJSON_PrintUnformatted(o);

@@ -218,13 +218,6 @@ static int read_table(const char *path, struct table *t)
  * Statistics of one column
  * ------------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The present values of column k, sorted; caller frees. */
 static double *present_sorted(const struct table *t, int k, size_t *m)
 {
@@ -234,7 +227,7 @@ static double *present_sorted(const struct table *t, int k, size_t *m)
 	for (size_t i = 0; i < t->nrows; i++)
 		if (!isnan(t->v[i * NCOL + k]))
 			x[(*m)++] = t->v[i * NCOL + k];
-	qsort(x, *m, sizeof *x, cmp_double);
+	qsort(x, *m, sizeof *x, hd_cmp_double);
 	return x;
 }
 
@@ -642,14 +635,9 @@ static cJSON *summarise(const struct table *t, int bins)
 /* A number of the summary (written raw by hd_json_num); NAN if null. */
 static double jnum(const cJSON *obj, const char *key)
 {
-	const cJSON *it = key ? cJSON_GetObjectItemCaseSensitive(obj, key) : obj;
 	double x;
 
-	if (cJSON_IsNumber(it))
-		return it->valuedouble;
-	if (cJSON_IsRaw(it) && hd_parse_double(it->valuestring, &x) == 0)
-		return x;
-	return NAN;
+	return hd_json_get_num(obj, key, &x) == 0 ? x : NAN;
 }
 
 static const cJSON *jget(const cJSON *obj, const char *key)

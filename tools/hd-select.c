@@ -98,20 +98,6 @@ static const char *need_string(const char *path, const cJSON *obj,
 	return s->valuestring;
 }
 
-/* A number member of obj, NaN for null, or -1 if it is neither. */
-static int get_number(const cJSON *obj, const char *key, double *out)
-{
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	if (cJSON_IsNumber(n))
-		*out = n->valuedouble;
-	else if (cJSON_IsNull(n))
-		*out = NAN;
-	else
-		return -1;
-	return 0;
-}
-
 /*
  * Read one metrics file and check that its model file is the one that
  * was evaluated.  0, or -1 after saying why (the document stays in c
@@ -147,7 +133,7 @@ static int load_cand(struct cand *c)
 		hd_err("%s: no \"test\" object", c->path);
 		return -1;
 	}
-	if (get_number(c->test, metric->name, &c->value) != 0) {
+	if (hd_json_get_num(c->test, metric->name, &c->value) != 0) {
 		hd_err("%s: no number \"test.%s\"", c->path, metric->name);
 		return -1;
 	}
@@ -158,8 +144,8 @@ static int load_cand(struct cand *c)
 	}
 	cv = cJSON_GetObjectItemCaseSensitive(model, "cv");
 	if (cv != NULL && !cJSON_IsNull(cv) && (!cJSON_IsObject(cv) ||
-	    get_number(cv, "mean", &c->cv_mean) != 0 ||
-	    get_number(cv, "std", &c->cv_std) != 0)) {
+	    hd_json_get_num(cv, "mean", &c->cv_mean) != 0 ||
+	    hd_json_get_num(cv, "std", &c->cv_std) != 0)) {
 		hd_err("%s: \"model.cv\" has no number \"mean\" and \"std\"",
 		       c->path);
 		return -1;
@@ -274,7 +260,7 @@ static cJSON *candidate_json(const struct cand *c, int rank)
 	for (size_t i = 0; i < NMETRICS; i++) {
 		double v;
 
-		if (get_number(c->test, metrics[i].name, &v) == 0)
+		if (hd_json_get_num(c->test, metrics[i].name, &v) == 0)
 			hd_json_add_num(t, metrics[i].name, v);
 	}
 	if (isnan(c->cv_mean)) {
@@ -320,7 +306,7 @@ static void put_num(FILE *fp, int width, const cJSON *test, const char *key)
 {
 	double v;
 
-	if (get_number(test, key, &v) == 0 && !isnan(v))
+	if (hd_json_get_num(test, key, &v) == 0 && !isnan(v))
 		fprintf(fp, "  %-*.4f", width, v);
 	else
 		fprintf(fp, "  %-*s", width, "-");

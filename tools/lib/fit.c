@@ -37,12 +37,10 @@ static void utc_now(char buf[32])
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	time_t t = time(NULL);
 	long v;
-	struct tm tm;
 
 	if (sde != NULL && hd_parse_long(sde, 0, 253402300799L, &v) == 0)
 		t = (time_t)v;
-	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	hd_utc_time(t, buf);
 }
 
 static cJSON *cv_record(const double *auc, int k, uint64_t seed)

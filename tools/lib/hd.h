@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -92,6 +93,11 @@ double hd_opt_double(const char *opt, const char *arg, double min, double max);
 long hd_opt_long(const char *opt, const char *arg, long min, long max);
 uint64_t hd_opt_seed(const char *opt, const char *arg);
 
+/* qsort comparator for doubles, ascending. */
+int hd_cmp_double(const void *a, const void *b);
+/* t as "2026-11-28T08:00:00Z" in buf[32]; returns buf. */
+char *hd_utc_time(time_t t, char buf[32]);
+
 /* ---------------------------------------------------------------------
  * Output files: written whole or not at all
  * ------------------------------------------------------------------- */
@@ -165,6 +171,12 @@ int hd_json_write(const char *path, cJSON *root);
  * "version" is at most max_version.  NULL after printing why.
  */
 cJSON *hd_json_read(const char *path, const char *fmt, int max_version);
+/*
+ * The number at key in obj (obj itself when key is NULL), written by
+ * cJSON or as a raw hd_json_num item; null reads as NaN.  0, or -1 if
+ * there is no number there.
+ */
+int hd_json_get_num(const cJSON *obj, const char *key, double *out);
 /* Stamp a document with its format name and version. */
 void hd_json_set_format(cJSON *root, const char *fmt, int version);
 

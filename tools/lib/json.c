@@ -32,6 +32,19 @@ cJSON *hd_json_add_num(cJSON *obj, const char *key, double x)
 	return n;
 }
 
+int hd_json_get_num(const cJSON *obj, const char *key, double *out)
+{
+	const cJSON *it = key ? cJSON_GetObjectItemCaseSensitive(obj, key) : obj;
+
+	if (cJSON_IsNumber(it))
+		*out = it->valuedouble;
+	else if (cJSON_IsNull(it))
+		*out = NAN;
+	else if (!cJSON_IsRaw(it) || hd_parse_double(it->valuestring, out) != 0)
+		return -1;
+	return 0;
+}
+
 void hd_json_set_format(cJSON *root, const char *fmt, int version)
 {
 	cJSON_DeleteItemFromObjectCaseSensitive(root, "format");

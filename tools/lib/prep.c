@@ -18,13 +18,6 @@
 
 #include "model.h"
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Non-missing values of feature f, sorted; returns how many. */
 static size_t column_sorted(const double *X, size_t n, int f, double *v)
 {
@@ -33,7 +26,7 @@ static size_t column_sorted(const double *X, size_t n, int f, double *v)
 	for (size_t i = 0; i < n; i++)
 		if (!isnan(X[i * HD_NFEAT + f]))
 			v[m++] = X[i * HD_NFEAT + f];
-	qsort(v, m, sizeof *v, cmp_double);
+	qsort(v, m, sizeof *v, hd_cmp_double);
 	return m;
 }
 
@@ -244,12 +237,7 @@ cJSON *hd_prep_to_json(const struct hd_prep *p)
 
 static int get_num(const cJSON *o, const char *key, double *v)
 {
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (!cJSON_IsNumber(n) || !isfinite(n->valuedouble))
-		return -1;
-	*v = n->valuedouble;
-	return 0;
+	return hd_json_get_num(o, key, v) == 0 && isfinite(*v) ? 0 : -1;
 }
 
 int hd_prep_from_json(struct hd_prep *p, const cJSON *j, char *err, size_t errlen)

@@ -371,3 +371,20 @@ uint64_t hd_opt_seed(const char *opt, const char *arg)
 	hd_err("%s: '%s' is not a whole number from 0 to 2^64-1", opt, arg);
 	exit(HD_EXIT_USAGE);
 }
+
+int hd_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+char *hd_utc_time(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "%lld", (long long)t);
+	return buf;
+}
