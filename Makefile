@@ -35,18 +35,31 @@ OBJ     := $(BUILD)/obj
 LIB_SRC := $(wildcard tools/lib/*.c)
 LIB_OBJ := $(LIB_SRC:tools/lib/%.c=$(OBJ)/lib/%.o)
 LIB_A   := $(BUILD)/libhd.a
-TOOLS   := $(patsubst tools/%.c,%,$(wildcard tools/hd-*.c))
-FCGI    := $(patsubst fcgi/%.c,%,$(wildcard fcgi/hd-*.c))
-PROGS   := $(TOOLS:%=$(BIN)/%) $(FCGI:%=$(BIN)/%)
-# C unit tests: tests/unit/NAME.c -> $(BUILD)/tests/NAME, run by tests/run.
-UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+
+# Programs and their objects: a tool is the one source tools/NAME.c;
+# the responder is every source in fcgi/ (fcgi/fcgi.h says which is
+# which).  Each program gets a link rule over its own object list.
+TOOLS    := $(patsubst tools/%.c,%,$(wildcard tools/hd-*.c))
+PROGRAMS := $(TOOLS) hd-fcgi
+$(foreach t,$(TOOLS),$(eval OBJS_$(t) := $(OBJ)/$(t).o))
+FCGI_OBJ := $(patsubst fcgi/%.c,$(OBJ)/fcgi/%.o,$(wildcard fcgi/*.c))
+OBJS_hd-fcgi := $(FCGI_OBJ)
+PROGS    := $(PROGRAMS:%=$(BIN)/%)
+MANPAGES := $(wildcard tools/hd-*.1 fcgi/hd-*.1)
 
 # Extra libraries, by program.
 LDLIBS_hd-fetch := -lcurl
 LDLIBS_hd-fcgi  := -lfcgi
 
+# C unit tests: tests/unit/NAME.c -> $(BUILD)/tests/NAME, run by
+# tests/run; UNIT_OBJS_NAME are the program objects one links besides
+# the library (the responder's pure parts, for fcgi_test).
+UNIT    := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
+UNIT_OBJS_fcgi_test := $(addprefix $(OBJ)/fcgi/,text.o counters.o metrics.o validate.o)
+LDLIBS_fcgi_test := -lfcgi
+
 .PHONY: all deps-build deps-run deps-test
-all: $(PROGS) $(UNIT)
+all: $(PROGS) $(UNIT:%=$(BUILD)/tests/%)
 
 deps-build: ; @ci/deps build
 deps-run:   ; @ci/deps build run
@@ -68,19 +81,39 @@ $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/%: $(OBJ)/%.o $(LIB_A)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_$*) $(LDLIBS)
+define program
+$$(BIN)/$(1): $$(OBJS_$(1)) $$(LIB_A)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$(OBJS_$(1)) $$(LIB_A) $$(LDLIBS_$(1)) $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
 
-$(BIN)/%: $(OBJ)/fcgi/%.o $(LIB_A)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_$*) $(LDLIBS)
+define unit
+$$(BUILD)/tests/$(1): tests/unit/$(1).c $$(UNIT_OBJS_$(1)) $$(LIB_A) | deps-build
+	@mkdir -p $$(@D)
+	$$(CC) $$(WARN) $$(CFLAGS) $$(SANFLAGS) -Itools/lib -Ifcgi -o $$@ $$< $$(UNIT_OBJS_$(1)) $$(LIB_A) $$(LDLIBS_$(1)) $$(LDLIBS)
+endef
+$(foreach u,$(UNIT),$(eval $(call unit,$(u))))
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_A) | deps-build
-	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CFLAGS) $(SANFLAGS) -Itools/lib -o $@ $< $(LIB_A) $(LDLIBS)
+-include $(LIB_OBJ:.o=.d) $(TOOLS:%=$(OBJ)/%.d) $(FCGI_OBJ:.o=.d)
 
--include $(LIB_OBJ:.o=.d) $(TOOLS:%=$(OBJ)/%.d) $(FCGI:%=$(OBJ)/fcgi/%.d)
+# ---------------------------------------------------------------------
+# Install: make install [PREFIX=/usr/local] [DESTDIR=/staging]
+# ---------------------------------------------------------------------
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+
+.PHONY: install uninstall
+install: $(PROGS)
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1'
+	install -m 755 $(PROGS) '$(DESTDIR)$(BINDIR)'
+	install -m 644 $(MANPAGES) '$(DESTDIR)$(MANDIR)/man1'
+
+uninstall:
+	rm -f $(PROGRAMS:%='$(DESTDIR)$(BINDIR)'/%) \
+		$(notdir $(MANPAGES:%='$(DESTDIR)$(MANDIR)/man1'/%))
 
 # ---------------------------------------------------------------------
 # Pipeline
@@ -110,7 +143,9 @@ RF_METRICS := $(ART)/metrics/rf.metrics.json
 MODEL := $(ART)/model.json
 
 .PHONY: pipeline fetch
-pipeline: $(MODEL) $(EDA)
+# Every program, not only those the DAG runs: the README's examples use
+# hd-predict and hd-fcgi right after a pipeline.
+pipeline: $(MODEL) $(EDA) $(PROGS)
 fetch: $(RAW)
 
 # The data is pinned by SHA-256, so where it came from does not matter
@@ -134,18 +169,24 @@ $(SPLIT) &: $(CLEAN) $(BIN)/hd-split $(call param,seed,$(SEED)) \
 
 CV_PARAMS := $(call param,cv,$(CV)) $(call param,model_seed,$(MODEL_SEED))
 
-$(LR_MODEL): $(TRAIN) $(BIN)/hd-fit-lr $(CV_PARAMS) \
-		$(call param,lr,$(LR_C) $(LR_MAX_ITER) $(LR_TOL))
-	@mkdir -p $(@D)
-	$(BIN)/hd-fit-lr --C $(LR_C) --max-iter $(LR_MAX_ITER) --tol $(LR_TOL) \
-		--cv $(CV) --seed $(MODEL_SEED) -o $@ $(TRAIN)
+# An option only when its parameter is set: the defaults live in the
+# tools (hd-fit-lr --help, hd-fit-rf --help), nowhere else.
+opt = $(if $(strip $(2)),$(1) $(2))
+LR_OPTS = $(call opt,--C,$(LR_C)) $(call opt,--max-iter,$(LR_MAX_ITER)) \
+	$(call opt,--tol,$(LR_TOL))
+RF_OPTS = $(call opt,--trees,$(RF_TREES)) $(call opt,--max-depth,$(RF_MAX_DEPTH)) \
+	$(call opt,--min-samples-leaf,$(RF_MIN_LEAF)) \
+	$(call opt,--min-samples-split,$(RF_MIN_SPLIT)) \
+	$(call opt,--max-features,$(RF_MAX_FEATURES))
 
-$(RF_MODEL): $(TRAIN) $(BIN)/hd-fit-rf $(CV_PARAMS) \
-		$(call param,rf,$(RF_TREES) $(RF_MAX_DEPTH) $(RF_MIN_LEAF) $(RF_MAX_FEATURES))
+$(LR_MODEL): $(TRAIN) $(BIN)/hd-fit-lr $(CV_PARAMS) $(call param,lr,$(strip $(LR_OPTS)))
 	@mkdir -p $(@D)
-	$(BIN)/hd-fit-rf --trees $(RF_TREES) --max-depth $(RF_MAX_DEPTH) \
-		--min-samples-leaf $(RF_MIN_LEAF) --max-features $(RF_MAX_FEATURES) \
-		--jobs $(RF_JOBS) --cv $(CV) --seed $(MODEL_SEED) -o $@ $(TRAIN)
+	$(BIN)/hd-fit-lr $(strip $(LR_OPTS)) --cv $(CV) --seed $(MODEL_SEED) -o $@ $(TRAIN)
+
+$(RF_MODEL): $(TRAIN) $(BIN)/hd-fit-rf $(CV_PARAMS) $(call param,rf,$(strip $(RF_OPTS)))
+	@mkdir -p $(@D)
+	$(BIN)/hd-fit-rf $(strip $(RF_OPTS)) $(call opt,--jobs,$(RF_JOBS)) \
+		--cv $(CV) --seed $(MODEL_SEED) -o $@ $(TRAIN)
 
 $(ART)/metrics/%.metrics.json: $(ART)/models/%.model.json $(TEST) $(BIN)/hd-eval \
 		$(call param,threshold,$(THRESHOLD))

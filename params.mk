@@ -22,19 +22,24 @@ TEST_SIZE ?= 0.2
 CV ?= 5
 MODEL_SEED ?= 42
 
+# Model hyperparameters.  Empty means the tool's own default, which
+# `hd-fit-lr --help` and `hd-fit-rf --help` print (they live in one
+# place, the library); set one to pass it: make pipeline RF_TREES=500.
+#
 # Logistic regression: inverse penalty strength, Newton steps, tolerance.
-LR_C ?= 1
-LR_MAX_ITER ?= 100
-LR_TOL ?= 1e-10
+LR_C ?=
+LR_MAX_ITER ?=
+LR_TOL ?=
 
 # Random forest: trees, depth limit (0 = none), fewest rows in a leaf,
-# features tried per split (0 = sqrt), threads (0 = one per CPU; the
-# model does not depend on it).
-RF_TREES ?= 200
-RF_MAX_DEPTH ?= 0
-RF_MIN_LEAF ?= 1
-RF_MAX_FEATURES ?= 0
-RF_JOBS ?= 0
+# fewest rows to split a node, features tried per split (0 = sqrt),
+# threads (0 = one per CPU; the model does not depend on it).
+RF_TREES ?=
+RF_MAX_DEPTH ?=
+RF_MIN_LEAF ?=
+RF_MIN_SPLIT ?=
+RF_MAX_FEATURES ?=
+RF_JOBS ?=
 
 # Classification threshold used by the evaluation.
 THRESHOLD ?= 0.5

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hd.h"
+#include "cli.h"
 
 static const struct hd_usage usage = {
 	"[-o FILE] [--source NAME] [--drop-bad] [--zeros-missing] [-v] "
@@ -190,9 +190,7 @@ static int clean_row(const struct hd_record *rec, const char *file,
 					          why, allowed(f, num));
 				return -1;
 			}
-			if (!(o->zeros_missing && x == 0 &&
-			      (strcmp(name, "chol") == 0 ||
-			       strcmp(name, "trestbps") == 0)))
+			if (!(o->zeros_missing && x == 0 && f->zero_is_missing))
 				text = hd_fmt_double(num, x);
 		}
 		size_t tl = strlen(text);

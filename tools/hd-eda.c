@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hd.h"
+#include "cli.h"
 
 static const struct hd_usage usage = {
 	"[-o SUMMARY.json] [-r REPORT.txt] [--bins N] [FILE|-]",
@@ -79,11 +79,11 @@ static void table_free(struct table *t)
 }
 
 /*
- * Find the columns by name: pos[k] is the field of column k, pos[NCOL]
- * that of source.  Columns hd-eda does not know are ignored, so a
- * later hd-clean may add some without breaking this tool.
+ * The header, through the same code as every tool that reads clean
+ * CSV; hd-eda also needs the target and the source.  Columns it does
+ * not know are ignored, so a later hd-clean may add some.
  */
-static int read_header(struct hd_csv *in, long pos[NCOL + 1], size_t *nf)
+static int read_header(struct hd_csv *in, struct hd_columns *c)
 {
 	const char *file = hd_csv_name(in);
 	struct hd_record rec;
@@ -91,32 +91,13 @@ static int read_header(struct hd_csv *in, long pos[NCOL + 1], size_t *nf)
 
 	if (rc == 0)
 		hd_err_at(file, 0, 0, "empty input: no header");
-	if (rc <= 0)
+	if (rc <= 0 || hd_header_map(&rec, file, c) != 0)
 		return -1;
-	for (int j = 0; j <= NCOL; j++)
-		pos[j] = -1;
-	for (size_t i = 0; i < rec.n; i++) {
-		const char *f = rec.field[i];
-		int j = strcmp(f, HD_COL_SOURCE) == 0 ? NCOL
-		      : strcmp(f, HD_COL_TARGET) == 0 ? TARGET
-		      : hd_feature_index(f);
-
-		if (j < 0)
-			continue;
-		if (pos[j] >= 0) {
-			hd_err_at(file, rec.line, (long)i + 1,
-			          "column '%s' appears twice", f);
-			return -1;
-		}
-		pos[j] = (long)i;
+	if (c->target < 0 || c->source < 0) {
+		hd_err_at(file, rec.line, 0, "no '%s' column in the header",
+		          c->target < 0 ? HD_COL_TARGET : HD_COL_SOURCE);
+		return -1;
 	}
-	for (int j = 0; j <= NCOL; j++)
-		if (pos[j] < 0) {
-			hd_err_at(file, rec.line, 0, "header has no '%s' column",
-			          j == NCOL ? HD_COL_SOURCE : col_name(j));
-			return -1;
-		}
-	*nf = rec.n;
 	return 0;
 }
 
@@ -140,53 +121,35 @@ static int cmp_site(const void *a, const void *b)
 }
 
 static int read_row(struct table *t, const struct hd_record *rec,
-                    const long pos[NCOL + 1], size_t nf, const char *file)
+                    const struct hd_columns *c, const char *file)
 {
 	const char *src;
 	struct site *s;
 	double *row;
+	char err[256];
+	long bad;
+	uint8_t y;
 
-	if (rec->n != nf) {
-		hd_err_at(file, rec->line, 0, "expected %zu fields, found %zu",
-		          nf, rec->n);
-		return -1;
-	}
-	src = rec->field[pos[NCOL]];
-	if (src[0] == '\0') {
-		hd_err_at(file, rec->line, pos[NCOL] + 1,
-		          "source: missing; every row needs its site");
-		return -1;
-	}
 	if (t->nrows == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 1024;
 		t->v = hd_xrealloc(t->v, t->cap * NCOL * sizeof *t->v);
 		t->src = hd_xrealloc(t->src, t->cap * sizeof *t->src);
 	}
 	row = t->v + t->nrows * NCOL;
-	for (int k = 0; k < NCOL; k++) {
-		const char *f = rec->field[pos[k]], *why = NULL;
-
-		if (f[0] == '\0')
-			row[k] = NAN;
-		else if (hd_parse_double(f, &row[k]) != 0)
-			why = "not a number";
-		else if (k != TARGET)   /* keeps the arithmetic finite too */
-			why = hd_feature_check(&hd_features[k], row[k], 0);
-		if (why != NULL) {
-			hd_err_at(file, rec->line, pos[k] + 1, "%s: '%s' is %s",
-			          col_name(k), f, why);
-			return -1;
-		}
+	if (hd_record_patient(rec, c, row, &y, err, sizeof err, &bad) != 0) {
+		hd_err_at(file, rec->line, bad, "%s", err);
+		return -1;
 	}
-	/* Every row needs its diagnosis; also catches a missing one. */
-	if (row[TARGET] != 0 && row[TARGET] != 1) {
-		hd_err_at(file, rec->line, pos[TARGET] + 1,
-		          "target: '%s' is not 0 or 1", rec->field[pos[TARGET]]);
+	row[TARGET] = y;
+	src = rec->field[c->source];
+	if (src[0] == '\0') {
+		hd_err_at(file, rec->line, c->source + 1,
+		          "source: missing; every row needs its site");
 		return -1;
 	}
 	s = site_of(t, src);
 	s->rows++;
-	s->pos += row[TARGET] == 1;
+	s->pos += y;
 	for (int k = 0; k < NCOL; k++)
 		s->miss[k] += isnan(row[k]) != 0;
 	t->src[t->nrows++] = s->name;
@@ -197,15 +160,14 @@ static int read_table(const char *path, struct table *t)
 {
 	struct hd_csv *in = hd_csv_open(path);
 	struct hd_record rec;
-	long pos[NCOL + 1];
-	size_t nf = 0;
+	struct hd_columns cols;
 	int rc;
 
 	if (in == NULL)
 		return -1;
-	rc = read_header(in, pos, &nf);
+	rc = read_header(in, &cols);
 	while (rc == 0 && (rc = hd_csv_next(in, &rec)) > 0)
-		rc = read_row(t, &rec, pos, nf, hd_csv_name(in));
+		rc = read_row(t, &rec, &cols, hd_csv_name(in));
 	hd_csv_close(&in);
 	if (rc < 0)
 		return -1;
@@ -566,22 +528,16 @@ warn(cJSON *list, const char *code, const char *column,
 	cJSON_AddItemToArray(list, w);
 }
 
-/*
- * No living patient has a resting blood pressure or a cholesterol of
- * zero; some sites wrote 0 for "not measured" (hd-clean -z treats it
- * as missing).
- */
-static const char *const zero_impossible[] = { "trestbps", "chol" };
-
 static void add_warnings(cJSON *root, const struct table *t, size_t dups)
 {
 	cJSON *list = cJSON_AddArrayToObject(root, "warnings");
 
-	for (size_t z = 0; z < sizeof zero_impossible / sizeof *zero_impossible;
-	     z++) {
-		int k = hd_feature_index(zero_impossible[z]);
+	/* 0 where the schema says it means "not measured" (hd-clean -z). */
+	for (int k = 0; k < HD_NFEAT; k++) {
 		size_t c = 0;
 
+		if (!hd_features[k].zero_is_missing)
+			continue;
 		for (size_t i = 0; i < t->nrows; i++)
 			c += t->v[i * NCOL + k] == 0;
 		if (c > 0)

@@ -13,10 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "cli.h"
 
-#define METRICS_FORMAT "hd-metrics"
-#define METRICS_VERSION 1
 #define COL_PROB "probability"
 
 static const struct hd_usage usage = {
@@ -58,20 +56,6 @@ static void scores_push(struct scores *s, double p, uint8_t y)
 	s->p[s->n] = p;
 	s->y[s->n] = y;
 	s->n++;
-}
-
-/* Position of the column named name in the header, or -1; -2 if twice. */
-static long find_column(const struct hd_record *h, const char *name)
-{
-	long at = -1;
-
-	for (size_t i = 0; i < h->n; i++)
-		if (strcmp(h->field[i], name) == 0) {
-			if (at >= 0)
-				return -2;
-			at = (long)i;
-		}
-	return at;
 }
 
 /* Check one data row; 0, or -1 after saying what is wrong where. */
@@ -131,14 +115,13 @@ static int read_scores(const char *path, struct scores *s)
 		goto fail;
 	}
 	ncol = rec.n;
-	ycol = find_column(&rec, HD_COL_TARGET);
-	pcol = find_column(&rec, COL_PROB);
+	if (hd_header_check(&rec, file) != 0)
+		goto fail;
+	ycol = hd_header_find(&rec, HD_COL_TARGET);
+	pcol = hd_header_find(&rec, COL_PROB);
 	if (ycol < 0 || pcol < 0) {
-		const char *name = ycol < 0 ? HD_COL_TARGET : COL_PROB;
-
-		hd_err_at(file, rec.line, 0, (ycol < 0 ? ycol : pcol) == -1 ?
-		          "no '%s' column in the header" :
-		          "two '%s' columns in the header", name);
+		hd_err_at(file, rec.line, 0, "no '%s' column in the header",
+		          ycol < 0 ? HD_COL_TARGET : COL_PROB);
 		goto fail;
 	}
 	while ((rc = hd_csv_next(in, &rec)) > 0)
@@ -279,7 +262,7 @@ int main(int argc, char **argv)
 		struct hd_dataset d;
 		size_t unseen;
 
-		if (hd_model_load(&m, model_path, err, sizeof err) != 0) {
+		if (hd_model_load(&m, model_path, 0, err, sizeof err) != 0) {
 			hd_err("%s: %s", model_path, err);
 			return HD_EXIT_DATA;
 		}
@@ -299,7 +282,7 @@ int main(int argc, char **argv)
 	warn_undefined(&met);
 
 	root = cJSON_CreateObject();
-	hd_json_set_format(root, METRICS_FORMAT, METRICS_VERSION);
+	hd_json_set_format(root, HD_METRICS_FORMAT, HD_METRICS_VERSION);
 	if (by_scores)
 		cJSON_AddNullToObject(root, "model");
 	else

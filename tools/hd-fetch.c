@@ -21,7 +21,7 @@
 
 #include <curl/curl.h>
 
-#include "hd.h"
+#include "cli.h"
 
 static const struct hd_usage usage = {
 	"[-q] [-m SRC] [-d DIR] [--retries N] [--connect-timeout SEC] "

@@ -5,21 +5,27 @@
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 
-#include "model.h"
+#include "cli.h"
 
-static const struct hd_usage usage = {
-	"[--C C] [--max-iter N] [--tol T] [--cv K] [--seed N] [-o MODEL] "
-	"[TRAIN.csv]",
+static const char intro[] =
 	"Fit logistic regression (scikit-learn's L2 objective, intercept\n"
-	"unpenalised) on clean training CSV, preprocessing included.\n"
-	"\n"
-	"  -C, --C C             inverse penalty strength (1)\n"
-	"  -n, --max-iter N      Newton steps at most (100)\n"
-	"  -t, --tol T           stop when no coefficient moves more (1e-10)\n"
-	HD_FIT_USAGE
-	"      --help            show this help\n"
-	"      --version         show the version\n",
-};
+	"unpenalised) on clean training CSV, preprocessing included.\n";
+
+/* The help text, with the defaults from the one place they live. */
+static const char *options(void)
+{
+	static char opts[512];
+	char c[HD_NUMBUF], tol[HD_NUMBUF];
+
+	snprintf(opts, sizeof opts,
+	         "  -C, --C C                inverse penalty strength (%s)\n"
+	         "  -n, --max-iter N         Newton steps at most (%d)\n"
+	         "  -t, --tol T              stop when no coefficient moves "
+	         "more (%s)\n",
+	         hd_fmt_double(c, hd_lr_defaults.C), hd_lr_defaults.max_iter,
+	         hd_fmt_double(tol, hd_lr_defaults.tol));
+	return hd_fit_usage(intro, opts, "");
+}
 
 int main(int argc, char **argv)
 {
@@ -31,12 +37,17 @@ int main(int argc, char **argv)
 		HD_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct hd_lr_opts o = { .C = 1, .max_iter = 100, .tol = 1e-10 };
-	struct hd_fit_job j = { .kind = HD_LR, .params = &o, .input = "-",
-	                        .output = "-", .cv_folds = 5, .seed = 42 };
+	struct hd_usage usage = {
+		"[--C C] [--max-iter N] [--tol T] [--cv K] [--seed N] "
+		"[-o MODEL] [TRAIN.csv]", options()
+	};
+	struct hd_lr_opts o = hd_lr_defaults;
+	struct hd_fit_job j = hd_fit_defaults;
 	int c;
 
 	hd_set_prog(argv[0]);
+	j.kind = HD_LR;
+	j.params = &o;
 	while ((c = getopt_long(argc, argv, "C:n:t:" HD_FIT_SHORTOPTS,
 	                        longopts, NULL)) != -1) {
 		switch (c) {

@@ -5,26 +5,31 @@
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 
-#include "model.h"
+#include "cli.h"
 
-static const struct hd_usage usage = {
-	"[--trees N] [--max-depth D] [--min-samples-leaf N] "
-	"[--max-features N] [--jobs N] [--cv K] [--seed N] [-o MODEL] "
-	"[TRAIN.csv]",
+static const char intro[] =
 	"Fit a random forest (bootstrap, Gini, sqrt(features) per split,\n"
-	"grown to purity) on clean training CSV, preprocessing included.\n"
-	"\n"
-	"  -n, --trees N            trees (200)\n"
-	"  -d, --max-depth D        depth limit, 0 = none (0)\n"
-	"  -l, --min-samples-leaf N fewest rows in a leaf (1)\n"
-	"  -S, --min-samples-split N fewest rows in a node to split it (2)\n"
-	"  -f, --max-features N     features tried per split, 0 = sqrt (0)\n"
-	"  -j, --jobs N             threads, 0 = one per CPU; the model is\n"
-	"                           the same whatever N is (0)\n"
-	HD_FIT_USAGE
-	"      --help               show this help\n"
-	"      --version            show the version\n",
-};
+	"grown to purity) on clean training CSV, preprocessing included.\n";
+
+/* The help text, with the defaults from the one place they live. */
+static const char *options(void)
+{
+	static char opts[1024];
+	const struct hd_rf_opts *d = &hd_rf_defaults;
+
+	snprintf(opts, sizeof opts,
+	         "  -n, --trees N            trees (%d)\n"
+	         "  -d, --max-depth D        depth limit, 0 = none (%d)\n"
+	         "  -l, --min-samples-leaf N fewest rows in a leaf (%d)\n"
+	         "  -S, --min-samples-split N\n"
+	         "                           fewest rows in a node to split it (%d)\n"
+	         "  -f, --max-features N     features tried per split, 0 = sqrt (%d)\n"
+	         "  -j, --jobs N             threads, 0 = one per CPU; the model is\n"
+	         "                           the same whatever N is (%d)\n",
+	         d->n_trees, d->max_depth, d->min_samples_leaf,
+	         d->min_samples_split, d->max_features, d->jobs);
+	return hd_fit_usage(intro, opts, " and of the trees");
+}
 
 int main(int argc, char **argv)
 {
@@ -39,14 +44,20 @@ int main(int argc, char **argv)
 		HD_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct hd_rf_opts o = { .n_trees = 200, .min_samples_leaf = 1,
-	                        .min_samples_split = 2, .bootstrap = 1,
-	                        .seed = 42 };
-	struct hd_fit_job j = { .kind = HD_RF, .params = &o, .input = "-",
-	                        .output = "-", .cv_folds = 5, .seed = 42 };
+	struct hd_usage usage = {
+		"[--trees N] [--max-depth D] [--min-samples-leaf N]\n"
+		"                 [--min-samples-split N] [--max-features N] "
+		"[--jobs N]\n"
+		"                 [--cv K] [--seed N] [-o MODEL] [TRAIN.csv]",
+		options()
+	};
+	struct hd_rf_opts o = hd_rf_defaults;
+	struct hd_fit_job j = hd_fit_defaults;
 	int c;
 
 	hd_set_prog(argv[0]);
+	j.kind = HD_RF;
+	j.params = &o;
 	while ((c = getopt_long(argc, argv, "n:d:l:S:f:j:" HD_FIT_SHORTOPTS,
 	                        longopts, NULL)) != -1) {
 		switch (c) {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "cli.h"
 
 static const struct hd_usage usage = {
 	"[--threshold T] [--skip-bad] [--jobs N] [-o FILE] MODEL.json "
@@ -110,7 +110,8 @@ int main(int argc, char **argv)
 	};
 	const char *output = NULL, *model_path, *input = "-";
 	double threshold = 0.5;
-	int c, skip_bad = 0, jobs = 0, col[HD_NFEAT], ycol, rc;
+	int c, skip_bad = 0, jobs = 0, rc;
+	struct hd_columns cols;
 	long bad = 0;
 	struct hd_model m;
 	struct hd_csv *in;
@@ -139,7 +140,7 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		hd_usage_exit(&usage, HD_EXIT_USAGE);
 
-	if (hd_model_load(&m, model_path, err, sizeof err) != 0) {
+	if (hd_model_load(&m, model_path, 0, err, sizeof err) != 0) {
 		hd_err("%s: %s", model_path, err);
 		return HD_EXIT_DATA;
 	}
@@ -157,7 +158,7 @@ int main(int argc, char **argv)
 	rc = hd_csv_next(in, &rec);
 	if (rc == 0)
 		hd_err_at(hd_csv_name(in), 1, 0, "empty input: expected a header line");
-	if (rc <= 0 || hd_header_map(&rec, hd_csv_name(in), col, &ycol) != 0)
+	if (rc <= 0 || hd_header_map(&rec, hd_csv_name(in), &cols) != 0)
 		goto fail;
 	put_fields(out.fp, &rec);
 	fputs(",probability,prediction\n", out.fp);
@@ -166,7 +167,7 @@ int main(int argc, char **argv)
 		long where;
 
 		/* The target, if any, passes through unchecked: not needed. */
-		if (hd_record_patient(&rec, col, -1, b->X + b->n * HD_NFEAT,
+		if (hd_record_patient(&rec, &cols, b->X + b->n * HD_NFEAT,
 		                      NULL, err, sizeof err, &where) != 0) {
 			if (!skip_bad || bad < MAX_SHOWN)
 				hd_err_at(hd_csv_name(in), rec.line, where, "%s", err);

@@ -19,10 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "cli.h"
 
-#define METRICS_FORMAT "hd-metrics"
-#define METRICS_VERSION 1
 
 static const struct hd_usage usage = {
 	"[-o FILE] [-m METRIC] METRICS...",
@@ -109,7 +107,7 @@ static int load_cand(struct cand *c)
 	char hex[HD_SHA256_HEX];
 
 	c->cv_mean = c->cv_std = NAN;
-	c->doc = hd_json_read(c->path, METRICS_FORMAT, METRICS_VERSION);
+	c->doc = hd_json_read(c->path, HD_METRICS_FORMAT, HD_METRICS_VERSION);
 	if (c->doc == NULL)
 		return -1;
 	model = cJSON_GetObjectItemCaseSensitive(c->doc, "model");

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hd.h"
+#include "cli.h"
 
 static const struct hd_usage usage = {
 	"[--seed N] [--test-size F] --train FILE --test FILE [FILE]\n"
@@ -58,6 +58,7 @@ static int read_table(const char *path, const char *target, struct table *t)
 	struct hd_csv *in = hd_csv_open(path);
 	struct hd_record rec;
 	size_t ncol, ycol, hlen;
+	long at;
 	FILE *hfp;
 	int rc, bad = 0;
 
@@ -71,15 +72,17 @@ static int read_table(const char *path, const char *target, struct table *t)
 		return -1;
 	}
 	ncol = rec.n;
-	for (ycol = 0; ycol < ncol; ycol++)
-		if (strcmp(rec.field[ycol], target) == 0)
-			break;
-	if (ycol == ncol) {
+	if (hd_header_check(&rec, hd_csv_name(in)) != 0) {
+		hd_csv_close(&in);
+		return -1;
+	}
+	if ((at = hd_header_find(&rec, target)) < 0) {
 		hd_err_at(hd_csv_name(in), rec.line, 0,
 		          "no '%s' column in the header", target);
 		hd_csv_close(&in);
 		return -1;
 	}
+	ycol = (size_t)at;
 	hfp = open_memstream(&t->header, &hlen);
 	t->arena = open_memstream(&t->text, &t->len);
 	if (hfp == NULL || t->arena == NULL) {

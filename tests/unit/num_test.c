@@ -10,13 +10,8 @@
 #include <string.h>
 
 #include "hd.h"
+#include "tap.h"
 
-static int n_test;
-
-static void check(int ok, const char *what)
-{
-	printf("%sok %d - %s\n", ok ? "" : "not ", ++n_test, what);
-}
 
 /* The reference: shortest printf precision that reads back. */
 static void slow_fmt(char buf[HD_NUMBUF], double x)
@@ -112,7 +107,7 @@ int main(void)
 	for (int f = 0; f < 4; f++) {
 		snprintf(what, sizeof what, "hd_fmt_double is printf's shortest "
 		         "round trip for %s", family[f]);
-		check(fmt_mismatches(f, 150000, &r) == 0, what);
+		check(fmt_mismatches(f, 150000, &r) == 0, "%s", what);
 	}
 	check(parse_mismatches(300000, &r) == 0,
 	      "hd_parse_double equals strtod on random decimals");
@@ -127,6 +122,5 @@ int main(void)
 	      strcmp(hd_fmt_double(buf, -0.0), "0") == 0 &&
 	      strcmp(hd_fmt_double(buf, 0.1 + 0.2), "0.30000000000000004") == 0,
 	      "hd_fmt_double writes 63, 0.7, 0 and 0.30000000000000004");
-	printf("1..%d\n", n_test);
-	return 0;
+	return tap_done();
 }

@@ -2,11 +2,11 @@
  * rf_test.c - unit tests and a speed benchmark for the random forest
  * (tools/lib/rf.c).  Prints "ok N - ..." or "not ok N - ..." per check,
  * "# ..." notes and a closing "1..N" (TAP); exits 0 when every check
- * passed.  It needs only rf.c, rng.c and util.c:
+ * passed (tap.h).  It needs only rf.c, rng.c, num.c and util.c:
  *
  *   cc -std=c11 -O2 -Wall -Wextra -Werror -pthread -Itools/lib \
  *      tests/unit/rf_test.c tools/lib/rf.c tools/lib/rng.c \
- *      tools/lib/util.c -lm
+ *      tools/lib/num.c tools/lib/util.c -lm
  *
  * or link build/libhd.a (-lcsv -lcjson -lnettle -lm) instead of the
  * three sources; make builds it as build/tests/rf_test.  --bench adds
@@ -20,24 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "model.h"
-
-static int n_checks, n_failed;
-
-static int check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_checks++;
-	if (!ok)
-		n_failed++;
-	printf("%s %d - ", ok ? "ok" : "not ok", n_checks);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	return ok;
-}
+#include "cli.h"
+#include "tap.h"
 
 /* ---------------------------------------------------------------------
  * Synthetic data
@@ -848,8 +832,5 @@ int main(int argc, char **argv)
 		bench(Z, y, n);
 	free(Z);
 	free(y);
-	printf("1..%d\n", n_checks);
-	if (n_failed)
-		printf("# %d of %d checks failed\n", n_failed, n_checks);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }

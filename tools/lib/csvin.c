@@ -16,7 +16,7 @@
 #include <csv.h>
 #include <nettle/sha2.h>
 
-#include "hd.h"
+#include "cli.h"
 
 /* One record's fields, packed NUL-separated in buf. */
 struct rec {

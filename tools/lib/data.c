@@ -1,31 +1,72 @@
 /*
- * data.c - labelled patients from clean CSV.
+ * data.c - labelled patients from clean CSV: the one header and row
+ * reader of every tool that reads it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "cli.h"
+
+/* Header fields by name, then position, to find a name given twice. */
+struct named { const char *name; size_t at; };
+
+static int by_name(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+int hd_header_check(const struct hd_record *rec, const char *file)
+{
+	struct named *v = hd_xmalloc((rec->n ? rec->n : 1) * sizeof *v);
+	size_t dup = rec->n;
+
+	for (size_t i = 0; i < rec->n; i++)
+		v[i] = (struct named){ rec->field[i], i };
+	qsort(v, rec->n, sizeof *v, by_name);
+	/* Of all the names given twice, report the earliest repeat. */
+	for (size_t i = 1; i < rec->n; i++)
+		if (strcmp(v[i].name, v[i - 1].name) == 0 && v[i].at < dup)
+			dup = v[i].at;
+	free(v);
+	if (dup == rec->n)
+		return 0;
+	hd_err_at(file, rec->line, (long)dup + 1, "column '%s' appears twice",
+	          rec->field[dup]);
+	return -1;
+}
+
+long hd_header_find(const struct hd_record *rec, const char *name)
+{
+	for (size_t i = 0; i < rec->n; i++)
+		if (strcmp(rec->field[i], name) == 0)
+			return (long)i;
+	return -1;
+}
 
 int hd_header_map(const struct hd_record *rec, const char *file,
-                  int col[HD_NFEAT], int *target_col)
+                  struct hd_columns *c)
 {
 	int missing = 0;
 
+	if (hd_header_check(rec, file) != 0)
+		return -1;
 	for (int f = 0; f < HD_NFEAT; f++)
-		col[f] = -1;
-	*target_col = -1;
+		c->col[f] = -1;
+	c->target = (int)hd_header_find(rec, HD_COL_TARGET);
+	c->source = (int)hd_header_find(rec, HD_COL_SOURCE);
+	c->nfields = rec->n;
 	for (size_t i = 0; i < rec->n; i++) {
 		int f = hd_feature_index(rec->field[i]);
 
-		if (f >= 0 && col[f] < 0)
-			col[f] = (int)i;
-		else if (strcmp(rec->field[i], HD_COL_TARGET) == 0 &&
-		         *target_col < 0)
-			*target_col = (int)i;
+		if (f >= 0)
+			c->col[f] = (int)i;
 	}
 	for (int f = 0; f < HD_NFEAT; f++)
-		if (col[f] < 0) {
+		if (c->col[f] < 0) {
 			hd_err_at(file, rec->line, 0,
 			          "no '%s' column in the header",
 			          hd_features[f].name);
@@ -34,22 +75,21 @@ int hd_header_map(const struct hd_record *rec, const char *file,
 	return missing ? -1 : 0;
 }
 
-int hd_record_patient(const struct hd_record *rec, const int col[HD_NFEAT],
-                      int target_col, double x[HD_NFEAT], uint8_t *y,
+int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
+                      double x[HD_NFEAT], uint8_t *y,
                       char *err, size_t errlen, long *bad_col)
 {
+	if (rec->n != c->nfields) {
+		snprintf(err, errlen, "expected %zu fields, found %zu",
+		         c->nfields, rec->n);
+		*bad_col = 0;
+		return -1;
+	}
 	for (int f = 0; f < HD_NFEAT; f++) {
-		const char *v;
+		const char *v = rec->field[c->col[f]];
 		const char *why;
 
-		if ((size_t)col[f] >= rec->n) {
-			snprintf(err, errlen, "expected at least %d fields, "
-			         "found %zu", col[f] + 1, rec->n);
-			*bad_col = 0;
-			return -1;
-		}
-		v = rec->field[col[f]];
-		*bad_col = col[f] + 1;
+		*bad_col = c->col[f] + 1;
 		if (v[0] == '\0') {
 			x[f] = NAN;
 			continue;
@@ -70,16 +110,10 @@ int hd_record_patient(const struct hd_record *rec, const int col[HD_NFEAT],
 			return -1;
 		}
 	}
-	if (target_col >= 0) {
-		const char *v;
+	if (c->target >= 0 && y != NULL) {
+		const char *v = rec->field[c->target];
 
-		*bad_col = target_col + 1;
-		if ((size_t)target_col >= rec->n) {
-			snprintf(err, errlen, "no %s field", HD_COL_TARGET);
-			*bad_col = 0;
-			return -1;
-		}
-		v = rec->field[target_col];
+		*bad_col = c->target + 1;
 		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
 			snprintf(err, errlen, "%s: '%s' is not 0 or 1",
 			         HD_COL_TARGET, v);
@@ -94,7 +128,8 @@ int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d)
 {
 	struct hd_csv *in = hd_csv_open(path);
 	struct hd_record rec;
-	int col[HD_NFEAT], ycol, rc;
+	struct hd_columns cols;
+	int rc;
 	size_t cap = 0;
 
 	memset(d, 0, sizeof *d);
@@ -107,9 +142,9 @@ int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d)
 			          "empty input: expected a header line");
 		goto fail;
 	}
-	if (hd_header_map(&rec, hd_csv_name(in), col, &ycol) != 0)
+	if (hd_header_map(&rec, hd_csv_name(in), &cols) != 0)
 		goto fail;
-	if (need_target && ycol < 0) {
+	if (need_target && cols.target < 0) {
 		hd_err_at(hd_csv_name(in), rec.line, 0,
 		          "no '%s' column in the header", HD_COL_TARGET);
 		goto fail;
@@ -122,15 +157,15 @@ int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d)
 		if (d->n == cap) {
 			cap = cap ? 2 * cap : 1024;
 			d->X = hd_xrealloc(d->X, cap * HD_NFEAT * sizeof *d->X);
-			if (ycol >= 0)
+			if (cols.target >= 0)
 				d->y = hd_xrealloc(d->y, cap);
 		}
-		if (hd_record_patient(&rec, col, ycol, d->X + d->n * HD_NFEAT,
+		if (hd_record_patient(&rec, &cols, d->X + d->n * HD_NFEAT,
 		                      &y, err, sizeof err, &bad) != 0) {
 			hd_err_at(hd_csv_name(in), rec.line, bad, "%s", err);
 			goto fail;
 		}
-		if (ycol >= 0)
+		if (cols.target >= 0)
 			d->y[d->n] = y;
 		d->n++;
 	}

@@ -1,14 +1,165 @@
 /*
- * fit.c - what hd-fit-lr and hd-fit-rf share: read the training rows,
- * cross-validate, fit on all of them, and write the model with a record
- * of how it was made.
+ * fit.c - training: fitting a model with its preprocessing, scoring
+ * many rows on all cores, cross-validation, and what hd-fit-lr and
+ * hd-fit-rf share: options, help, reading the training rows,
+ * cross-validating, fitting on all of them, and writing the model with
+ * a record of how it was made.  The command-line regime (cli.h).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "model.h"
+#include "cli.h"
+
+struct prob_slice {
+	const struct hd_model *m;
+	const double *X;
+	double *p;
+	size_t n;
+};
+
+static void *prob_slice(void *arg)
+{
+	struct prob_slice *s = arg;
+	double *z = hd_xmalloc((size_t)(s->m->prep.dim ? s->m->prep.dim : 1) * sizeof *z);
+
+	for (size_t i = 0; i < s->n; i++)
+		s->p[i] = hd_model_prob(s->m, s->X + i * HD_NFEAT, z, NULL);
+	free(z);
+	return NULL;
+}
+
+void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
+                        double *p, int jobs)
+{
+	struct prob_slice s[16];
+	pthread_t tid[16];
+	int started[16] = { 0 };
+
+	if (jobs <= 0)
+		jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	/* A thread is worth starting for some hundreds of rows at least. */
+	if (jobs > 16)
+		jobs = 16;
+	if ((size_t)jobs > n / 256)
+		jobs = (int)(n / 256);
+	if (jobs < 1)
+		jobs = 1;
+	for (int j = 0; j < jobs; j++) {
+		size_t lo = n * (size_t)j / (size_t)jobs;
+		size_t hi = n * (size_t)(j + 1) / (size_t)jobs;
+
+		s[j] = (struct prob_slice){ m, X + lo * HD_NFEAT, p + lo, hi - lo };
+		if (j > 0)
+			started[j] = pthread_create(&tid[j], NULL, prob_slice, &s[j]) == 0;
+	}
+	prob_slice(&s[0]);
+	/* A slice whose thread could not start is scored here instead. */
+	for (int j = 1; j < jobs; j++) {
+		if (started[j])
+			pthread_join(tid[j], NULL);
+		else
+			prob_slice(&s[j]);
+	}
+}
+
+int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
+                 const void *params, const struct hd_dataset *d)
+{
+	double *Z;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	m->kind = kind;
+	hd_prep_fit(&m->prep, d->X, d->n);
+	m->prep.scaled = kind == HD_LR;
+	Z = hd_prep_encode(&m->prep, d->X, d->n);
+	if (kind == HD_LR) {
+		rc = hd_lr_fit(&m->lr, Z, d->y, d->n, m->prep.dim, params);
+	} else if (((const struct hd_rf_opts *)params)->max_features > m->prep.dim) {
+		hd_err("--max-features %d is more than the %d encoded columns",
+		       ((const struct hd_rf_opts *)params)->max_features,
+		       m->prep.dim);
+		rc = -1;
+	} else {
+		rc = hd_rf_fit(&m->rf, Z, d->y, d->n, m->prep.dim, params);
+	}
+	free(Z);
+	return rc;
+}
+
+int hd_cross_validate(enum hd_model_kind kind, const void *params,
+                      const struct hd_dataset *d, int k, uint64_t seed,
+                      double *auc)
+{
+	int *fold = hd_xmalloc(d->n * sizeof *fold);
+	size_t *tr = hd_xmalloc(d->n * sizeof *tr);
+	size_t *te = hd_xmalloc(d->n * sizeof *te);
+	int rc = 0;
+
+	hd_stratified_folds(d->y, d->n, k, seed, fold);
+	for (int f = 0; f < k && rc == 0; f++) {
+		struct hd_dataset train, test;
+		struct hd_model m;
+		size_t ntr = 0, nte = 0;
+		double *p, *z;
+
+		for (size_t i = 0; i < d->n; i++) {
+			if (fold[i] == f)
+				te[nte++] = i;
+			else
+				tr[ntr++] = i;
+		}
+		hd_dataset_subset(d, tr, ntr, &train);
+		hd_dataset_subset(d, te, nte, &test);
+		rc = hd_model_fit(&m, kind, params, &train);
+		if (rc == 0) {
+			p = hd_xmalloc((nte ? nte : 1) * sizeof *p);
+			z = hd_xmalloc((size_t)(m.prep.dim ? m.prep.dim : 1) * sizeof *z);
+			for (size_t i = 0; i < nte; i++)
+				p[i] = hd_model_prob(&m, test.X + i * HD_NFEAT, z, NULL);
+			auc[f] = hd_roc_auc(p, test.y, nte);
+			free(p);
+			free(z);
+		}
+		hd_model_free(&m);
+		hd_dataset_free(&train);
+		hd_dataset_free(&test);
+	}
+	free(fold);
+	free(tr);
+	free(te);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * The fit tools
+ * ------------------------------------------------------------------- */
+
+const struct hd_fit_job hd_fit_defaults = {
+	.input = "-", .output = "-", .cv_folds = 5, .seed = 42,
+};
+
+const char *hd_fit_usage(const char *intro, const char *opts,
+                         const char *seed_what)
+{
+	static char text[4096];
+
+	snprintf(text, sizeof text, "%s\n%s"
+	         "  -o, --output FILE        write the model here, atomically "
+	         "(stdout)\n"
+	         "  -k, --cv K               stratified K-fold cross-validation, "
+	         "0 = none (%d)\n"
+	         "  -s, --seed N             seed of the folds%s (%llu)\n"
+	         "      --help               show this help\n"
+	         "      --version            show the version\n",
+	         intro, opts, hd_fit_defaults.cv_folds, seed_what,
+	         (unsigned long long)hd_fit_defaults.seed);
+	return text;
+}
 
 int hd_fit_common_opt(int c, const char *arg, struct hd_fit_job *j)
 {

@@ -1,14 +1,22 @@
 /*
- * json.c - JSON documents through cJSON: exact numbers, atomic writes,
- * and a format/version stamp that readers check.
+ * json.c - JSON documents through cJSON: exact numbers, one parse that
+ * allows only white space after the document, one format/version
+ * check, one whole-file reader; and, for the tools, files read with
+ * diagnostics and written atomically.
+ *
+ * Everything down to "Files for the tools" is the core regime (hd.h):
+ * it returns errors and never prints or aborts, so the server uses it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "hd.h"
+#include "cli.h"
 
 /*
  * cJSON prints doubles with "%1.15g" unless an approximate comparison
@@ -52,6 +60,145 @@ void hd_json_set_format(cJSON *root, const char *fmt, int version)
 	cJSON_AddStringToObject(root, "format", fmt);
 	cJSON_AddNumberToObject(root, "version", version);
 }
+
+/* ---------------------------------------------------------------------
+ * Documents
+ * ------------------------------------------------------------------- */
+
+/* Line and column of byte offset off in text, both 1-based. */
+static void locate(const char *text, size_t off, long *line, long *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+cJSON *hd_json_parse(const char *text, size_t len, long *line, long *col)
+{
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+
+	if (root != NULL) {
+		while (end < text + len && *end && strchr(" \t\r\n", *end))
+			end++;
+		if (end == text + len)
+			return root;
+		cJSON_Delete(root);
+	}
+	locate(text, end ? (size_t)(end - text) : 0, line, col);
+	return NULL;
+}
+
+int hd_json_check_format(const cJSON *root, const char *fmt, int max_version,
+                         char *err, size_t errlen)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "format");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
+
+	if (!cJSON_IsString(f) || strcmp(f->valuestring, fmt) != 0) {
+		snprintf(err, errlen, "not an %s file (its \"format\" is %s%s%s)",
+		         fmt, cJSON_IsString(f) ? "\"" : "",
+		         cJSON_IsString(f) ? f->valuestring : "missing",
+		         cJSON_IsString(f) ? "\"" : "");
+		return -1;
+	}
+	if (!cJSON_IsNumber(v)) {
+		snprintf(err, errlen, "%s file without a \"version\"", fmt);
+		return -1;
+	}
+	/* Compared as a double: a huge version must not be cast to int. */
+	if (!(v->valuedouble >= 1 && v->valuedouble <= max_version &&
+	      v->valuedouble == floor(v->valuedouble))) {
+		if (max_version == 1)
+			snprintf(err, errlen, "%s version %g is not supported (this "
+			         "build reads version 1)", fmt, v->valuedouble);
+		else
+			snprintf(err, errlen, "%s version %g is not supported (this "
+			         "build reads versions 1 to %d)", fmt,
+			         v->valuedouble, max_version);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Whole files
+ * ------------------------------------------------------------------- */
+
+char *hd_read_fd(int fd, size_t hint, size_t max, size_t *len,
+                 char *err, size_t errlen)
+{
+	size_t cap = hint + 1 > 4096 ? hint + 1 : 4096, n = 0;
+	char *text, *bigger;
+	ssize_t k;
+
+	if (max > 0 && cap > max + 1)
+		cap = max + 1;
+	if ((text = malloc(cap)) == NULL)
+		goto oom;
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (max > 0 && n > max)
+				break;
+			if ((bigger = realloc(text, cap *= 2)) == NULL)
+				goto oom;
+			text = bigger;
+		}
+		k = read(fd, text + n, cap - n - 1);
+		if (k == 0)
+			break;
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "read error: %s", strerror(errno));
+			free(text);
+			return NULL;
+		}
+		n += (size_t)k;
+	}
+	if (max > 0 && n > max) {
+		snprintf(err, errlen, "larger than the limit of %zu bytes", max);
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	*len = n;
+	return text;
+oom:
+	free(text);
+	snprintf(err, errlen, "out of memory");
+	return NULL;
+}
+
+char *hd_read_file(const char *path, size_t max, size_t *len,
+                   char *err, size_t errlen)
+{
+	struct stat st;
+	char *text;
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return hd_read_fd(0, 0, max, len, err, errlen);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	text = hd_read_fd(fd, fstat(fd, &st) == 0 && st.st_size > 0 ?
+	                  (size_t)st.st_size : 0, max, len, err, errlen);
+	close(fd);
+	return text;
+}
+
+/* ---------------------------------------------------------------------
+ * Files for the tools (cli.h): diagnostics on stderr
+ * ------------------------------------------------------------------- */
 
 /*
  * cJSON prints a number it parsed with 15 significant digits whenever
@@ -98,102 +245,26 @@ int hd_json_write(const char *path, cJSON *root)
 	return hd_out_commit(&o);
 }
 
-char *hd_read_file(const char *path, size_t *lenp)
-{
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t len = 0, cap = 4096, n;
-	char *buf;
-
-	if (fp == NULL)
-		return NULL;
-	buf = hd_xmalloc(cap);
-	while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
-		len += n;
-		if (cap - len - 1 == 0)
-			buf = hd_xrealloc(buf, cap *= 2);
-	}
-	if (ferror(fp)) {
-		int e = errno;
-
-		if (fp != stdin)
-			fclose(fp);
-		free(buf);
-		errno = e ? e : EIO;
-		return NULL;
-	}
-	if (fp != stdin)
-		fclose(fp);
-	buf[len] = '\0';
-	if (lenp)
-		*lenp = len;
-	return buf;
-}
-
-/* Line and column of byte offset off in text, both 1-based. */
-static void locate(const char *text, size_t off, long *line, long *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off && text[i]; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else {
-			(*col)++;
-		}
-	}
-}
-
 cJSON *hd_json_read(const char *path, const char *fmt, int max_version)
 {
-	const char *end = NULL;
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	char err[300], *text;
 	size_t len;
-	char *text = hd_read_file(path, &len);
-	cJSON *root, *f, *v;
+	long line, col;
+	cJSON *root;
 
-	if (text == NULL) {
-		hd_err("%s: %s", name, strerror(errno));
+	if ((text = hd_read_file(path, 0, &len, err, sizeof err)) == NULL) {
+		hd_err("%s: %s", name, err);
 		return NULL;
 	}
-	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	/* Only white space may follow the value. */
-	if (root != NULL) {
-		while (end < text + len && strchr(" \t\r\n", *end) && *end)
-			end++;
-		if (end < text + len) {
-			cJSON_Delete(root);
-			root = NULL;
-		}
-	}
-	if (root == NULL) {
-		long line, col;
-
-		locate(text, end ? (size_t)(end - text) : 0, &line, &col);
-		hd_err_at(name, line, col, "not valid JSON");
-		free(text);
-		return NULL;
-	}
+	root = hd_json_parse(text, len, &line, &col);
 	free(text);
-	f = cJSON_GetObjectItemCaseSensitive(root, "format");
-	v = cJSON_GetObjectItemCaseSensitive(root, "version");
-	if (!cJSON_IsString(f) || !cJSON_IsNumber(v)) {
-		hd_err("%s: no \"format\" and \"version\": not an hd %s file",
-		       name, fmt);
-		cJSON_Delete(root);
+	if (root == NULL) {
+		hd_err_at(name, line, col, "not valid JSON");
 		return NULL;
 	}
-	if (strcmp(f->valuestring, fmt) != 0) {
-		hd_err("%s: format is \"%s\", expected \"%s\"", name,
-		       f->valuestring, fmt);
-		cJSON_Delete(root);
-		return NULL;
-	}
-	if (!(v->valuedouble >= 1 && v->valuedouble <= max_version &&
-	      v->valuedouble == floor(v->valuedouble))) {
-		hd_err("%s: %s version %g is not supported (this is %s %s, "
-		       "which reads versions 1 to %d)", name, fmt,
-		       v->valuedouble, hd_prog, HD_VERSION, max_version);
+	if (hd_json_check_format(root, fmt, max_version, err, sizeof err) != 0) {
+		hd_err("%s: %s", name, err);
 		cJSON_Delete(root);
 		return NULL;
 	}

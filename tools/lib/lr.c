@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "cli.h"
 
 /* log(1 + e^x) without overflow. */
 static double log1pexp(double x)
@@ -92,6 +92,10 @@ static int cholesky_solve(double *H, double *g, int k)
 	}
 	return 0;
 }
+
+/* scikit-learn's C = 1; Newton converges in a handful of steps, so the
+ * tolerance can be far tighter than lbfgs's. */
+const struct hd_lr_opts hd_lr_defaults = { .C = 1, .max_iter = 100, .tol = 1e-10 };
 
 int hd_lr_fit(struct hd_lr *m, const double *Z, const uint8_t *y, size_t n,
               int dim, const struct hd_lr_opts *o)

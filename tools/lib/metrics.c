@@ -14,7 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "model.h"
+#include "cli.h"
 
 /* Probabilities are clipped to [EPS, 1 - EPS] before the log in log
  * loss, as scikit-learn did by default before 1.2 and does with

@@ -17,16 +17,15 @@
  *   plus what the fit tools add: "hyperparameters", "training", "cv".
  *
  * Loading is used by the server, so it never exits and never aborts on
- * out-of-memory: every failure comes back as a message.
+ * out-of-memory: every failure comes back as a message (model.h).
+ * Writing is for the fit tools (cli.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "model.h"
+#include "cli.h"
 
 const char *hd_model_kind_name(enum hd_model_kind k)
 {
@@ -55,12 +54,12 @@ static cJSON *tree_array(const struct hd_tree *t, enum tree_array which)
 	if (fp == NULL)
 		return NULL;
 	for (int i = 0; i < t->n_nodes; i++) {
-		int leaf = t->left[i] < 0;
+		int leaf = t->feature[i] < 0;
 
 		if (i)
 			putc(' ', fp);
 		switch (which) {
-		case T_FEATURE: fprintf(fp, "%d", leaf ? -1 : t->feature[i]); break;
+		case T_FEATURE: fprintf(fp, "%d", t->feature[i]); break;
 		case T_LEFT: fprintf(fp, "%d", leaf ? 0 : t->left[i]); break;
 		case T_RIGHT: fprintf(fp, "%d", leaf ? 0 : t->right[i]); break;
 		case T_VALUE:
@@ -231,7 +230,7 @@ static int parse_tree(struct hd_tree *t, const cJSON *o, int dim)
 		if (f == -1) {
 			if (!(t->value[i] >= 0 && t->value[i] <= 1))
 				goto fail;
-			t->feature[i] = 0;
+			t->feature[i] = -1;
 			t->left[i] = t->right[i] = -1;
 			t->threshold[i] = 0;
 			continue;
@@ -297,26 +296,13 @@ static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim,
 /* Check the document and build the model from it; takes doc. */
 static int from_doc(struct hd_model *m, cJSON *doc, char *err, size_t errlen)
 {
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(doc, "format");
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "version");
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(doc, "model");
 	const cJSON *params = cJSON_GetObjectItemCaseSensitive(doc, "params");
 
 	m->doc = doc;
-	if (!cJSON_IsString(f) || strcmp(f->valuestring, HD_MODEL_FORMAT) != 0) {
-		snprintf(err, errlen, "not an %s file (its \"format\" is %s%s%s)",
-		         HD_MODEL_FORMAT, cJSON_IsString(f) ? "\"" : "",
-		         cJSON_IsString(f) ? f->valuestring : "missing",
-		         cJSON_IsString(f) ? "\"" : "");
+	if (hd_json_check_format(doc, HD_MODEL_FORMAT, HD_MODEL_VERSION, err,
+	                         errlen) != 0)
 		return -1;
-	}
-	if (!cJSON_IsNumber(v) || v->valuedouble != HD_MODEL_VERSION) {
-		snprintf(err, errlen, "%s version %g is not supported (this "
-		         "build reads version %d)", HD_MODEL_FORMAT,
-		         cJSON_IsNumber(v) ? v->valuedouble : 0.0,
-		         HD_MODEL_VERSION);
-		return -1;
-	}
 	if (!cJSON_IsString(kind)) {
 		snprintf(err, errlen, "no \"model\" kind");
 		return -1;
@@ -345,24 +331,11 @@ static int from_doc(struct hd_model *m, cJSON *doc, char *err, size_t errlen)
 int hd_model_parse(struct hd_model *m, const char *text, size_t len,
                    char *err, size_t errlen)
 {
-	const char *end = NULL;
 	cJSON *doc;
-	uint8_t d[32];
+	long line, col;
 
 	memset(m, 0, sizeof *m);
-	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	/* Only white space may follow the document. */
-	while (doc != NULL && end < text + len && strchr(" \t\r\n", *end) && *end)
-		end++;
-	if (doc != NULL && end < text + len) {
-		cJSON_Delete(doc);
-		doc = NULL;
-	}
-	if (doc == NULL) {
-		long line = 1;
-
-		for (const char *p = text; end && p < end; p++)
-			line += *p == '\n';
+	if ((doc = hd_json_parse(text, len, &line, &col)) == NULL) {
 		snprintf(err, errlen, "not valid JSON (line %ld)", line);
 		return -1;
 	}
@@ -370,48 +343,31 @@ int hd_model_parse(struct hd_model *m, const char *text, size_t len,
 		hd_model_free(m);
 		return -1;
 	}
-	hd_sha256(text, len, d);
-	hd_hex(d, sizeof d, m->sha256);
+	hd_sha256_hex(text, len, m->sha256);
 	return 0;
 }
 
-int hd_model_load(struct hd_model *m, const char *path, char *err, size_t errlen)
+int hd_model_load(struct hd_model *m, const char *path, size_t max,
+                  char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "rb");
-	char *text = NULL;
-	size_t len = 0, cap = 0, n;
+	size_t len;
+	char *text = hd_read_file(path, max, &len, err, errlen);
 	int rc;
 
 	memset(m, 0, sizeof *m);
-	if (fp == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
+	if (text == NULL)
 		return -1;
-	}
-	do {
-		if (len + 65536 > cap) {
-			char *bigger = realloc(text, cap = 2 * cap + 65536);
-
-			if (bigger == NULL) {
-				snprintf(err, errlen, "out of memory");
-				fclose(fp);
-				free(text);
-				return -1;
-			}
-			text = bigger;
-		}
-		n = fread(text + len, 1, cap - len, fp);
-		len += n;
-	} while (n > 0);
-	if (ferror(fp)) {
-		snprintf(err, errlen, "read error: %s", strerror(errno));
-		fclose(fp);
-		free(text);
-		return -1;
-	}
-	fclose(fp);
 	rc = hd_model_parse(m, text, len, err, errlen);
 	free(text);
 	return rc;
+}
+
+const char *hd_model_created(const struct hd_model *m)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(m->doc, "training");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(t, "created");
+
+	return cJSON_IsString(c) ? c->valuestring : NULL;
 }
 
 double hd_model_prob(const struct hd_model *m, const double x[HD_NFEAT],
@@ -424,58 +380,6 @@ double hd_model_prob(const struct hd_model *m, const double x[HD_NFEAT],
 	return m->kind == HD_LR ? hd_lr_prob(&m->lr, z) : hd_rf_prob(&m->rf, z);
 }
 
-struct prob_slice {
-	const struct hd_model *m;
-	const double *X;
-	double *p;
-	size_t n;
-};
-
-static void *prob_slice(void *arg)
-{
-	struct prob_slice *s = arg;
-	double *z = hd_xmalloc((size_t)(s->m->prep.dim ? s->m->prep.dim : 1) * sizeof *z);
-
-	for (size_t i = 0; i < s->n; i++)
-		s->p[i] = hd_model_prob(s->m, s->X + i * HD_NFEAT, z, NULL);
-	free(z);
-	return NULL;
-}
-
-void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
-                        double *p, int jobs)
-{
-	struct prob_slice s[16];
-	pthread_t tid[16];
-	int started[16] = { 0 };
-
-	if (jobs <= 0)
-		jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	/* A thread is worth starting for some hundreds of rows at least. */
-	if (jobs > 16)
-		jobs = 16;
-	if ((size_t)jobs > n / 256)
-		jobs = (int)(n / 256);
-	if (jobs < 1)
-		jobs = 1;
-	for (int j = 0; j < jobs; j++) {
-		size_t lo = n * (size_t)j / (size_t)jobs;
-		size_t hi = n * (size_t)(j + 1) / (size_t)jobs;
-
-		s[j] = (struct prob_slice){ m, X + lo * HD_NFEAT, p + lo, hi - lo };
-		if (j > 0)
-			started[j] = pthread_create(&tid[j], NULL, prob_slice, &s[j]) == 0;
-	}
-	prob_slice(&s[0]);
-	/* A slice whose thread could not start is scored here instead. */
-	for (int j = 1; j < jobs; j++) {
-		if (started[j])
-			pthread_join(tid[j], NULL);
-		else
-			prob_slice(&s[j]);
-	}
-}
-
 void hd_model_free(struct hd_model *m)
 {
 	hd_prep_free(&m->prep);
@@ -483,77 +387,4 @@ void hd_model_free(struct hd_model *m)
 	hd_rf_free(&m->rf);
 	cJSON_Delete(m->doc);
 	memset(m, 0, sizeof *m);
-}
-
-/* ---------------------------------------------------------------------
- * Fitting and cross-validation
- * ------------------------------------------------------------------- */
-
-int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
-                 const void *params, const struct hd_dataset *d)
-{
-	double *Z;
-	int rc;
-
-	memset(m, 0, sizeof *m);
-	m->kind = kind;
-	hd_prep_fit(&m->prep, d->X, d->n);
-	m->prep.scaled = kind == HD_LR;
-	Z = hd_prep_encode(&m->prep, d->X, d->n);
-	if (kind == HD_LR) {
-		rc = hd_lr_fit(&m->lr, Z, d->y, d->n, m->prep.dim, params);
-	} else if (((const struct hd_rf_opts *)params)->max_features > m->prep.dim) {
-		hd_err("--max-features %d is more than the %d encoded columns",
-		       ((const struct hd_rf_opts *)params)->max_features,
-		       m->prep.dim);
-		rc = -1;
-	} else {
-		rc = hd_rf_fit(&m->rf, Z, d->y, d->n, m->prep.dim, params);
-	}
-	free(Z);
-	return rc;
-}
-
-int hd_cross_validate(enum hd_model_kind kind, const void *params,
-                      const struct hd_dataset *d, int k, uint64_t seed,
-                      double *auc)
-{
-	int *fold = hd_xmalloc(d->n * sizeof *fold);
-	size_t *tr = hd_xmalloc(d->n * sizeof *tr);
-	size_t *te = hd_xmalloc(d->n * sizeof *te);
-	int rc = 0;
-
-	hd_stratified_folds(d->y, d->n, k, seed, fold);
-	for (int f = 0; f < k && rc == 0; f++) {
-		struct hd_dataset train, test;
-		struct hd_model m;
-		size_t ntr = 0, nte = 0;
-		double *p, *z;
-
-		for (size_t i = 0; i < d->n; i++) {
-			if (fold[i] == f)
-				te[nte++] = i;
-			else
-				tr[ntr++] = i;
-		}
-		hd_dataset_subset(d, tr, ntr, &train);
-		hd_dataset_subset(d, te, nte, &test);
-		rc = hd_model_fit(&m, kind, params, &train);
-		if (rc == 0) {
-			p = hd_xmalloc((nte ? nte : 1) * sizeof *p);
-			z = hd_xmalloc((size_t)(m.prep.dim ? m.prep.dim : 1) * sizeof *z);
-			for (size_t i = 0; i < nte; i++)
-				p[i] = hd_model_prob(&m, test.X + i * HD_NFEAT, z, NULL);
-			auc[f] = hd_roc_auc(p, test.y, nte);
-			free(p);
-			free(z);
-		}
-		hd_model_free(&m);
-		hd_dataset_free(&train);
-		hd_dataset_free(&test);
-	}
-	free(fold);
-	free(tr);
-	free(te);
-	return rc;
 }

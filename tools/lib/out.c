@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hd.h"
+#include "cli.h"
 
 /*
  * Temporaries still open, so that a signal can remove them.  A tool

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "cli.h"
 
 /* Non-missing values of feature f, sorted; returns how many. */
 static size_t column_sorted(const double *X, size_t n, int f, double *v)

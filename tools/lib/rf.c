@@ -44,10 +44,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "cli.h"
 
-/* The scikit-learn defaults, used when fit is given no options. */
-static const struct hd_rf_opts rf_defaults = {
+/* The scikit-learn defaults: hd-fit-rf, its help and the Makefile's
+ * empty parameters all come back here. */
+const struct hd_rf_opts hd_rf_defaults = {
 	.n_trees = 200,
 	.max_depth = 0,
 	.min_samples_leaf = 1,
@@ -616,12 +617,9 @@ static void push(struct rf_work *wk, size_t *sp, const struct rf_frame *fr,
 /* The generator of tree t: the seed and t mixed, so streams differ. */
 static void tree_rng(struct hd_rng *r, uint64_t seed, int t)
 {
-	uint64_t z = (uint64_t)t + 0x9e3779b97f4a7c15ULL;
+	uint64_t x = (uint64_t)t;
 
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	hd_rng_seed(r, seed ^ z);
+	hd_rng_seed(r, seed ^ hd_splitmix64(&x));
 }
 
 /* The midpoint between two consecutive distinct values, as scikit-learn. */
@@ -828,7 +826,7 @@ int hd_rf_fit(struct hd_rf *m, const double *Z, const uint8_t *y, size_t n,
 		return errno = EINVAL, -1;
 	memset(m, 0, sizeof *m);
 	if (o == NULL)
-		o = &rf_defaults;
+		o = &hd_rf_defaults;
 	/* Rows and nodes are counted in 32 and 31 bits. */
 	if (Z == NULL || y == NULL || n == 0 || n > INT_MAX / 2 || dim <= 0 ||
 	    o->n_trees <= 0 || o->max_depth < 0 || o->min_samples_leaf < 1 ||
@@ -934,7 +932,7 @@ int hd_rf_pack(struct hd_rf *m)
 					m->nodes[parent].right = (int32_t)at;
 				parent = -1;
 				at++;
-				if (tr->left[k] < 0) {
+				if (tr->feature[k] < 0) {
 					nd->v = tr->value[k];
 					nd->feature = m->dim;
 					nd->right = -1;

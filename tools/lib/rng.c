@@ -9,9 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "hd.h"
+#include "cli.h"
 
-static uint64_t splitmix64(uint64_t *x)
+uint64_t hd_splitmix64(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
 
@@ -28,7 +28,7 @@ static uint64_t rotl(uint64_t x, int k)
 void hd_rng_seed(struct hd_rng *r, uint64_t seed)
 {
 	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
+		r->s[i] = hd_splitmix64(&seed);
 }
 
 uint64_t hd_rng_next(struct hd_rng *r)

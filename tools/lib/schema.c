@@ -4,7 +4,9 @@
  * The ranges are what a human body (or the instrument) can produce; a
  * value outside them is an error anywhere.  The levels are those the
  * UCI documentation lists; hd-clean holds raw data to them, while the
- * server only warns about a level that training never saw.
+ * server only warns about a level that training never saw.  Two
+ * columns allow 0 only because sites wrote it for "not measured"
+ * (zero_is_missing).
  */
 #include <math.h>
 #include <string.h>
@@ -14,28 +16,28 @@
 #define L(v) (1u << (v))
 
 const struct hd_feature hd_features[HD_NFEAT] = {
-	{ "age",      HD_NUMERIC,     0, 120, 0, "age in years" },
-	{ "sex",      HD_CATEGORICAL, 0, 1, L(0) | L(1), "1 = male, 0 = female" },
-	{ "cp",       HD_CATEGORICAL, 0, 4, L(1) | L(2) | L(3) | L(4),
+	{ "age",      HD_NUMERIC,     0, 120, 0, 0, "age in years" },
+	{ "sex",      HD_CATEGORICAL, 0, 1, L(0) | L(1), 0, "1 = male, 0 = female" },
+	{ "cp",       HD_CATEGORICAL, 0, 4, L(1) | L(2) | L(3) | L(4), 0,
 	  "chest pain type: 1 typical angina, 2 atypical, 3 non-anginal, "
 	  "4 asymptomatic" },
-	{ "trestbps", HD_NUMERIC,     0, 300, 0,
+	{ "trestbps", HD_NUMERIC,     0, 300, 0, 1,
 	  "resting blood pressure, mm Hg" },
-	{ "chol",     HD_NUMERIC,     0, 1000, 0, "serum cholesterol, mg/dl" },
-	{ "fbs",      HD_CATEGORICAL, 0, 1, L(0) | L(1),
+	{ "chol",     HD_NUMERIC,     0, 1000, 0, 1, "serum cholesterol, mg/dl" },
+	{ "fbs",      HD_CATEGORICAL, 0, 1, L(0) | L(1), 0,
 	  "fasting blood sugar > 120 mg/dl" },
-	{ "restecg",  HD_CATEGORICAL, 0, 2, L(0) | L(1) | L(2),
+	{ "restecg",  HD_CATEGORICAL, 0, 2, L(0) | L(1) | L(2), 0,
 	  "resting ECG: 0 normal, 1 ST-T abnormality, 2 LV hypertrophy" },
-	{ "thalach",  HD_NUMERIC,     0, 300, 0, "maximum heart rate, bpm" },
-	{ "exang",    HD_CATEGORICAL, 0, 1, L(0) | L(1),
+	{ "thalach",  HD_NUMERIC,     0, 300, 0, 0, "maximum heart rate, bpm" },
+	{ "exang",    HD_CATEGORICAL, 0, 1, L(0) | L(1), 0,
 	  "exercise-induced angina" },
-	{ "oldpeak",  HD_NUMERIC,     -10, 10, 0,
+	{ "oldpeak",  HD_NUMERIC,     -10, 10, 0, 0,
 	  "ST depression induced by exercise, mm" },
-	{ "slope",    HD_CATEGORICAL, 0, 3, L(1) | L(2) | L(3),
+	{ "slope",    HD_CATEGORICAL, 0, 3, L(1) | L(2) | L(3), 0,
 	  "slope of the peak exercise ST segment: 1 up, 2 flat, 3 down" },
-	{ "ca",       HD_CATEGORICAL, 0, 4, L(0) | L(1) | L(2) | L(3),
+	{ "ca",       HD_CATEGORICAL, 0, 4, L(0) | L(1) | L(2) | L(3), 0,
 	  "major vessels coloured by fluoroscopy, 0-3" },
-	{ "thal",     HD_CATEGORICAL, 0, 7, L(3) | L(6) | L(7),
+	{ "thal",     HD_CATEGORICAL, 0, 7, L(3) | L(6) | L(7), 0,
 	  "3 normal, 6 fixed defect, 7 reversible defect" },
 };
 

@@ -1,0 +1,319 @@
+/*
+ * fcgi.h - the responder's internal API: one struct server holding the
+ * process state, and the modules that work on it.
+ *
+ *   hd-fcgi.c    settings, start-up, the request loop, routing, answers
+ *   text.c       answer buffers, JSON strings and numbers, operator log
+ *   counters.c   counters shared by the workers (/dev/shm), snapshots
+ *   metrics.c    GET /metrics: JSON and Prometheus text of a snapshot
+ *   served.c     the served model: load, hot reload, the last verified
+ *                copy a restart falls back to, --check
+ *   validate.c   request bodies: JSON parsed in an arena, checked field
+ *                by field into FastAPI's error shape
+ *   predict.c    POST /predict
+ *   status.c     GET /health, /openapi.json, /docs; lighttpd's errors
+ *
+ * The pure parts (text.c, counters.c's arithmetic, metrics.c's
+ * formatting, validate.c) take what they work on as arguments and never
+ * touch `server`, so the unit tests (tests/unit/fcgi_test.c) link them
+ * alone.  Like the library core (hd.h), nothing on the request path
+ * prints to stdout, exits or aborts: a request that cannot be served
+ * gets its error answer and the loop goes on.
+ */
+#ifndef HD_FCGI_H
+#define HD_FCGI_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "model.h"
+
+/* ---------------------------------------------------------------------
+ * Settings (hd-fcgi.c)
+ * ------------------------------------------------------------------- */
+
+struct settings {
+	const char *model;      /* model file path, NULL = none configured */
+	const char *openapi;    /* OpenAPI document path */
+	const char *docs;       /* documentation page path */
+	const char *shm_id;     /* counters' name, NULL = from the socket */
+	long max_body;          /* bytes of a request body we accept */
+	long max_batch;         /* patients in one request */
+	double threshold;       /* predict 1 when p >= threshold */
+	long reload_ms;         /* stat() the model at most this often */
+};
+
+/* ---------------------------------------------------------------------
+ * Text (text.c)
+ *
+ * Answers are built in memory, so that Content-Length is known and a
+ * failure half-way (out of memory) can still turn into a clean 500.
+ * ------------------------------------------------------------------- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	int oom;                /* a growth failed: the content is incomplete */
+};
+
+int buf_grow(struct buf *b, size_t more);
+void buf_put(struct buf *b, const char *s, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A JSON string; control characters escaped, other bytes as they are. */
+void buf_json_str(struct buf *b, const char *s);
+/* A number that reads back as exactly x; null for NaN or infinity. */
+void buf_json_num(struct buf *b, double x);
+/* Replace the content with {"detail": "..."}, FastAPI's HTTPException. */
+void buf_detail(struct buf *b, const char *detail);
+/* Empty b, and give its memory back if it grew past keep bytes. */
+void buf_reset(struct buf *b, size_t keep);
+void buf_free(struct buf *b);
+
+/* A line for the operator: lighttpd's breakage log, time-stamped. */
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double seconds_between(const struct timespec *a, const struct timespec *b);
+
+/* ---------------------------------------------------------------------
+ * Shared counters (counters.c)
+ *
+ * One file in /dev/shm per server instance, mapped by every worker.
+ * Worker N (its socket is "<socket>-N") owns slot N and adds to it with
+ * relaxed atomic increments; /metrics sums the slots.  A slot belongs
+ * to one lighttpd process (its "epoch" is lighttpd's pid): a worker
+ * respawned by the same lighttpd, or after a graceful restart, keeps
+ * the counts of its slot; the first worker of a new lighttpd starts
+ * its slot from zero, and slots of another epoch are not summed.
+ * ------------------------------------------------------------------- */
+
+#define NCODES 15
+#define NSTATUS (NCODES + 1)            /* the last one counts the others */
+extern const int status_code[NCODES];
+#define NBOUNDS 11
+#define NBUCKETS (NBOUNDS + 1)
+/* Upper bounds of the latency buckets, seconds; one more for +Inf. */
+extern const double bucket_le[NBOUNDS];
+
+enum counter {
+	C_REQUESTS, C_PREDICTIONS, C_POSITIVE, C_NEGATIVE, C_BATCHES,
+	C_IMPUTED, C_UNSEEN, C_RELOADS, C_REFUSED, C_LATENCY_NS,
+	C_STATUS,                               /* NSTATUS of them */
+	C_BUCKET = C_STATUS + NSTATUS,          /* NBUCKETS, not cumulative */
+	NCOUNTERS = C_BUCKET + NBUCKETS
+};
+
+/* One cache line at least per worker, so that workers never share one. */
+struct slot {
+	_Alignas(64) _Atomic uint64_t epoch;    /* lighttpd's pid owning the counts */
+	_Atomic uint64_t pid;                   /* the worker now in the slot */
+	_Atomic uint64_t starts;                /* workers that took the slot */
+	_Atomic uint64_t c[NCOUNTERS];
+};
+
+#define NSLOTS 128
+
+struct shm {
+	_Alignas(64) _Atomic uint64_t magic;
+	/* The epoch in which a worker last wrote the verified copy of the
+	 * model (served.c); a worker of another lighttpd ignores it. */
+	_Atomic uint64_t model_epoch;
+	struct slot slot[NSLOTS];
+};
+
+struct counters {
+	struct shm *shm;        /* mapped, or private when sharing failed */
+	int shared;             /* shm is the shared file */
+	struct slot *me;        /* this worker's slot */
+	int slot;
+	uint64_t epoch;
+	char path[200];         /* for the operator: /dev/shm/hd-fcgi-ID-v1 */
+};
+
+/*
+ * Map the counters named id (NULL: from the socket on fd 0), or fall
+ * back to private ones and say so.  -1 only when out of memory.
+ */
+int counters_open(struct counters *c, const char *id);
+/* Private counters of the given epoch, slot 0: for tests and fallbacks. */
+int counters_open_private(struct counters *c, uint64_t epoch);
+void counters_close(struct counters *c);
+void counters_add(struct counters *c, enum counter k, uint64_t n);
+/* One request answered: its status and latency. */
+void counters_request(struct counters *c, int status, double seconds);
+/* Index of status in status_code[], NCODES for any other. */
+int status_index(int status);
+
+/* The counters of every worker of this server at one moment. */
+struct snapshot {
+	uint64_t t[NCOUNTERS];          /* sums over the workers */
+	int nworkers;
+	struct {
+		int slot;
+		uint64_t pid, starts, requests;
+	} worker[NSLOTS];
+	int shared;
+};
+void counters_snapshot(const struct counters *c, struct snapshot *s);
+
+/* ---------------------------------------------------------------------
+ * Metrics formatting (metrics.c)
+ * ------------------------------------------------------------------- */
+
+void metrics_json(struct buf *b, const struct snapshot *s);
+void metrics_prometheus(struct buf *b, const struct snapshot *s, int model_up);
+/*
+ * Prometheus when asked: ?format=prometheus, or an Accept header that
+ * names text/plain or OpenMetrics (as scrapers send) and not JSON.
+ */
+int wants_prometheus(const char *query, const char *accept);
+
+/* ---------------------------------------------------------------------
+ * Request bodies (validate.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * cJSON's allocations go through hooks.  While a request body is
+ * parsed they come from an arena that is reset after the request, so
+ * a patient costs no malloc/free pairs; what does not fit, a large
+ * batch, goes to malloc.  Outside a request (model loads) it is all
+ * malloc.
+ */
+struct arena {
+	unsigned char *base;
+	size_t size, used;
+	int active;
+	int oom;                /* an allocation failed while active */
+};
+int arena_init(struct arena *a, size_t size);
+/* Route cJSON's allocations through a (once per process). */
+void arena_install(struct arena *a);
+void arena_free(struct arena *a);
+
+/* Patients of one request: n of them, x is n x HD_NFEAT, NaN = null. */
+struct patients {
+	long n;
+	int is_batch;           /* the body was an array */
+	double *x;              /* max_batch x HD_NFEAT, owned by the caller */
+	uint16_t *imputed;      /* max_batch bit sets over hd_features */
+};
+
+/* Build the index that matches JSON keys to features (once). */
+void validate_init(void);
+/*
+ * Parse and check a /predict body text[0..len) (NUL-terminated) into p
+ * (x and imputed with room for max_batch).  0 when every patient is
+ * valid; else the HTTP status (400 malformed JSON, 422 invalid
+ * content, 500 out of memory) with the error answer's body in out.
+ * errs is scratch for the error list.
+ */
+int validate_body(const char *text, size_t len, long max_batch,
+                  struct arena *a, struct buf *errs, struct buf *out,
+                  struct patients *p);
+
+/* ---------------------------------------------------------------------
+ * The served model (served.c)
+ * ------------------------------------------------------------------- */
+
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim, ctim;
+};
+
+struct served {
+	struct hd_model m;
+	int ok;                 /* m holds a model */
+	int restored;           /* m came from the last verified copy */
+	double *z;              /* scratch of m.prep.dim doubles */
+	char *identity;         /* JSON object text: kind, sha256, created */
+	char *detail;           /* the same with path, load time, ... */
+	char *refused;          /* JSON object text of the last refusal, or NULL */
+	char why[600];          /* when !ok: why no model can be served */
+	struct file_id seen;    /* the file last examined */
+	int seen_valid;
+	int checked_once;
+	struct timespec checked;
+	char copy[220];         /* the last verified copy's path, "" = none */
+};
+
+/* The largest model file read (64 MiB); anything larger is refused. */
+#define MAX_MODEL_BYTES ((size_t)64 << 20)
+
+/* At start-up: load the model, or fall back to the verified copy. */
+void served_start(void);
+/* Before a request: reload the file if it changed. */
+void served_watch(const struct timespec *now);
+void served_drop(void);
+/* hd-fcgi --check MODEL: load, print identity and load time. */
+int served_check(const char *path);
+
+/* ---------------------------------------------------------------------
+ * Requests and endpoints (hd-fcgi.c, predict.c, status.c)
+ * ------------------------------------------------------------------- */
+
+/* The FastCGI parameters we use, gathered in one pass over envp. */
+struct params {
+	const char *method, *path_info, *script_name, *content_length;
+	const char *content_type, *query, *accept;
+	const char *redirect_uri, *redirect_status, *request_uri;
+};
+
+struct req {
+	FCGX_Request *fr;
+	struct params pm;
+	const char *method;
+	const char *path;       /* PATH_INFO under fix-root-scriptname */
+	long clen;              /* CONTENT_LENGTH */
+	long consumed;          /* body bytes read so far */
+	int head;               /* HEAD: the answer has no body */
+	int status;
+	const char *ctype;      /* of the answer */
+	const char *allow;      /* Allow header of a 405, else NULL */
+};
+
+const char *reason_phrase(int status);
+/* An error answer {"detail": "..."}. */
+void fail(struct req *q, int status, const char *detail);
+void method_not_allowed(struct req *q, const char *allow);
+
+void ep_predict(struct req *q);
+void ep_health(struct req *q);
+void ep_metrics(struct req *q);
+/* /openapi.json and /docs: a file read at start-up, or 404. */
+void ep_static(struct req *q, const char *text, size_t len,
+               const char *ctype, const char *what);
+/* An error lighttpd found itself, handed over by server.error-handler:
+ * answered (1), or not such a request (0). */
+int ep_lighttpd_error(struct req *q);
+
+/* ---------------------------------------------------------------------
+ * The process state
+ * ------------------------------------------------------------------- */
+
+struct doc {
+	char *text;             /* owned, NULL = not configured or unreadable */
+	size_t len;
+};
+
+struct server {
+	struct settings cfg;
+	struct counters counters;
+	struct served model;
+	struct arena arena;
+	struct buf out;         /* the answer's body */
+	struct buf errs;        /* validation errors, gathered */
+	char *body;             /* the request body, max_body + 1 bytes */
+	struct patients batch;  /* room for max_batch patients */
+	struct doc openapi, docs;
+};
+
+extern struct server server;
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * cli.h - the command-line layer every hd tool shares: diagnostics,
+ * memory, usage and options, output files, CSV input, JSON files, data
+ * sets, training, metrics and the fit tools' driver.
+ *
+ * Regime: the command-line layer (see hd.h).  These functions may print
+ * diagnostics on stderr (prefixed with the program's name and naming
+ * file, line and column), may exit with HD_EXIT_USAGE on a usage error,
+ * and abort on out-of-memory through hd_xmalloc.  The server's request
+ * path uses none of them; only its main() parses options here.
+ */
+#ifndef HD_CLI_H
+#define HD_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "model.h"
+
+/* ---------------------------------------------------------------------
+ * Diagnostics and memory (util.c)
+ * ------------------------------------------------------------------- */
+
+/* Set once from argv[0] (trimmed to its base name); prefixes every
+ * diagnostic, getopt's included. */
+extern const char *hd_prog;
+void hd_set_prog(char *argv0);
+
+/* "prog: message\n" on stderr. */
+void hd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: file:line:col: message\n"; line or col 0 leaves that part out. */
+void hd_err_at(const char *file, long line, long col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Abort with a message on out-of-memory. */
+void *hd_xmalloc(size_t n);
+void *hd_xcalloc(size_t n, size_t size);
+void *hd_xrealloc(void *p, size_t n);
+char *hd_xstrdup(const char *s);
+
+/* ---------------------------------------------------------------------
+ * Usage and options (util.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * Every tool describes its usage once; --help prints it on stdout,
+ * a usage error prints it on stderr and exits 2.  The text is printed
+ * as it is, never through a format.
+ */
+struct hd_usage {
+	const char *synopsis;   /* after the program name */
+	const char *options;    /* the option list, one per line */
+};
+_Noreturn void hd_usage_exit(const struct hd_usage *u, int status);
+_Noreturn void hd_version_exit(void);
+/* Options every tool shares, for its getopt_long table. */
+enum { HD_OPT_HELP = 0x1000, HD_OPT_VERSION };
+#define HD_COMMON_LONGOPTS \
+	{ "help", no_argument, NULL, HD_OPT_HELP }, \
+	{ "version", no_argument, NULL, HD_OPT_VERSION }
+/* Handle the shared cases of a getopt_long switch; returns if c is not one. */
+void hd_common_opt(int c, const struct hd_usage *u);
+/* Checked option arguments: exit 2 with a message naming the option. */
+double hd_opt_double(const char *opt, const char *arg, double min, double max);
+long hd_opt_long(const char *opt, const char *arg, long min, long max);
+uint64_t hd_opt_seed(const char *opt, const char *arg);
+
+/* ---------------------------------------------------------------------
+ * Output files, written whole or not at all (out.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * A file opened for writing under a temporary name in the target's own
+ * folder; hd_out_commit() flushes, syncs and renames it into place,
+ * hd_out_abort() removes it.  Path "-" or NULL means stdout; a path that
+ * is not a regular file (/dev/null, a FIFO) is written in place.  Both
+ * report their failures on stderr.
+ */
+struct hd_out {
+	FILE *fp;
+	char *path;     /* final name, owned; NULL for stdout */
+	char *tmp;      /* temporary name, owned */
+	int direct;     /* a device or pipe, written in place */
+};
+int hd_out_open(struct hd_out *o, const char *path);
+int hd_out_commit(struct hd_out *o);
+void hd_out_abort(struct hd_out *o);
+/* Remove temporaries of every open hd_out on a fatal signal. */
+void hd_out_cleanup_on_signals(void);
+
+/* Write one CSV field, quoted only when it must be (RFC 4180). */
+void hd_csv_put(FILE *fp, const char *s, size_t len);
+/* The same into dst (room for 2 * len + 2); returns the end. */
+char *hd_csv_field(char *dst, const char *s, size_t len);
+
+/* ---------------------------------------------------------------------
+ * CSV input over libcsv (csvin.c)
+ * ------------------------------------------------------------------- */
+
+/* One record: fields are NUL-terminated, owned by the reader. */
+struct hd_record {
+	char **field;
+	size_t *len;
+	size_t n;
+	long line;      /* line the record starts on, 1-based */
+};
+
+struct hd_csv;   /* opaque */
+
+/* Open a file ("-" = stdin).  Returns NULL after printing why. */
+struct hd_csv *hd_csv_open(const char *path);
+/*
+ * The next record: 1 and *rec valid until the next call, 0 at end of
+ * input, -1 on a read or syntax error (already reported with file and
+ * line).  Blank lines are skipped; CRLF, LF and CR all end a record.
+ */
+int hd_csv_next(struct hd_csv *r, struct hd_record *rec);
+const char *hd_csv_name(const struct hd_csv *r);
+/* Also hash every byte read from now on (call before the first record). */
+void hd_csv_hash(struct hd_csv *r);
+/* Hex SHA-256 of the bytes read so far (after hd_csv_hash). */
+void hd_csv_sha256(struct hd_csv *r, char hex[HD_SHA256_HEX]);
+void hd_csv_close(struct hd_csv **r);
+
+/* ---------------------------------------------------------------------
+ * JSON files (json.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * Write root (pretty, trailing newline) to path atomically; "-" = stdout.
+ * Number items in root are turned into exact raw numbers first.
+ */
+int hd_json_write(const char *path, cJSON *root);
+/*
+ * Read and parse a JSON file; check that its "format" is fmt and its
+ * "version" is at most max_version.  NULL after printing why.
+ */
+cJSON *hd_json_read(const char *path, const char *fmt, int max_version);
+
+/* ---------------------------------------------------------------------
+ * Data sets: labelled rows read from clean CSV (data.c)
+ * ------------------------------------------------------------------- */
+
+struct hd_dataset {
+	size_t n;
+	double *X;              /* n x HD_NFEAT, row-major, NaN = missing */
+	uint8_t *y;             /* n labels 0/1; NULL when not labelled */
+	char sha256[HD_SHA256_HEX];  /* of the file's bytes */
+};
+
+/*
+ * The columns of a clean CSV header.  col[f] is the field index of
+ * feature f, target and source those of "target" and "source" (-1 when
+ * absent); nfields is the header's width, which every row must have.
+ */
+struct hd_columns {
+	int col[HD_NFEAT];
+	int target, source;
+	size_t nfields;
+};
+
+/* No column named twice: 0, or -1 after naming the repeat (file:line:col). */
+int hd_header_check(const struct hd_record *rec, const char *file);
+/* Field index of the column called name, or -1. */
+long hd_header_find(const struct hd_record *rec, const char *name);
+/*
+ * Map a header record to columns: all 13 features required, other
+ * columns allowed and ignored.  A column named twice is an error.  -1
+ * after printing why (file:line:column).
+ */
+int hd_header_map(const struct hd_record *rec, const char *file,
+                  struct hd_columns *c);
+/*
+ * Parse one record into x[HD_NFEAT] (and *y when y is not NULL and
+ * c->target >= 0):
+ * empty = missing, else a number within the feature's physical range.
+ * Returns 0, or -1 with a message "name: why" in err (the caller adds
+ * file and line).  When this fails *bad_col is the 1-based field (0
+ * for a record of the wrong width).
+ */
+int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
+                      double x[HD_NFEAT], uint8_t *y,
+                      char *err, size_t errlen, long *bad_col);
+/* Read a whole clean CSV; need_target makes the target column required. */
+int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d);
+/* Rows idx[0..m) of src as a new data set (labels copied too). */
+void hd_dataset_subset(const struct hd_dataset *src, const size_t *idx,
+                       size_t m, struct hd_dataset *dst);
+void hd_dataset_free(struct hd_dataset *d);
+
+/* ---------------------------------------------------------------------
+ * Stratification (rng.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * Stratified test selection: y[i] in {0, 1}; marks is_test[i] = 1 for
+ * ceil(test_frac * n) rows, spread over the classes in proportion
+ * (largest remainder), chosen at random within each class.
+ */
+void hd_stratified_split(const uint8_t *y, size_t n, double test_frac,
+                         uint64_t seed, uint8_t *is_test);
+/*
+ * Stratified k folds: fold[i] in [0, k); within each class the rows are
+ * shuffled and dealt round-robin, continuing the deal across classes,
+ * so every fold gets floor or ceil of n/k rows and of each class.
+ */
+void hd_stratified_folds(const uint8_t *y, size_t n, int k, uint64_t seed,
+                         int *fold);
+
+/* ---------------------------------------------------------------------
+ * Training (prep.c, lr.c, rf.c, model.c, fit.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * Fit on X (n x HD_NFEAT): medians, then mean and population std of the
+ * imputed numerics (a zero std becomes 1, as scikit-learn does); modes
+ * (ties to the smallest value) and sorted levels of the categoricals.
+ */
+int hd_prep_fit(struct hd_prep *p, const double *X, size_t n);
+/* Encode every row: Z is n x p->dim, allocated here. */
+double *hd_prep_encode(const struct hd_prep *p, const double *X, size_t n);
+cJSON *hd_prep_to_json(const struct hd_prep *p);
+
+struct hd_lr_opts {
+	double C;               /* inverse penalty strength */
+	int max_iter;           /* Newton steps */
+	double tol;             /* stop when the largest step < tol */
+};
+/* scikit-learn's defaults, with Newton's tolerances: the only copy. */
+extern const struct hd_lr_opts hd_lr_defaults;
+/* Minimise 0.5 |w|^2 + C sum logloss by Newton's method (IRLS). */
+int hd_lr_fit(struct hd_lr *m, const double *Z, const uint8_t *y, size_t n,
+              int dim, const struct hd_lr_opts *o);
+
+struct hd_rf_opts {
+	int n_trees;
+	int max_depth;          /* 0 = unlimited */
+	int min_samples_leaf;
+	int min_samples_split;
+	int max_features;       /* 0 = floor(sqrt(dim)) */
+	int bootstrap;
+	uint64_t seed;
+	int jobs;               /* threads; the result never depends on it */
+};
+/* scikit-learn's defaults (200 trees, grown to purity): the only copy. */
+extern const struct hd_rf_opts hd_rf_defaults;
+int hd_rf_fit(struct hd_rf *m, const double *Z, const uint8_t *y, size_t n,
+              int dim, const struct hd_rf_opts *o);
+
+/* The fitted part of m as a new JSON document, format stamped. */
+cJSON *hd_model_to_json(const struct hd_model *m);
+/*
+ * Probabilities of n patients (X is n x HD_NFEAT) into p[n], on up to
+ * jobs threads (0 = one per CPU); each the double hd_model_prob gives.
+ */
+void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
+                        double *p, int jobs);
+/*
+ * Fit a model on a data set: preprocessing, then the model, both on
+ * the same rows.  params is struct hd_lr_opts or struct hd_rf_opts.
+ */
+int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
+                 const void *params, const struct hd_dataset *d);
+/*
+ * Stratified k-fold cross-validation: for each fold, preprocessing and
+ * model refitted on the other folds, ROC-AUC on the held-out one.
+ * auc[k] out; returns 0 or -1.
+ */
+int hd_cross_validate(enum hd_model_kind kind, const void *params,
+                      const struct hd_dataset *d, int k, uint64_t seed,
+                      double *auc);
+
+/* ---------------------------------------------------------------------
+ * Metrics (metrics.c)
+ * ------------------------------------------------------------------- */
+
+/* The metrics file hd-eval writes and hd-select reads. */
+#define HD_METRICS_FORMAT "hd-metrics"
+#define HD_METRICS_VERSION 1
+
+/*
+ * ROC-AUC of scores p against labels y, ties counted as half (the area
+ * under the trapezoidal ROC curve, as scikit-learn's roc_auc_score).
+ * NaN when only one class is present.
+ */
+double hd_roc_auc(const double *p, const uint8_t *y, size_t n);
+
+struct hd_metrics {
+	size_t n, tp, fp, tn, fn;
+	double threshold;
+	double accuracy, precision, recall, f1, roc_auc, brier, log_loss;
+};
+void hd_metrics_compute(const double *p, const uint8_t *y, size_t n,
+                        double threshold, struct hd_metrics *m);
+/* The metrics as JSON, with the ROC curve points (fpr, tpr, threshold). */
+cJSON *hd_metrics_to_json(const struct hd_metrics *m, const double *p,
+                          const uint8_t *y, size_t n);
+
+/* ---------------------------------------------------------------------
+ * The fit tools' shared driver (fit.c)
+ * ------------------------------------------------------------------- */
+
+struct hd_fit_job {
+	enum hd_model_kind kind;
+	const void *params;     /* struct hd_lr_opts or struct hd_rf_opts */
+	cJSON *hyper;           /* hyperparameters for the record; taken */
+	const char *input;      /* training CSV, "-" = stdin */
+	const char *output;     /* model file, "-" = stdout */
+	int cv_folds;           /* 0 = no cross-validation */
+	uint64_t seed;          /* fold assignment (and the forest) */
+};
+/* -o -, 5 folds, seed 42: what both fit tools start from. */
+extern const struct hd_fit_job hd_fit_defaults;
+
+/* Options both fit tools take: -o, --cv, --seed.  1 if c was one. */
+int hd_fit_common_opt(int c, const char *arg, struct hd_fit_job *j);
+#define HD_FIT_LONGOPTS \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "cv", required_argument, NULL, 'k' }, \
+	{ "seed", required_argument, NULL, 's' }
+#define HD_FIT_SHORTOPTS "o:k:s:"
+/*
+ * The help text of the fit tools: their own options (opts, one per
+ * line), then the shared ones with the defaults filled in.  seed_what
+ * says what the seed drives besides the folds (" and the trees").
+ * Returns a static buffer.
+ */
+const char *hd_fit_usage(const char *intro, const char *opts,
+                         const char *seed_what);
+/*
+ * Read the data, cross-validate, fit on all rows, write the model with
+ * its record.  Returns the exit status.
+ */
+int hd_fit_run(const struct hd_fit_job *j);
+
+#endif
