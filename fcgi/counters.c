@@ -79,7 +79,8 @@ static void take_slot(struct counters *c)
 	atomic_fetch_add(&me->starts, 1);
 }
 
-int counters_open_private(struct counters *c, uint64_t epoch)
+/* Counters of this worker alone, in the slot and epoch c names. */
+static int alone(struct counters *c)
 {
 	/* Cache-line aligned like the mapping (calloc promises only 16). */
 	c->shm = aligned_alloc(64, sizeof *c->shm);
@@ -87,9 +88,15 @@ int counters_open_private(struct counters *c, uint64_t epoch)
 		return -1;
 	memset(c->shm, 0, sizeof *c->shm);
 	c->shared = 0;
-	c->epoch = epoch;
 	take_slot(c);
 	return 0;
+}
+
+int counters_open_private(struct counters *c, uint64_t epoch)
+{
+	memset(c, 0, sizeof *c);
+	c->epoch = epoch;
+	return alone(c);
 }
 
 int counters_open(struct counters *c, const char *shm_id)
@@ -122,7 +129,7 @@ int counters_open(struct counters *c, const char *shm_id)
 	fd = shm_open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		note("%s: %s; counting this worker alone", c->path, strerror(errno));
-		goto private;
+		goto fallback;
 	}
 	/* Every worker may be first: growing to the same size is idempotent. */
 	if ((e = posix_fallocate(fd, 0, (off_t)sizeof *c->shm)) != 0 &&
@@ -130,14 +137,14 @@ int counters_open(struct counters *c, const char *shm_id)
 	                             ftruncate(fd, (off_t)sizeof *c->shm) != 0))) {
 		note("%s: %s; counting this worker alone", c->path, strerror(e));
 		close(fd);
-		goto private;
+		goto fallback;
 	}
 	p = mmap(NULL, sizeof *c->shm, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED) {
 		note("%s: mmap: %s; counting this worker alone", c->path,
 		     strerror(errno));
-		goto private;
+		goto fallback;
 	}
 	c->shm = p;
 	if (!atomic_compare_exchange_strong(&c->shm->magic, &expect, SHM_MAGIC) &&
@@ -145,13 +152,13 @@ int counters_open(struct counters *c, const char *shm_id)
 		note("%s: laid out by another build; counting this worker alone",
 		     c->path);
 		munmap(p, sizeof *c->shm);
-		goto private;
+		goto fallback;
 	}
 	c->shared = 1;
 	take_slot(c);
 	return 0;
-private:
-	return counters_open_private(c, c->epoch);
+fallback:
+	return alone(c);
 }
 
 void counters_close(struct counters *c)
