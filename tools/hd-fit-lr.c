@@ -54,21 +54,15 @@ int main(int argc, char **argv)
 		case 'C': o.C = hd_opt_double("--C", optarg, 1e-12, 1e12); break;
 		case 'n': o.max_iter = (int)hd_opt_long("--max-iter", optarg, 1, 100000); break;
 		case 't': o.tol = hd_opt_double("--tol", optarg, 0, 1); break;
-		default:
-			if (!hd_fit_common_opt(c, optarg, &j))
-				hd_common_opt(c, &usage);
+		default: hd_fit_opt(c, optarg, &j, &usage);
 		}
 	}
-	if (optind < argc)
-		j.input = argv[optind++];
-	if (optind < argc)
-		hd_usage_exit(&usage, HD_EXIT_USAGE);
+	hd_fit_operands(&j, argc, argv, &usage);
 	j.hyper = cJSON_CreateObject();
 	hd_json_add_num(j.hyper, "C", o.C);
 	cJSON_AddNumberToObject(j.hyper, "max_iter", o.max_iter);
 	hd_json_add_num(j.hyper, "tol", o.tol);
 	cJSON_AddStringToObject(j.hyper, "penalty", "l2");
 	cJSON_AddStringToObject(j.hyper, "solver", "newton");
-	hd_out_cleanup_on_signals();
 	return hd_fit_run(&j);
 }

@@ -67,15 +67,10 @@ int main(int argc, char **argv)
 		case 'S': o.min_samples_split = (int)hd_opt_long("--min-samples-split", optarg, 2, 1000000); break;
 		case 'f': o.max_features = (int)hd_opt_long("--max-features", optarg, 0, 100000); break;
 		case 'j': o.jobs = (int)hd_opt_long("--jobs", optarg, 0, 256); break;
-		default:
-			if (!hd_fit_common_opt(c, optarg, &j))
-				hd_common_opt(c, &usage);
+		default: hd_fit_opt(c, optarg, &j, &usage);
 		}
 	}
-	if (optind < argc)
-		j.input = argv[optind++];
-	if (optind < argc)
-		hd_usage_exit(&usage, HD_EXIT_USAGE);
+	hd_fit_operands(&j, argc, argv, &usage);
 	o.seed = j.seed;
 	j.hyper = cJSON_CreateObject();
 	cJSON_AddNumberToObject(j.hyper, "n_estimators", o.n_trees);
@@ -88,6 +83,5 @@ int main(int argc, char **argv)
 	else
 		cJSON_AddStringToObject(j.hyper, "max_features", "sqrt");
 	cJSON_AddBoolToObject(j.hyper, "bootstrap", o.bootstrap);
-	hd_out_cleanup_on_signals();
 	return hd_fit_run(&j);
 }

@@ -313,8 +313,16 @@ struct hd_fit_job {
 /* -o -, 5 folds, seed 42: what both fit tools start from. */
 extern const struct hd_fit_job hd_fit_defaults;
 
-/* Options both fit tools take: -o, --cv, --seed.  1 if c was one. */
-int hd_fit_common_opt(int c, const char *arg, struct hd_fit_job *j);
+/*
+ * The options both fit tools take (-o, --cv, --seed) and every tool's
+ * (--help, --version), for the default case of their getopt switch:
+ * anything else is a usage error.
+ */
+void hd_fit_opt(int c, const char *arg, struct hd_fit_job *j,
+                const struct hd_usage *u);
+/* The operands after the options: [TRAIN.csv]. */
+void hd_fit_operands(struct hd_fit_job *j, int argc, char **argv,
+                     const struct hd_usage *u);
 #define HD_FIT_LONGOPTS \
 	{ "output", required_argument, NULL, 'o' }, \
 	{ "cv", required_argument, NULL, 'k' }, \

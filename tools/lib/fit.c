@@ -6,6 +6,7 @@
  * a record of how it was made.  The command-line regime (cli.h).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,10 +162,11 @@ const char *hd_fit_usage(const char *intro, const char *opts,
 	return text;
 }
 
-int hd_fit_common_opt(int c, const char *arg, struct hd_fit_job *j)
+void hd_fit_opt(int c, const char *arg, struct hd_fit_job *j,
+                const struct hd_usage *u)
 {
 	switch (c) {
-	case 'o': j->output = arg; return 1;
+	case 'o': j->output = arg; return;
 	case 'k':
 		j->cv_folds = (int)hd_opt_long("--cv", arg, 0, 100);
 		if (j->cv_folds == 1) {
@@ -172,10 +174,22 @@ int hd_fit_common_opt(int c, const char *arg, struct hd_fit_job *j)
 			       "use 0 for none or 2 to 100");
 			exit(HD_EXIT_USAGE);
 		}
-		return 1;
-	case 's': j->seed = hd_opt_seed("--seed", arg); return 1;
-	default: return 0;
+		return;
+	case 's': j->seed = hd_opt_seed("--seed", arg); return;
+	default:
+		hd_common_opt(c, u);
+		/* an option in the table that the tool forgot to handle */
+		hd_usage_exit(u, HD_EXIT_USAGE);
 	}
+}
+
+void hd_fit_operands(struct hd_fit_job *j, int argc, char **argv,
+                     const struct hd_usage *u)
+{
+	if (optind < argc)
+		j->input = argv[optind++];
+	if (optind < argc)
+		hd_usage_exit(u, HD_EXIT_USAGE);
 }
 
 /*
@@ -255,6 +269,7 @@ int hd_fit_run(const struct hd_fit_job *j)
 	cJSON *doc, *cv = NULL;
 	int rc;
 
+	hd_out_cleanup_on_signals();
 	if (hd_dataset_read(j->input, 1, &d) != 0) {
 		cJSON_Delete(j->hyper);
 		return HD_EXIT_DATA;
