@@ -31,19 +31,16 @@ small_fixture() {
 
 @test "every number in the summary of the UCI data agrees with pandas" {
 	hd-clean $(raw_files) > heart.csv
-	run --separate-stderr bash -c "hd-clean $(raw_files | tr '\n' ' ') | hd-eda -o summary.json"
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr bash -c "hd-clean $(raw_files | tr '\n' ' ') | hd-eda -o summary.json"
 	[ -z "$stderr" ]
-	run --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
 	[[ "$output" == *", 0 mismatches" ]]
 }
 
 @test "with zeros as missing and 7 bins the summary still agrees with pandas" {
 	hd-clean --zeros-missing $(raw_files) > heart.csv
 	hd-eda --bins 7 -o summary.json heart.csv
-	run --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
 	[ "$(jv summary.json '[len(d["numeric"]["age"]["histogram"]["counts"]), d["bins"]]')" = "[7, 7]" ]
 }
 
@@ -64,8 +61,7 @@ small_fixture() {
 
 @test "a small table gives the known mean, std, quartiles and missing counts" {
 	small_fixture t.csv
-	run --separate-stderr hd-eda t.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eda t.csv
 	echo "$output" > s.json
 	# age 40 50 60 70: std = sqrt(500/3); quartiles by linear interpolation
 	[ "$(jv s.json '[d["numeric"]["age"][k] for k in ("count", "mean", "min", "25%", "50%", "75%", "max")]')" = \
@@ -126,8 +122,7 @@ small_fixture() {
 
 @test "the report file exists and shows the headline numbers" {
 	hd-clean $(raw_files) > heart.csv
-	run --separate-stderr hd-eda -o s.json --report report.txt heart.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eda -o s.json --report report.txt heart.csv
 	[ -z "$output" ]
 	[ -s report.txt ]
 	grep -qx 'Rows: 918    Duplicate rows: 0' report.txt
@@ -140,8 +135,7 @@ small_fixture() {
 
 @test "with only --report the summary still goes to standard output" {
 	small_fixture t.csv
-	run --separate-stderr hd-eda -r r.txt t.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eda -r r.txt t.csv
 	[[ "${lines[1]}" == *'"format":'*'"hd-eda-summary",' ]]
 	[ -s r.txt ]
 }
@@ -241,8 +235,7 @@ small_fixture() {
 
 @test "a header with no rows gives zero counts and null statistics" {
 	echo "$HEADER" > h.csv
-	run --separate-stderr hd-eda h.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eda h.csv
 	echo "$output" > s.json
 	[ "$(jv s.json '[d["rows"], d["numeric"]["age"]["count"], d["numeric"]["age"]["mean"], d["sites"], d["warnings"]]')" = \
 		'[0, 0, null, {}, []]' ]

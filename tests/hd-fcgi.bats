@@ -118,29 +118,25 @@ use_model() {
 # ---------------------------------------------------------------------
 
 @test "hd-fcgi --check prints a model's identity and load time and exits 0" {
-	run --separate-stderr hd-fcgi --check "$M/rf.json"
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-fcgi --check "$M/rf.json"
 	[[ "${lines[0]}" == "$M/rf.json: random_forest, sha256 $RF_SHA, "* ]]
 	[[ "${lines[1]}" =~ loaded\ in\ [0-9.]+\ ms ]]
 }
 
 @test "hd-fcgi --check exits 1 and says why for a file that is not a model" {
 	echo '{"format": "something-else", "version": 1}' > other.json
-	run --separate-stderr hd-fcgi --check other.json
-	[ "$status" -eq 1 ]
+	run -1 --separate-stderr hd-fcgi --check other.json
 	[ -z "$output" ]
 	[[ "$stderr" == "hd-fcgi: other.json: not an hd-model file"* ]]
 }
 
 @test "hd-fcgi refuses to run when standard input is not a FastCGI socket" {
-	run --separate-stderr hd-fcgi -m "$M/lr.json" < /dev/null
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr hd-fcgi -m "$M/lr.json" < /dev/null
 	[[ "$stderr" == *"not a FastCGI listening socket"* ]]
 }
 
 @test "hd-fcgi without a model file is a usage error" {
-	run --separate-stderr env -u HD_MODEL hd-fcgi < /dev/null
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr env -u HD_MODEL hd-fcgi < /dev/null
 	[[ "$stderr" == *"no model file"* ]]
 }
 
@@ -635,7 +631,8 @@ traffic() {
 	# The same lighttpd, new workers, and the counts go on.
 	kill -0 "$lpid"
 	after=$(pgrep -P "$lpid" | sort)
-	[ -n "$after" ] && [ "$after" != "$before" ]
+	[ -n "$after" ]
+	[ "$after" != "$before" ]
 	[ "$(metric .total_requests)" -eq $((total + 1 + $(wc -l < codes))) ]
 	req /health
 	code_is 200

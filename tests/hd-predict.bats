@@ -18,8 +18,7 @@ setup() {
 }
 
 @test "every row comes out as it came with probability and prediction appended" {
-	run --separate-stderr hd-predict lr.json test.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-predict lr.json test.csv
 	[ "${lines[0]}" = "$(head -n 1 test.csv),probability,prediction" ]
 	[ "${#lines[@]}" -eq "$(wc -l < test.csv)" ]
 	printf '%s\n' "${lines[@]}" | cut -d, -f1-15 | cmp - test.csv
@@ -73,8 +72,7 @@ for row in r:
 @test "a level never seen in training is scored as all zeros, not refused" {
 	printf 'age,sex,cp,trestbps,chol,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal\n' > p.csv
 	printf '65,1,3,145,233,1,0,150,0,2.5,0,0,1\n' >> p.csv
-	run --separate-stderr hd-predict lr.json p.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-predict lr.json p.csv
 	"$PY" "$REPO/tests/model_reference.py" lr.json < p.csv > theirs
 	[ "$("$PY" -c "print(float('$(echo "${lines[1]}" | cut -d, -f14)') == float('$(cat theirs)'))")" = True ]
 }

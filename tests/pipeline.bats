@@ -22,8 +22,7 @@ rerun_changed() {
 	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
 	stamps > before
 	sleep 1
-	run mk pipeline "$@"
-	[ "$status" -eq 0 ]
+	run -0 mk pipeline "$@"
 	stamps > after
 	changed=$(join before after | awk '$2 != $3 {print $1}' | tr '\n' ' ')
 }
@@ -41,7 +40,8 @@ setup() {
 @test "make pipeline goes from the raw files to a selected model" {
 	(cd "$W/data/raw" && sha256sum -c "$MIRROR/SHA256SUMS")
 	[ "$(wc -l < "$W/data/heart.csv")" -eq 919 ]
-	[ -s "$W/art/eda/summary.json" ] && [ -s "$W/art/eda/report.txt" ]
+	[ -s "$W/art/eda/summary.json" ]
+	[ -s "$W/art/eda/report.txt" ]
 	[ "$(tail -n +2 "$W/data/split/train.csv" | wc -l)" -eq 734 ]
 	[ "$(tail -n +2 "$W/data/split/test.csv" | wc -l)" -eq 184 ]
 	for m in lr rf; do
@@ -55,7 +55,7 @@ setup() {
 @test "both models meet the quality floor and the selected one has the best test ROC-AUC" {
 	for m in lr rf; do
 		run jq '.test.roc_auc >= 0.88 and .model.cv.mean >= 0.85' "$W/art/metrics/$m.metrics.json"
-		assert_output true
+		[ "$output" = true ] || fail "$m: $output"
 	done
 	best=$(jq -s -r 'max_by(.test.roc_auc) | .model.kind' "$W/art/metrics/lr.metrics.json" "$W/art/metrics/rf.metrics.json")
 	[ "$(jq -r .model "$W/art/model.json")" = "$best" ]
@@ -70,9 +70,8 @@ setup() {
 
 @test "a second make pipeline does nothing" {
 	stamps > before
-	run mk pipeline
-	[ "$status" -eq 0 ]
-	refute_output --partial hd-
+	run -0 mk pipeline
+	[[ "$output" != *hd-* ]]
 	stamps > after
 	diff -u before after
 }
@@ -93,26 +92,22 @@ setup() {
 @test "a failing step keeps the last good output, writes nothing half, and make stops" {
 	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
 	cp "$W/data/heart.csv" good.csv
-	run mk pipeline CLEAN_OPTS=--no-such-option
-	[ "$status" -ne 0 ]
+	run ! mk pipeline CLEAN_OPTS=--no-such-option
 	cmp good.csv "$W/data/heart.csv"
 	[ -z "$(find "$W" -name '*.tmp.*')" ]
 	rm "$W/data/heart.csv"
-	run mk pipeline CLEAN_OPTS=--no-such-option
-	[ "$status" -ne 0 ]
+	run ! mk pipeline CLEAN_OPTS=--no-such-option
 	[ ! -e "$W/data/heart.csv" ]
 	[ -z "$(find "$W" -name '*.tmp.*')" ]
 	# and the next good run rebuilds it
-	run mk pipeline
-	[ "$status" -eq 0 ]
+	run -0 mk pipeline
 	cmp good.csv "$W/data/heart.csv"
 }
 
 @test "the two fits run in parallel under make -j2 and give the same models" {
 	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
 	rm -rf "$W/art/models" "$W/art/metrics" "$W/art/model.json"
-	run mk -j2 pipeline
-	[ "$status" -eq 0 ]
+	run -0 mk -j2 pipeline
 	for m in lr rf; do
 		diff <(jq 'del(.training.created, .training.file)' "$BATS_FILE_TMPDIR/w/art/models/$m.model.json") \
 		     <(jq 'del(.training.created, .training.file)' "$W/art/models/$m.model.json")
@@ -120,8 +115,7 @@ setup() {
 }
 
 @test "pipelines/train.sh composes the same tools to the same models as make" {
-	run "$REPO/pipelines/train.sh" "$MIRROR"
-	[ "$status" -eq 0 ]
+	run -0 "$REPO/pipelines/train.sh" "$MIRROR"
 	for m in lr rf; do
 		diff <(jq 'del(.training.created, .training.file)' "$W/art/models/$m.model.json") \
 		     <(jq 'del(.training.created, .training.file)' "work/$m.model.json")

@@ -6,8 +6,6 @@
 # PY         Debian's python3, which has pandas and scikit-learn
 
 bats_require_minimum_version 1.5.0
-bats_load_library bats-support
-bats_load_library bats-assert
 
 REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 HD_BIN=${HD_BIN:-$REPO/build/bin}
@@ -19,6 +17,14 @@ export HD_BIN MIRROR PY REPO
 # Sanitizer reports must fail the test that triggered them.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# Fail with a message: fail MESSAGE...  Prints the message on stderr
+# (bats shows it with the failed test) and returns 1, so that
+# `[ ... ] || fail "why"` fails the test wherever a bare `[ ... ]` would.
+fail() {
+	printf '%s\n' "$*" >&2
+	return 1
+}
 
 # The four raw files in their usual order.
 raw_files() {
