@@ -66,7 +66,7 @@ small_fixture() {
 	# age 40 50 60 70: std = sqrt(500/3); quartiles by linear interpolation
 	[ "$(jv s.json '[d["numeric"]["age"][k] for k in ("count", "mean", "min", "25%", "50%", "75%", "max")]')" = \
 		'[4, 55, 40, 47.5, 55, 62.5, 70]' ]
-	[ "$(jv s.json 'd["numeric"]["age"]["std"]')" = "$("$PY" -c 'import math; print(math.sqrt(500 / 3))')" ]
+	same_double "$(jv s.json 'd["numeric"]["age"]["std"]')" "$("$PY" -c 'import math; print(math.sqrt(500 / 3))')"
 	[ "$(jv s.json '[d["numeric"]["chol"][k] for k in ("count", "mean", "std", "25%", "50%", "75%")]')" = \
 		'[3, 250, 50, 225, 250, 275]' ]
 	[ "$(jv s.json 'd["missing"]["chol"]')" = '{"count": 1, "percent": 25}' ]
@@ -97,8 +97,7 @@ small_fixture() {
 	hd-eda -o s.json t.csv
 	# chol is present in rows 1, 3, 4, where age is 40, 60, 70.
 	want=$("$PY" -c 'import numpy as np; print(repr(float(np.corrcoef([40, 60, 70], [200, 250, 300])[0, 1])))')
-	run jv s.json 'd["correlation"]["matrix"][0][4]'
-	"$PY" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(abs(a - b) > 1e-12)" "$output" "$want"
+	same_double "$(jv s.json 'd["correlation"]["matrix"][0][4]')" "$want" 1e-12
 	[ "$(jv s.json 'd["correlation"]["columns"][-1]')" = '"target"' ]
 }
 

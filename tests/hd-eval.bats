@@ -234,8 +234,7 @@ hd-eval: warning: no positive rows and none predicted: F1 is undefined (written 
 from sklearn.metrics import roc_auc_score
 d = pd.read_csv(sys.argv[1])
 print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
-	awk -v a="$(jm .test.roc_auc)" -v b="$want" 'BEGIN { d = a - b; exit !(d < 1e-12 && -d < 1e-12) }' ||
-		fail "$(jm .test.roc_auc) against scikit-learn's $want"
+	same_double "$(jm .test.roc_auc)" "$want" 1e-12
 }
 
 @test "reads stdin and CRLF, finds the columns by name and ignores the others" {

@@ -81,12 +81,6 @@ code_is() {
 	return 1
 }
 
-# Two decimals are the same double.
-same_double() {
-	"$PY" -c 'import sys; sys.exit(float(sys.argv[1]) != float(sys.argv[2]))' "$1" "$2" ||
-		{ echo "$1 != $2" >&2; return 1; }
-}
-
 # hd-predict's probability for a CSV row (header $HEADER) with model $1.
 reference() {
 	printf '%s\n%s\n' "$HEADER" "$2" | hd-predict "$1" | tail -n 1 | awk -F, '{print $(NF - 1)}'

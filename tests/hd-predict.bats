@@ -29,21 +29,13 @@ setup() {
 	hd-predict lr.json test.csv | tail -n +2 | cut -d, -f16 > ours
 	"$PY" "$REPO/tests/model_reference.py" lr.json < test.csv > theirs
 	# the shortest form reads back as the same double
-	paste -d' ' ours theirs | "$PY" -c '
-import sys
-for line in sys.stdin:
-    a, b = line.split()
-    assert float(a) == float(b), (a, b)'
+	same_double_lines ours theirs
 }
 
 @test "probabilities are what the model file says (random forest)" {
 	hd-predict rf.json test.csv | tail -n +2 | cut -d, -f16 > ours
 	"$PY" "$REPO/tests/model_reference.py" rf.json < test.csv > theirs
-	paste -d' ' ours theirs | "$PY" -c '
-import sys
-for line in sys.stdin:
-    a, b = line.split()
-    assert abs(float(a) - float(b)) < 1e-12, (a, b)'
+	same_double_lines ours theirs 1e-12
 }
 
 @test "columns may come in any order, with or without target" {
@@ -74,7 +66,7 @@ for row in r:
 	printf '65,1,3,145,233,1,0,150,0,2.5,0,0,1\n' >> p.csv
 	run -0 --separate-stderr hd-predict lr.json p.csv
 	"$PY" "$REPO/tests/model_reference.py" lr.json < p.csv > theirs
-	[ "$("$PY" -c "print(float('$(echo "${lines[1]}" | cut -d, -f14)') == float('$(cat theirs)'))")" = True ]
+	same_double "$(echo "${lines[1]}" | cut -d, -f14)" "$(cat theirs)"
 }
 
 @test "--threshold moves the cut" {

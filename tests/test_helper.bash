@@ -26,6 +26,20 @@ fail() {
 	return 1
 }
 
+# same_double A B [TOL]: A and B, two decimals, parse to doubles at most
+# TOL apart; TOL defaults to 0, the very same double (so 0.5 and 5e-1
+# agree, and a probability printed by two programs must be bit-equal).
+# Prints both values on stderr when they differ; a non-number differs.
+same_double() {
+	"$PY" "$REPO/tests/same_double.py" "$@"
+}
+
+# same_double_lines FILE1 FILE2 [TOL]: same_double for every line of
+# FILE1 against the same line of FILE2, which has as many lines.
+same_double_lines() {
+	"$PY" "$REPO/tests/same_double.py" --lines "$@"
+}
+
 # The four raw files in their usual order.
 raw_files() {
 	local s
