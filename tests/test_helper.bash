@@ -40,6 +40,37 @@ same_double_lines() {
 	"$PY" "$REPO/tests/same_double.py" --lines "$@"
 }
 
+# The programs hd builds, one per line: hd-X for every tools/hd-X.c, and
+# hd-fcgi, whose source is every fcgi/*.c.  Fails if it finds none, so
+# that `progs=$(programs)` stops a test that would loop over nothing.
+programs() {
+	local f found=
+	for f in "$REPO"/tools/hd-*.c; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		echo "${f%.c}"
+		found=1
+	done
+	if compgen -G "$REPO/fcgi/*.c" >/dev/null; then
+		echo hd-fcgi
+		found=1
+	fi
+	[ -n "$found" ] || { echo "no tools/hd-*.c or fcgi/*.c in $REPO" >&2; return 1; }
+}
+
+# The man page of program $1: tools/$1.1, or fcgi/$1.1 for the responder.
+man_page() {
+	local d
+	for d in tools fcgi; do
+		if [ -e "$REPO/$d/$1.1" ]; then
+			echo "$REPO/$d/$1.1"
+			return 0
+		fi
+	done
+	echo "$1 has no man page in tools/ or fcgi/" >&2
+	return 1
+}
+
 # The four raw files in their usual order.
 raw_files() {
 	local s
