@@ -161,6 +161,16 @@ small_fixture() {
 	[ "$stderr" = "hd-eda: bad.csv:1:16: column 'age' appears twice" ]
 }
 
+@test "a column named twice in the header leaves no output file" {
+	small_fixture t.csv
+	awk -F, -v OFS=, 'NR == 1 { print $0, "age"; next } { print $0, $2 }' t.csv > dup.csv
+	mkdir out
+	run -1 --separate-stderr hd-eda -o out/s.json -r out/r.txt dup.csv
+	[ "$stderr" = "hd-eda: dup.csv:1:16: column 'age' appears twice" ]
+	[ -z "$output" ]
+	[ -z "$(ls -A out)" ]
+}
+
 @test "empty input is exit 1" {
 	: > empty.csv
 	run -1 --separate-stderr hd-eda empty.csv

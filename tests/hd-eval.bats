@@ -357,6 +357,17 @@ fit_model() {
 	[ "$status" -eq 0 ] || fail "$output"
 }
 
+@test "a column named twice in the data's header is refused by line and column, no -o file written" {
+	fit_model
+	# test.csv has 15 columns; a second age is the 16th.
+	awk -F, -v OFS=, 'NR == 1 { print $0, "age"; next } { print $0, $2 }' test.csv > dup.csv
+	mkdir out
+	run -1 --separate-stderr hd-eval -o out/m.json lr.json dup.csv
+	[ "$stderr" = "hd-eval: dup.csv:1:16: column 'age' appears twice" ]
+	[ -z "$output" ]
+	[ -z "$(ls -A out)" ]
+}
+
 @test "a model that cannot be loaded, or data without a feature column, is refused" {
 	fit_model
 	run -1 --separate-stderr hd-eval -o m.json gone.json test.csv

@@ -124,6 +124,16 @@ jq_() { jq -r "$1" model.json; }
 	run -0 hd-fit-lr --cv 3 few.csv
 }
 
+@test "a column named twice in the header is refused by line and column, and no model is written" {
+	# train.csv has 15 columns; a second age is the 16th.
+	awk -F, -v OFS=, 'NR == 1 { print $0, "age"; next } { print $0, $2 }' train.csv > dup.csv
+	mkdir out
+	run -1 --separate-stderr hd-fit-lr -o out/model.json dup.csv
+	[ "$stderr" = "hd-fit-lr: dup.csv:1:16: column 'age' appears twice" ]
+	[ -z "$output" ]
+	[ -z "$(ls -A out)" ]
+}
+
 @test "empty input and a header alone are errors" {
 	run -1 --separate-stderr hd-fit-lr /dev/null
 	[ "$stderr" = "hd-fit-lr: /dev/null:1: empty input: expected a header line" ]

@@ -85,6 +85,16 @@ for row in r:
 	[ "${stderr_lines[1]}" = "hd-predict: skipped 1 bad row" ]
 }
 
+@test "a column named twice in the header is exit 1 with its place, and no -o file is written" {
+	# test.csv has 15 columns; a second age is the 16th.
+	awk -F, -v OFS=, 'NR == 1 { print $0, "age"; next } { print $0, $2 }' test.csv > dup.csv
+	mkdir out
+	run -1 --separate-stderr hd-predict -o out/scored.csv lr.json dup.csv
+	[ "$stderr" = "hd-predict: dup.csv:1:16: column 'age' appears twice" ]
+	[ -z "$output" ]
+	[ -z "$(ls -A out)" ]
+}
+
 @test "a model file that is not JSON is refused with its line" {
 	printf '{\n"format": "hd-model",\n"version": 1,,\n}\n' > bad.json
 	run -1 --separate-stderr hd-predict bad.json test.csv
