@@ -53,6 +53,13 @@ setup() {
 	M=$BATS_FILE_TMPDIR
 }
 
+teardown() {
+	# A test that broke the served model file puts the good one back.
+	if [ -n "${BROKE_MODEL:-}" ]; then
+		use_model "$M/lr.json"
+	fi
+}
+
 # req [CURL ARGS...] PATH: sets CODE, BODY, HEADERS.
 req() {
 	local path=${*: -1}
@@ -630,6 +637,52 @@ traffic() {
 	[ "$(metric .total_requests)" -eq $((total + 1 + $(wc -l < codes))) ]
 	req /health
 	code_is 200
+}
+
+# True once lighttpd ($1) has two workers and none of the PIDs in $2.
+new_workers() {
+	local now
+	now=$(pgrep -P "$1" | sort)
+	[ "$(wc -l <<<"$now")" -eq 2 ] || return 1
+	[ -z "$(comm -12 <(echo "$now") <(echo "$2"))" ]
+}
+
+@test "after SIGUSR1 with a broken model file in place the new workers serve the last verified model" {
+	lpid=$(cat "$LIGHTTPD_PID")
+	predict "$EX1"
+	code_is 200
+	body_is ".model.sha256 == \"$LR_SHA\""
+	p=$(jq -r .probability b)
+	# teardown puts the good file back, even if this test fails.
+	BROKE_MODEL=1
+	echo 'this is not a model' > "$M/.model.tmp"
+	mv "$M/.model.tmp" "$M/model.json"
+	sleep 0.3
+	req /health
+	body_is ".model.sha256 == \"$LR_SHA\" and .refused.path == \"$M/model.json\""
+	before=$(pgrep -P "$lpid" | sort)
+	kill -USR1 "$lpid"
+	for i in $(seq 1 100); do
+		new_workers "$lpid" "$before" && break
+		[ "$i" -lt 100 ] || fail "no new workers 5 s after SIGUSR1"
+		sleep 0.05
+	done
+	after=$(pgrep -P "$lpid" | sort)
+	wait_port "$PORT"
+	# New workers only, each with the model it was serving before.
+	for _ in 1 2 3 4; do
+		req /health
+		code_is 200
+		body_is ".status == \"ok\" and .model.sha256 == \"$LR_SHA\""
+		body_is ".refused.path == \"$M/model.json\" and .refused.reason == \"not valid JSON (line 1)\""
+		grep -qx "$(jq -r .worker.pid b)" <<<"$after"
+	done
+	for _ in 1 2 3 4; do
+		predict "$EX1"
+		code_is 200
+		body_is ".model.sha256 == \"$LR_SHA\""
+		same_double "$(jq -r .probability b)" "$p"
+	done
 }
 
 @test "kill -9 of a worker under traffic: lighttpd respawns it and counts stay consistent" {
