@@ -11,6 +11,24 @@ mk() {
 		DATA="$W/data" ART="$W/art" PARAMS="$W/params" "$@"
 }
 
+# The build folder make uses for the build under test, as mk picks it.
+build_dir() {
+	if [ "$HD_BIN" = "$REPO/build/san/bin" ]; then echo build/san; else echo build; fi
+}
+
+# Every program and man page make install put under $1 (a PREFIX) is
+# there, and each program runs.
+installed_under() {
+	local p
+	for p in $(programs); do
+		[ -f "$1/bin/$p" ] && [ -x "$1/bin/$p" ] || fail "$1/bin/$p is not an installed program"
+		run -0 --separate-stderr "$1/bin/$p" --version
+		[[ "$output" =~ ^$p\ \(hd\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "$p --version: $output"
+		[ -f "$1/share/man/man1/$p.1" ] || fail "no $1/share/man/man1/$p.1"
+		cmp "$(man_page "$p")" "$1/share/man/man1/$p.1"
+	done
+}
+
 # Every output file with its modification time, for before/after checks.
 stamps() {
 	(cd "$W" && find data art -type f -printf '%p %T@\n' | sort)
@@ -121,4 +139,38 @@ setup() {
 		     <(jq 'del(.training.created, .training.file)' "work/$m.model.json")
 	done
 	[ "$(jq -r .model work/model.json)" = "$(jq -r .model "$W/art/model.json")" ]
+}
+
+@test "make pipeline in a fresh checkout builds every program into build/bin" {
+	# The sources alone, with no build: everything make pipeline leaves
+	# in build/bin it has built itself.
+	mkdir src
+	tar -C "$REPO" --exclude=./.git --exclude=./build --exclude=./.params \
+		--exclude='./data/*' --exclude='./artifacts/*' -cf - . | tar -C src -xf -
+	[ ! -e src/build ]
+	local san=
+	[ "$(build_dir)" = build/san ] && san=SANITIZE=1
+	# Few trees and folds: this is about what gets built, not the models.
+	run -0 make --no-print-directory -C src $san MIRROR="$MIRROR" \
+		RF_TREES=10 CV=2 pipeline
+	[ "$(jq -r .format src/artifacts/model.json)" = hd-model ]
+	missing=
+	for p in $(programs); do
+		[ -x "src/$(build_dir)/bin/$p" ] || missing+=" $p"
+	done
+	[ -z "$missing" ] || fail "make pipeline did not build into $(build_dir)/bin:$missing"
+}
+
+@test "make install DESTDIR=... PREFIX=/usr/local installs every program and man page under DESTDIR" {
+	real=$(ls /usr/local/bin /usr/local/share/man/man1 2>/dev/null | grep '^hd-' || true)
+	run -0 mk install DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/usr/local
+	installed_under "$BATS_TEST_TMPDIR/dest/usr/local"
+	# and nothing in the real /usr/local
+	[ "$(ls /usr/local/bin /usr/local/share/man/man1 2>/dev/null | grep '^hd-' || true)" = "$real" ]
+}
+
+@test "make install PREFIX=... without DESTDIR installs under PREFIX" {
+	unset DESTDIR
+	run -0 mk install PREFIX="$BATS_TEST_TMPDIR/p"
+	installed_under "$BATS_TEST_TMPDIR/p"
 }
