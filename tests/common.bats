@@ -4,15 +4,6 @@
 
 load test_helper
 
-programs() {
-	local f
-	for f in "$REPO"/tools/hd-*.c "$REPO"/fcgi/hd-*.c; do
-		[ -e "$f" ] || continue
-		f=${f##*/}
-		echo "${f%.c}"
-	done
-}
-
 @test "every program prints its usage on stdout for --help and exits 0" {
 	for p in $(programs); do
 		run --separate-stderr "$p" --help

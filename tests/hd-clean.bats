@@ -10,8 +10,7 @@ setup() {
 }
 
 @test "the four UCI files give 918 rows: 410 without and 508 with disease" {
-	run --separate-stderr hd-clean -v $(raw_files)
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-clean -v $(raw_files)
 	[ "${lines[0]}" = "$HEADER" ]
 	[ "${#lines[@]}" -eq 919 ]
 	[ "$(printf '%s\n' "${lines[@]:1}" | awk -F, '$15 == 0' | wc -l)" -eq 410 ]
@@ -22,20 +21,19 @@ setup() {
 @test "every site keeps its rows and its name in the source column" {
 	hd-clean $(raw_files) > heart.csv
 	run bash -c "tail -n +2 heart.csv | cut -d, -f1 | sort | uniq -c | awk '{print \$2, \$1}'"
-	assert_output "cleveland 303
+	[ "$output" = "cleveland 303
 hungarian 293
 switzerland 123
-va 199"
+va 199" ]
 }
 
 @test "numbers are normalised, question marks become empty, num becomes target" {
 	printf '63.0,1.0,1.0,145.0,233.0,1.0,2.0,150.0,0.0,.7,3.0,0.0,6.0,2\n' > processed.x.data
 	printf '28,1,2,130,?,0,2,185,0,-.5,?,?,?,0\n' >> processed.x.data
-	run --separate-stderr hd-clean processed.x.data
-	[ "$status" -eq 0 ]
-	assert_output "$HEADER
+	run -0 --separate-stderr hd-clean processed.x.data
+	[ "$output" = "$HEADER
 x,63,1,1,145,233,1,2,150,0,0.7,3,0,6,1
-x,28,1,2,130,,0,2,185,0,-0.5,,,,0"
+x,28,1,2,130,,0,2,185,0,-0.5,,,,0" ]
 }
 
 @test "CRLF input gives the same output as LF input" {
@@ -50,14 +48,12 @@ x,28,1,2,130,,0,2,185,0,-0.5,,,,0"
 	printf '40,1,2,140,289,0,0,172,0,0,?,?,?,0\n' > processed.d.data
 	printf '40.0,1,2,140,289,0,0,172,0,0,?,?,?,0\n' >> processed.d.data
 	printf '40,1,2,140,289,0,0,172,0,0,?,?,?,1\n' >> processed.d.data
-	run --separate-stderr hd-clean processed.d.data
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-clean processed.d.data
 	[ "${#lines[@]}" -eq 3 ]
 }
 
 @test "standard input works when --source names the site" {
-	run --separate-stderr bash -c "hd-clean --source cleveland - < '$MIRROR/processed.cleveland.data'"
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr bash -c "hd-clean --source cleveland - < '$MIRROR/processed.cleveland.data'"
 	[ "${#lines[@]}" -eq 304 ]
 	[[ "${lines[1]}" == cleveland,63,1,1,145,* ]]
 }
@@ -89,21 +85,20 @@ x,28,1,2,130,,0,2,185,0,-0.5,,,,0"
 	printf '63,1,1,145,233,1,2,150,0,2.3,3,0,6,?\n' >> processed.b.data
 	printf '63,1,1.5,145,233,1,2,150,0,2.3,3,0,6,0\n' >> processed.b.data
 	run -1 --separate-stderr hd-clean processed.b.data
-	assert_equal "$stderr" "hd-clean: processed.b.data:1:1: age: '130' is out of range (0 to 120)
+	[ "$stderr" = "hd-clean: processed.b.data:1:1: age: '130' is out of range (0 to 120)
 hd-clean: processed.b.data:2:2: sex: '2' is out of range (0, 1)
 hd-clean: processed.b.data:3:3: cp: '0' is not a documented level (1, 2, 3, 4)
 hd-clean: processed.b.data:4:13: thal: '5' is not a documented level (3, 6, 7)
 hd-clean: processed.b.data:5:14: num: '7' is not 0, 1, 2, 3 or 4
 hd-clean: processed.b.data:6:14: num: missing; every row needs its diagnosis
 hd-clean: processed.b.data:7:3: cp: '1.5' is not a whole number (1, 2, 3, 4)
-hd-clean: 7 bad rows; fix them or use --drop-bad"
+hd-clean: 7 bad rows; fix them or use --drop-bad" ]
 }
 
 @test "--drop-bad drops bad rows, counts them and exits 0" {
 	cp "$MIRROR/processed.cleveland.data" processed.c.data
 	printf '63,1,1,145,abc,1,2,150,0,2.3,3,0,6,0\n1,2,3\n' >> processed.c.data
-	run --separate-stderr hd-clean --drop-bad processed.c.data
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-clean --drop-bad processed.c.data
 	[ "${#lines[@]}" -eq 304 ]
 	[ "${stderr_lines[-1]}" = "hd-clean: dropped 2 bad rows" ]
 }
@@ -111,9 +106,9 @@ hd-clean: 7 bad rows; fix them or use --drop-bad"
 @test "zeros in chol and trestbps are kept by default and become missing with --zeros-missing" {
 	printf '50,1,4,0,0,0,0,140,0,0,?,?,?,1\n' > processed.z.data
 	run hd-clean processed.z.data
-	assert_line --index 1 'z,50,1,4,0,0,0,0,140,0,0,,,,1'
+	[ "${lines[1]}" = 'z,50,1,4,0,0,0,0,140,0,0,,,,1' ]
 	run hd-clean --zeros-missing processed.z.data
-	assert_line --index 1 'z,50,1,4,,,0,0,140,0,0,,,,1'
+	[ "${lines[1]}" = 'z,50,1,4,,,0,0,140,0,0,,,,1' ]
 	hd-clean --zeros-missing $(raw_files) > heart.csv
 	[ "$(awk -F, 'NR > 1 && $6 == ""' heart.csv | wc -l)" -gt 170 ]
 }

@@ -31,19 +31,16 @@ small_fixture() {
 
 @test "every number in the summary of the UCI data agrees with pandas" {
 	hd-clean $(raw_files) > heart.csv
-	run --separate-stderr bash -c "hd-clean $(raw_files | tr '\n' ' ') | hd-eda -o summary.json"
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr bash -c "hd-clean $(raw_files | tr '\n' ' ') | hd-eda -o summary.json"
 	[ -z "$stderr" ]
-	run --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
 	[[ "$output" == *", 0 mismatches" ]]
 }
 
 @test "with zeros as missing and 7 bins the summary still agrees with pandas" {
 	hd-clean --zeros-missing $(raw_files) > heart.csv
 	hd-eda --bins 7 -o summary.json heart.csv
-	run --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
 	[ "$(jv summary.json '[len(d["numeric"]["age"]["histogram"]["counts"]), d["bins"]]')" = "[7, 7]" ]
 }
 
@@ -64,13 +61,12 @@ small_fixture() {
 
 @test "a small table gives the known mean, std, quartiles and missing counts" {
 	small_fixture t.csv
-	run --separate-stderr hd-eda t.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eda t.csv
 	echo "$output" > s.json
 	# age 40 50 60 70: std = sqrt(500/3); quartiles by linear interpolation
 	[ "$(jv s.json '[d["numeric"]["age"][k] for k in ("count", "mean", "min", "25%", "50%", "75%", "max")]')" = \
 		'[4, 55, 40, 47.5, 55, 62.5, 70]' ]
-	[ "$(jv s.json 'd["numeric"]["age"]["std"]')" = "$("$PY" -c 'import math; print(math.sqrt(500 / 3))')" ]
+	same_double "$(jv s.json 'd["numeric"]["age"]["std"]')" "$("$PY" -c 'import math; print(math.sqrt(500 / 3))')"
 	[ "$(jv s.json '[d["numeric"]["chol"][k] for k in ("count", "mean", "std", "25%", "50%", "75%")]')" = \
 		'[3, 250, 50, 225, 250, 275]' ]
 	[ "$(jv s.json 'd["missing"]["chol"]')" = '{"count": 1, "percent": 25}' ]
@@ -101,8 +97,7 @@ small_fixture() {
 	hd-eda -o s.json t.csv
 	# chol is present in rows 1, 3, 4, where age is 40, 60, 70.
 	want=$("$PY" -c 'import numpy as np; print(repr(float(np.corrcoef([40, 60, 70], [200, 250, 300])[0, 1])))')
-	run jv s.json 'd["correlation"]["matrix"][0][4]'
-	"$PY" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(abs(a - b) > 1e-12)" "$output" "$want"
+	same_double "$(jv s.json 'd["correlation"]["matrix"][0][4]')" "$want" 1e-12
 	[ "$(jv s.json 'd["correlation"]["columns"][-1]')" = '"target"' ]
 }
 
@@ -126,8 +121,7 @@ small_fixture() {
 
 @test "the report file exists and shows the headline numbers" {
 	hd-clean $(raw_files) > heart.csv
-	run --separate-stderr hd-eda -o s.json --report report.txt heart.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eda -o s.json --report report.txt heart.csv
 	[ -z "$output" ]
 	[ -s report.txt ]
 	grep -qx 'Rows: 918    Duplicate rows: 0' report.txt
@@ -140,8 +134,7 @@ small_fixture() {
 
 @test "with only --report the summary still goes to standard output" {
 	small_fixture t.csv
-	run --separate-stderr hd-eda -r r.txt t.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eda -r r.txt t.csv
 	[[ "${lines[1]}" == *'"format":'*'"hd-eda-summary",' ]]
 	[ -s r.txt ]
 }
@@ -166,6 +159,16 @@ small_fixture() {
 	echo "$HEADER,age" > bad.csv
 	run -1 --separate-stderr hd-eda bad.csv
 	[ "$stderr" = "hd-eda: bad.csv:1:16: column 'age' appears twice" ]
+}
+
+@test "a column named twice in the header leaves no output file" {
+	small_fixture t.csv
+	awk -F, -v OFS=, 'NR == 1 { print $0, "age"; next } { print $0, $2 }' t.csv > dup.csv
+	mkdir out
+	run -1 --separate-stderr hd-eda -o out/s.json -r out/r.txt dup.csv
+	[ "$stderr" = "hd-eda: dup.csv:1:16: column 'age' appears twice" ]
+	[ -z "$output" ]
+	[ -z "$(ls -A out)" ]
 }
 
 @test "empty input is exit 1" {
@@ -241,8 +244,7 @@ small_fixture() {
 
 @test "a header with no rows gives zero counts and null statistics" {
 	echo "$HEADER" > h.csv
-	run --separate-stderr hd-eda h.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eda h.csv
 	echo "$output" > s.json
 	[ "$(jv s.json '[d["rows"], d["numeric"]["age"]["count"], d["numeric"]["age"]["mean"], d["sites"], d["warnings"]]')" = \
 		'[0, 0, null, {}, []]' ]

@@ -51,9 +51,9 @@ refused() {     # file message
 	# (0.01 + 0.16 + 0.4225 + 0.04)/4 = 0.158125.  Log loss
 	# -(ln 0.9 + ln 0.6 + ln 0.35 + ln 0.8)/4 = 0.472287953809176.
 	printf '0 0.1\n0 0.4\n1 0.35\n1 0.8\n' | scores s.csv
-	run --separate-stderr hd-eval --scores -o m.json s.csv
-	[ "$status" -eq 0 ]
-	[ -z "$output" ] && [ -z "$stderr" ]
+	run -0 --separate-stderr hd-eval --scores -o m.json s.csv
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	[ "$(jm .format)" = '"hd-metrics"' ]
 	[ "$(jm .version)" = 1 ]
 	[ "$(jm .model)" = null ]
@@ -130,8 +130,7 @@ refused() {     # file message
 	# as 0 (scikit-learn's zero_division default); recall 0/2 = 0;
 	# F1 0/(0 + 0 + 2) = 0, defined.
 	printf '0 0.1\n0 0.4\n1 0.35\n1 0.8\n' | scores s.csv
-	run --separate-stderr hd-eval --scores -t 0.9 -o m.json s.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eval --scores -t 0.9 -o m.json s.csv
 	[ "$stderr" = "hd-eval: warning: no row has probability >= 0.9: precision is undefined (written as 0)" ]
 	[ "$(jm .test.confusion)" = '{"tn":2,"fp":0,"fn":2,"tp":0}' ]
 	[ "$(jm '[.test.precision, .test.recall, .test.f1, .test.accuracy]')" = '[0,0,0,0.5]' ]
@@ -142,8 +141,7 @@ refused() {     # file message
 	# there is no positive to rank.  0.6 is a false positive, so
 	# precision 0/1 = 0 and F1 0/1 = 0 are defined.
 	printf '0 0.2\n0 0.6\n' | scores s.csv
-	run --separate-stderr hd-eval --scores -o m.json s.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eval --scores -o m.json s.csv
 	[ "$stderr" = "hd-eval: warning: only class 0 in the data: ROC-AUC is undefined (written as null)
 hd-eval: warning: no positive rows: recall is undefined (written as 0)" ]
 	[ "$(jm .test.roc_auc)" = null ]
@@ -157,8 +155,7 @@ hd-eval: warning: no positive rows: recall is undefined (written as 0)" ]
 
 	# Only positives, all below the threshold: precision 0/0.
 	printf '1 0.2\n1 0.3\n' | scores p.csv
-	run --separate-stderr hd-eval --scores -o m.json p.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eval --scores -o m.json p.csv
 	[ "$stderr" = "hd-eval: warning: only class 1 in the data: ROC-AUC is undefined (written as null)
 hd-eval: warning: no row has probability >= 0.5: precision is undefined (written as 0)" ]
 	[ "$(jm .test.roc.fpr)" = '[null,null,null]' ]
@@ -167,8 +164,7 @@ hd-eval: warning: no row has probability >= 0.5: precision is undefined (written
 
 @test "no positives and none predicted: precision, recall and F1 are 0 with warnings" {
 	printf '0 0.1\n0 0.2\n0 0.2\n' | scores s.csv
-	run --separate-stderr hd-eval --scores -o m.json s.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eval --scores -o m.json s.csv
 	[ "$stderr" = "hd-eval: warning: only class 0 in the data: ROC-AUC is undefined (written as null)
 hd-eval: warning: no positive rows: recall is undefined (written as 0)
 hd-eval: warning: no row has probability >= 0.5: precision is undefined (written as 0)
@@ -210,7 +206,8 @@ hd-eval: warning: no positive rows and none predicted: F1 is undefined (written 
 	    print(f"{i},{int(y)},{p:g}")
 	PY
 	[ "$(cut -d, -f3 s.csv | sort | uniq -d | wc -l)" -gt 90 ]
-	grep -q ',0$' s.csv && grep -q ',1$' s.csv
+	grep -q ',0$' s.csv
+	grep -q ',1$' s.csv
 	for t in 0.5 0.37 0 1; do
 		hd-eval --scores -t "$t" -o m.json s.csv
 		run "$PY" "$REPO/tests/metrics_reference.py" s.csv m.json
@@ -237,14 +234,12 @@ hd-eval: warning: no positive rows and none predicted: F1 is undefined (written 
 from sklearn.metrics import roc_auc_score
 d = pd.read_csv(sys.argv[1])
 print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
-	awk -v a="$(jm .test.roc_auc)" -v b="$want" 'BEGIN { d = a - b; exit !(d < 1e-12 && -d < 1e-12) }' ||
-		fail "$(jm .test.roc_auc) against scikit-learn's $want"
+	same_double "$(jm .test.roc_auc)" "$want" 1e-12
 }
 
 @test "reads stdin and CRLF, finds the columns by name and ignores the others" {
 	printf 'id,probability,x,target\r\n1,0.1,a,0\r\n2,0.4,b,0\r\n3,0.35,"c,d",1\r\n4,0.8,e,1\r\n' > s.csv
-	run --separate-stderr hd-eval --scores < s.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-eval --scores < s.csv
 	[ -z "$stderr" ]
 	printf '%s\n' "$output" > m.json
 	[ "$(jm .test.roc_auc)" = 0.75 ]
@@ -264,8 +259,8 @@ print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
 	hd-eval --scores s.csv > a.json
 	mkdir out
 	echo old > out/m.json
-	run --separate-stderr hd-eval --scores -o out/m.json s.csv
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	run -0 --separate-stderr hd-eval --scores -o out/m.json s.csv
+	[ -z "$output" ]
 	cmp a.json out/m.json
 	[ "$(ls -A out)" = m.json ]
 }
@@ -313,21 +308,16 @@ print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
 }
 
 @test "usage errors exit 2" {
-	run --separate-stderr hd-eval --scores --threshold 1.5 s.csv
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr hd-eval --scores --threshold 1.5 s.csv
 	[ "$stderr" = "hd-eval: --threshold: '1.5' is not a number from 0 to 1" ]
-	run --separate-stderr hd-eval --scores -t x s.csv
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr hd-eval --scores -t x s.csv
 	[ "$stderr" = "hd-eval: --threshold: 'x' is not a number from 0 to 1" ]
-	run --separate-stderr hd-eval --scores a.csv b.csv
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr hd-eval --scores a.csv b.csv
 	[ "${stderr_lines[0]}" = "hd-eval: --scores reads one file at most" ]
 	[ "${stderr_lines[1]}" = "usage: hd-eval [-o FILE] [-t T] MODEL DATA" ]
-	run --separate-stderr hd-eval model.json
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr hd-eval model.json
 	[ "${stderr_lines[0]}" = "hd-eval: a model and a data file are needed (or --scores)" ]
-	run --separate-stderr hd-eval - data.csv
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr hd-eval - data.csv
 	[ "$stderr" = "hd-eval: the model must be a file, not stdin" ]
 	[ -z "$output" ]
 }
@@ -344,9 +334,9 @@ fit_model() {
 
 @test "a model scored on clean data gives its identity, its CV and the test metrics" {
 	fit_model
-	run --separate-stderr hd-eval -o m.json lr.json test.csv
-	[ "$status" -eq 0 ]
-	[ -z "$output" ] && [ -z "$stderr" ]
+	run -0 --separate-stderr hd-eval -o m.json lr.json test.csv
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	[ "$(jm .model.kind)" = '"logistic_regression"' ]
 	[ "$(jm .model.file)" = '"lr.json"' ]
 	[ "$(jm .model.sha256)" = "\"$(sha256sum < lr.json | cut -d' ' -f1)\"" ]
@@ -367,23 +357,30 @@ fit_model() {
 	[ "$status" -eq 0 ] || fail "$output"
 }
 
+@test "a column named twice in the data's header is refused by line and column, no -o file written" {
+	fit_model
+	# test.csv has 15 columns; a second age is the 16th.
+	awk -F, -v OFS=, 'NR == 1 { print $0, "age"; next } { print $0, $2 }' test.csv > dup.csv
+	mkdir out
+	run -1 --separate-stderr hd-eval -o out/m.json lr.json dup.csv
+	[ "$stderr" = "hd-eval: dup.csv:1:16: column 'age' appears twice" ]
+	[ -z "$output" ]
+	[ -z "$(ls -A out)" ]
+}
+
 @test "a model that cannot be loaded, or data without a feature column, is refused" {
 	fit_model
-	run --separate-stderr hd-eval -o m.json gone.json test.csv
-	[ "$status" -eq 1 ]
+	run -1 --separate-stderr hd-eval -o m.json gone.json test.csv
 	[ "$stderr" = "hd-eval: gone.json: No such file or directory" ]
 	printf 'target,probability\n0,0.1\n1,0.8\n' > s.csv
 	hd-eval --scores -o metrics.json s.csv
-	run --separate-stderr hd-eval -o m.json metrics.json test.csv
-	[ "$status" -eq 1 ]
+	run -1 --separate-stderr hd-eval -o m.json metrics.json test.csv
 	[ "$stderr" = "hd-eval: metrics.json: not an hd-model file (its \"format\" is \"hd-metrics\")" ]
 	cut -d, -f1,3- test.csv > noage.csv
-	run --separate-stderr hd-eval -o m.json lr.json noage.csv
-	[ "$status" -eq 1 ]
+	run -1 --separate-stderr hd-eval -o m.json lr.json noage.csv
 	[ "$stderr" = "hd-eval: noage.csv:1: no 'age' column in the header" ]
 	sed '5s/^\([^,]*\),[^,]*,/\1,999,/' test.csv > old.csv
-	run --separate-stderr hd-eval -o m.json lr.json old.csv
-	[ "$status" -eq 1 ]
+	run -1 --separate-stderr hd-eval -o m.json lr.json old.csv
 	[ "$stderr" = "hd-eval: old.csv:5:2: age: '999' is out of range (0 to 120)" ]
 	[ ! -e m.json ]
 }

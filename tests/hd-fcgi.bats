@@ -53,6 +53,13 @@ setup() {
 	M=$BATS_FILE_TMPDIR
 }
 
+teardown() {
+	# A test that broke the served model file puts the good one back.
+	if [ -n "${BROKE_MODEL:-}" ]; then
+		use_model "$M/lr.json"
+	fi
+}
+
 # req [CURL ARGS...] PATH: sets CODE, BODY, HEADERS.
 req() {
 	local path=${*: -1}
@@ -79,12 +86,6 @@ code_is() {
 	[ "$CODE" = "$1" ] && return 0
 	printf 'expected %s, got %s: %s\n' "$1" "$CODE" "$BODY" >&2
 	return 1
-}
-
-# Two decimals are the same double.
-same_double() {
-	"$PY" -c 'import sys; sys.exit(float(sys.argv[1]) != float(sys.argv[2]))' "$1" "$2" ||
-		{ echo "$1 != $2" >&2; return 1; }
 }
 
 # hd-predict's probability for a CSV row (header $HEADER) with model $1.
@@ -118,29 +119,25 @@ use_model() {
 # ---------------------------------------------------------------------
 
 @test "hd-fcgi --check prints a model's identity and load time and exits 0" {
-	run --separate-stderr hd-fcgi --check "$M/rf.json"
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-fcgi --check "$M/rf.json"
 	[[ "${lines[0]}" == "$M/rf.json: random_forest, sha256 $RF_SHA, "* ]]
 	[[ "${lines[1]}" =~ loaded\ in\ [0-9.]+\ ms ]]
 }
 
 @test "hd-fcgi --check exits 1 and says why for a file that is not a model" {
 	echo '{"format": "something-else", "version": 1}' > other.json
-	run --separate-stderr hd-fcgi --check other.json
-	[ "$status" -eq 1 ]
+	run -1 --separate-stderr hd-fcgi --check other.json
 	[ -z "$output" ]
 	[[ "$stderr" == "hd-fcgi: other.json: not an hd-model file"* ]]
 }
 
 @test "hd-fcgi refuses to run when standard input is not a FastCGI socket" {
-	run --separate-stderr hd-fcgi -m "$M/lr.json" < /dev/null
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr hd-fcgi -m "$M/lr.json" < /dev/null
 	[[ "$stderr" == *"not a FastCGI listening socket"* ]]
 }
 
 @test "hd-fcgi without a model file is a usage error" {
-	run --separate-stderr env -u HD_MODEL hd-fcgi < /dev/null
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr env -u HD_MODEL hd-fcgi < /dev/null
 	[[ "$stderr" == *"no model file"* ]]
 }
 
@@ -635,10 +632,57 @@ traffic() {
 	# The same lighttpd, new workers, and the counts go on.
 	kill -0 "$lpid"
 	after=$(pgrep -P "$lpid" | sort)
-	[ -n "$after" ] && [ "$after" != "$before" ]
+	[ -n "$after" ]
+	[ "$after" != "$before" ]
 	[ "$(metric .total_requests)" -eq $((total + 1 + $(wc -l < codes))) ]
 	req /health
 	code_is 200
+}
+
+# True once lighttpd ($1) has two workers and none of the PIDs in $2.
+new_workers() {
+	local now
+	now=$(pgrep -P "$1" | sort)
+	[ "$(wc -l <<<"$now")" -eq 2 ] || return 1
+	[ -z "$(comm -12 <(echo "$now") <(echo "$2"))" ]
+}
+
+@test "after SIGUSR1 with a broken model file in place the new workers serve the last verified model" {
+	lpid=$(cat "$LIGHTTPD_PID")
+	predict "$EX1"
+	code_is 200
+	body_is ".model.sha256 == \"$LR_SHA\""
+	p=$(jq -r .probability b)
+	# teardown puts the good file back, even if this test fails.
+	BROKE_MODEL=1
+	echo 'this is not a model' > "$M/.model.tmp"
+	mv "$M/.model.tmp" "$M/model.json"
+	sleep 0.3
+	req /health
+	body_is ".model.sha256 == \"$LR_SHA\" and .refused.path == \"$M/model.json\""
+	before=$(pgrep -P "$lpid" | sort)
+	kill -USR1 "$lpid"
+	for i in $(seq 1 100); do
+		new_workers "$lpid" "$before" && break
+		[ "$i" -lt 100 ] || fail "no new workers 5 s after SIGUSR1"
+		sleep 0.05
+	done
+	after=$(pgrep -P "$lpid" | sort)
+	wait_port "$PORT"
+	# New workers only, each with the model it was serving before.
+	for _ in 1 2 3 4; do
+		req /health
+		code_is 200
+		body_is ".status == \"ok\" and .model.sha256 == \"$LR_SHA\""
+		body_is ".refused.path == \"$M/model.json\" and .refused.reason == \"not valid JSON (line 1)\""
+		grep -qx "$(jq -r .worker.pid b)" <<<"$after"
+	done
+	for _ in 1 2 3 4; do
+		predict "$EX1"
+		code_is 200
+		body_is ".model.sha256 == \"$LR_SHA\""
+		same_double "$(jq -r .probability b)" "$p"
+	done
 }
 
 @test "kill -9 of a worker under traffic: lighttpd respawns it and counts stay consistent" {

@@ -18,8 +18,7 @@ setup() {
 }
 
 @test "every row comes out as it came with probability and prediction appended" {
-	run --separate-stderr hd-predict lr.json test.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-predict lr.json test.csv
 	[ "${lines[0]}" = "$(head -n 1 test.csv),probability,prediction" ]
 	[ "${#lines[@]}" -eq "$(wc -l < test.csv)" ]
 	printf '%s\n' "${lines[@]}" | cut -d, -f1-15 | cmp - test.csv
@@ -30,21 +29,13 @@ setup() {
 	hd-predict lr.json test.csv | tail -n +2 | cut -d, -f16 > ours
 	"$PY" "$REPO/tests/model_reference.py" lr.json < test.csv > theirs
 	# the shortest form reads back as the same double
-	paste -d' ' ours theirs | "$PY" -c '
-import sys
-for line in sys.stdin:
-    a, b = line.split()
-    assert float(a) == float(b), (a, b)'
+	same_double_lines ours theirs
 }
 
 @test "probabilities are what the model file says (random forest)" {
 	hd-predict rf.json test.csv | tail -n +2 | cut -d, -f16 > ours
 	"$PY" "$REPO/tests/model_reference.py" rf.json < test.csv > theirs
-	paste -d' ' ours theirs | "$PY" -c '
-import sys
-for line in sys.stdin:
-    a, b = line.split()
-    assert abs(float(a) - float(b)) < 1e-12, (a, b)'
+	same_double_lines ours theirs 1e-12
 }
 
 @test "columns may come in any order, with or without target" {
@@ -73,10 +64,9 @@ for row in r:
 @test "a level never seen in training is scored as all zeros, not refused" {
 	printf 'age,sex,cp,trestbps,chol,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal\n' > p.csv
 	printf '65,1,3,145,233,1,0,150,0,2.5,0,0,1\n' >> p.csv
-	run --separate-stderr hd-predict lr.json p.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-predict lr.json p.csv
 	"$PY" "$REPO/tests/model_reference.py" lr.json < p.csv > theirs
-	[ "$("$PY" -c "print(float('$(echo "${lines[1]}" | cut -d, -f14)') == float('$(cat theirs)'))")" = True ]
+	same_double "$(echo "${lines[1]}" | cut -d, -f14)" "$(cat theirs)"
 }
 
 @test "--threshold moves the cut" {
@@ -93,6 +83,16 @@ for row in r:
 	[ "${#lines[@]}" -eq 5 ]
 	[ "${stderr_lines[0]}" = "hd-predict: bad.csv:4:6: chol: 'abc' is not a number" ]
 	[ "${stderr_lines[1]}" = "hd-predict: skipped 1 bad row" ]
+}
+
+@test "a column named twice in the header is exit 1 with its place, and no -o file is written" {
+	# test.csv has 15 columns; a second age is the 16th.
+	awk -F, -v OFS=, 'NR == 1 { print $0, "age"; next } { print $0, $2 }' test.csv > dup.csv
+	mkdir out
+	run -1 --separate-stderr hd-predict -o out/scored.csv lr.json dup.csv
+	[ "$stderr" = "hd-predict: dup.csv:1:16: column 'age' appears twice" ]
+	[ -z "$output" ]
+	[ -z "$(ls -A out)" ]
 }
 
 @test "a model file that is not JSON is refused with its line" {

@@ -49,8 +49,7 @@ reason() { jq -r .selection.reason model.json; }
 	lr; rf
 	metrics lr.m.json logistic_regression lr.json 0.8 0.95
 	metrics rf.m.json random_forest rf.json 0.85 0.8
-	run --separate-stderr hd-select -o model.json lr.m.json rf.m.json
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-select -o model.json lr.m.json rf.m.json
 	[ -z "$stderr" ]
 	diff -u - <(printf '%s\n' "$output") <<-'EOF'
 	  model                accuracy   precision  recall     F1         ROC-AUC    CV ROC-AUC         file
@@ -88,8 +87,7 @@ reason() { jq -r .selection.reason model.json; }
 	lr; rf
 	metrics lr.m.json logistic_regression lr.json 0.85 0.8
 	metrics rf.m.json random_forest rf.json 0.85 0.82
-	run --separate-stderr hd-select -o model.json lr.m.json rf.m.json
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-select -o model.json lr.m.json rf.m.json
 	is_copy_of model.json rf.json
 	[ "$(reason)" = "random_forest (rf.json) and logistic_regression (lr.json) tie on test roc_auc (0.85); rf.json has the higher cross-validated ROC-AUC mean, 0.82 against 0.8." ]
 	[ "${lines[1]:0:16}" = "* random_forest " ]
@@ -99,8 +97,7 @@ reason() { jq -r .selection.reason model.json; }
 	lr; rf
 	metrics lr.m.json logistic_regression lr.json 0.85 -
 	metrics rf.m.json random_forest rf.json 0.85 0.7
-	run --separate-stderr hd-select -o model.json lr.m.json rf.m.json
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-select -o model.json lr.m.json rf.m.json
 	is_copy_of model.json rf.json
 	[ "$(reason)" = "random_forest (rf.json) and logistic_regression (lr.json) tie on test roc_auc (0.85); only rf.json has a cross-validated ROC-AUC mean (0.7)." ]
 	[ "$(jq -c '.selection.candidates[0].cv_roc_auc' model.json)" = null ]
@@ -112,8 +109,7 @@ reason() { jq -r .selection.reason model.json; }
 	metrics lr.m.json logistic_regression lr.json 0.85 0.8
 	metrics rf.m.json random_forest rf.json 0.85 0.8
 	for order in "rf.m.json lr.m.json" "lr.m.json rf.m.json"; do
-		run --separate-stderr hd-select -o model.json $order
-		[ "$status" -eq 0 ]
+		run -0 --separate-stderr hd-select -o model.json $order
 		is_copy_of model.json lr.json
 	done
 	[ "$(reason)" = "logistic_regression (lr.json) and random_forest (rf.json) tie on test roc_auc (0.85) and on cross-validated ROC-AUC mean (0.8); logistic_regression is the simpler model." ]
@@ -143,8 +139,7 @@ reason() { jq -r .selection.reason model.json; }
 	ACC=0.7 BRIER=0.1 metrics rf.m.json random_forest rf.json 0.9 0.8
 	hd-select --metric accuracy -o model.json lr.m.json rf.m.json > /dev/null
 	is_copy_of model.json lr.json
-	run --separate-stderr hd-select -m brier -o model.json lr.m.json rf.m.json
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-select -m brier -o model.json lr.m.json rf.m.json
 	is_copy_of model.json rf.json
 	[ "$(reason)" = "random_forest (rf.json) has the lowest test brier, 0.1 against 0.2 for logistic_regression (lr.json)." ]
 	[ "$(jq -c '.selection | [.metric, .direction, .value]' model.json)" = '["brier","lower",0.1]' ]
@@ -157,8 +152,7 @@ reason() { jq -r .selection.reason model.json; }
 	lr; rf
 	metrics lr.m.json logistic_regression lr.json 0.8 0.9
 	metrics rf.m.json random_forest rf.json 0.7 0.9
-	run --separate-stderr hd-select lr.m.json rf.m.json
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-select lr.m.json rf.m.json
 	printf '%s\n' "$output" > out.json
 	is_copy_of out.json lr.json
 	[ "${stderr_lines[1]:0:22}" = "* logistic_regression " ]
@@ -174,8 +168,7 @@ reason() { jq -r .selection.reason model.json; }
 	new=$(sha256sum < rf.json | cut -d' ' -f1)
 	mkdir out
 	echo previous > out/model.json
-	run --separate-stderr hd-select -o out/model.json lr.m.json rf.m.json
-	[ "$status" -eq 1 ]
+	run -1 --separate-stderr hd-select -o out/model.json lr.m.json rf.m.json
 	[ -z "$output" ]
 	[ "$stderr" = "hd-select: rf.m.json: model file rf.json has changed since it was evaluated (its sha256 is $new, the metrics were made with $old); evaluate it again" ]
 	[ "$(cat out/model.json)" = previous ]
@@ -184,8 +177,7 @@ reason() { jq -r .selection.reason model.json; }
 	rf
 	metrics rf.m.json random_forest rf.json 0.85 0.9
 	echo ' ' >> lr.json
-	run --separate-stderr hd-select -o out/model.json lr.m.json rf.m.json
-	[ "$status" -eq 1 ]
+	run -1 --separate-stderr hd-select -o out/model.json lr.m.json rf.m.json
 	[[ "$stderr" == "hd-select: lr.m.json: model file lr.json has changed since it was evaluated "* ]]
 }
 
@@ -200,10 +192,9 @@ reason() { jq -r .selection.reason model.json; }
 	jq '.model.cv = {"folds": 5}' good.m.json > cv.m.json
 	printf '{"format": "hd-metrics",\n "version": 1,\n oops}\n' > broken.m.json
 	mkdir out
-	run --separate-stderr hd-select -o out/model.json good.m.json gone.m.json \
+	run -1 --separate-stderr hd-select -o out/model.json good.m.json gone.m.json \
 		scores.m.json null.m.json nosha.m.json str.m.json cv.m.json \
 		broken.m.json lr.json nothere.m.json
-	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	diff -u - <(printf '%s\n' "$stderr") <<-'EOF'
 	hd-select: gone.m.json: model file gone.json: No such file or directory
@@ -222,19 +213,16 @@ reason() { jq -r .selection.reason model.json; }
 @test "a winner whose file is not an hd-model document is refused" {
 	printf '{"format": "hd-metrics", "version": 1}\n' > notmodel.json
 	metrics m.json logistic_regression notmodel.json 0.8 0.9
-	run --separate-stderr hd-select -o model.json m.json
-	[ "$status" -eq 1 ]
+	run -1 --separate-stderr hd-select -o model.json m.json
 	[ "$stderr" = 'hd-select: notmodel.json: format is "hd-metrics", expected "hd-model"' ]
 	[ ! -e model.json ]
 }
 
 @test "usage errors exit 2" {
-	run --separate-stderr hd-select
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr hd-select
 	[ "${stderr_lines[0]}" = "hd-select: no metrics files" ]
 	[ "${stderr_lines[1]}" = "usage: hd-select [-o FILE] [-m METRIC] METRICS..." ]
-	run --separate-stderr hd-select --metric auc a.json
-	[ "$status" -eq 2 ]
+	run -2 --separate-stderr hd-select --metric auc a.json
 	[ "$stderr" = "hd-select: --metric: 'auc' is not one of roc_auc, accuracy, precision, recall, f1, brier, log_loss" ]
 	[ -z "$output" ]
 }
@@ -248,8 +236,7 @@ reason() { jq -r .selection.reason model.json; }
 	hd-fit-rf --trees 50 -o rf.json train.csv
 	hd-eval -o lr.m.json lr.json test.csv
 	hd-eval -o rf.m.json rf.json test.csv
-	run --separate-stderr hd-select -o model.json lr.m.json rf.m.json
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-select -o model.json lr.m.json rf.m.json
 	[ -z "$stderr" ]
 	winner=$(jq -r .selection.file model.json)
 	# The winner has the larger test ROC-AUC of the two.

@@ -17,8 +17,7 @@ class_count() {    # file class -> rows of that class (header skipped)
 }
 
 @test "the default split of the UCI rows is 734 train and 184 test, stratified" {
-	run --separate-stderr hd-split --train train.csv --test test.csv heart.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-split --train train.csv --test test.csv heart.csv
 	[ -z "$output" ]
 	[ "$(tail -n +2 train.csv | wc -l)" -eq 734 ]
 	[ "$(tail -n +2 test.csv | wc -l)" -eq 184 ]
@@ -36,8 +35,7 @@ class_count() {    # file class -> rows of that class (header skipped)
 	tail -n +2 heart.csv | sort > all
 	cmp both all
 	# order kept: each part is a subsequence of the input
-	run bash -c "tail -n +2 heart.csv | grep -Fxf <(tail -n +2 test.csv) | cmp - <(tail -n +2 test.csv)"
-	[ "$status" -eq 0 ]
+	run -0 bash -c "tail -n +2 heart.csv | grep -Fxf <(tail -n +2 test.csv) | cmp - <(tail -n +2 test.csv)"
 }
 
 @test "the split is exactly the one the documented PRNG and algorithm give" {
@@ -66,16 +64,15 @@ class_count() {    # file class -> rows of that class (header skipped)
 }
 
 @test "--folds numbers every row with balanced stratified folds" {
-	run --separate-stderr hd-split --folds 5 heart.csv
-	[ "$status" -eq 0 ]
+	run -0 --separate-stderr hd-split --folds 5 heart.csv
 	[ "${lines[0]}" = "$(head -n1 heart.csv),fold" ]
 	[ "${#lines[@]}" -eq 919 ]
 	printf '%s\n' "${lines[@]:1}" > folded
 	"$PY" "$REPO/tests/split_reference.py" 42 --folds 5 < heart.csv | diff -u - folded
 	# each fold holds 183 or 184 rows, 82 of class 0 and 101 or 102 of class 1
 	run bash -c "awk -F, '{n[\$NF]++; c[\$NF\",\"\$(NF-1)]++} END {for (f = 0; f < 5; f++) print n[f], c[f\",0\"], c[f\",1\"]}' folded | sort -u"
-	assert_output "183 82 101
-184 82 102"
+	[ "$output" = "183 82 101
+184 82 102" ]
 }
 
 @test "--folds -o writes the file atomically" {

@@ -11,6 +11,24 @@ mk() {
 		DATA="$W/data" ART="$W/art" PARAMS="$W/params" "$@"
 }
 
+# The build folder make uses for the build under test, as mk picks it.
+build_dir() {
+	if [ "$HD_BIN" = "$REPO/build/san/bin" ]; then echo build/san; else echo build; fi
+}
+
+# Every program and man page make install put under $1 (a PREFIX) is
+# there, and each program runs.
+installed_under() {
+	local p
+	for p in $(programs); do
+		[ -f "$1/bin/$p" ] && [ -x "$1/bin/$p" ] || fail "$1/bin/$p is not an installed program"
+		run -0 --separate-stderr "$1/bin/$p" --version
+		[[ "$output" =~ ^$p\ \(hd\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "$p --version: $output"
+		[ -f "$1/share/man/man1/$p.1" ] || fail "no $1/share/man/man1/$p.1"
+		cmp "$(man_page "$p")" "$1/share/man/man1/$p.1"
+	done
+}
+
 # Every output file with its modification time, for before/after checks.
 stamps() {
 	(cd "$W" && find data art -type f -printf '%p %T@\n' | sort)
@@ -22,8 +40,7 @@ rerun_changed() {
 	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
 	stamps > before
 	sleep 1
-	run mk pipeline "$@"
-	[ "$status" -eq 0 ]
+	run -0 mk pipeline "$@"
 	stamps > after
 	changed=$(join before after | awk '$2 != $3 {print $1}' | tr '\n' ' ')
 }
@@ -41,7 +58,8 @@ setup() {
 @test "make pipeline goes from the raw files to a selected model" {
 	(cd "$W/data/raw" && sha256sum -c "$MIRROR/SHA256SUMS")
 	[ "$(wc -l < "$W/data/heart.csv")" -eq 919 ]
-	[ -s "$W/art/eda/summary.json" ] && [ -s "$W/art/eda/report.txt" ]
+	[ -s "$W/art/eda/summary.json" ]
+	[ -s "$W/art/eda/report.txt" ]
 	[ "$(tail -n +2 "$W/data/split/train.csv" | wc -l)" -eq 734 ]
 	[ "$(tail -n +2 "$W/data/split/test.csv" | wc -l)" -eq 184 ]
 	for m in lr rf; do
@@ -55,7 +73,7 @@ setup() {
 @test "both models meet the quality floor and the selected one has the best test ROC-AUC" {
 	for m in lr rf; do
 		run jq '.test.roc_auc >= 0.88 and .model.cv.mean >= 0.85' "$W/art/metrics/$m.metrics.json"
-		assert_output true
+		[ "$output" = true ] || fail "$m: $output"
 	done
 	best=$(jq -s -r 'max_by(.test.roc_auc) | .model.kind' "$W/art/metrics/lr.metrics.json" "$W/art/metrics/rf.metrics.json")
 	[ "$(jq -r .model "$W/art/model.json")" = "$best" ]
@@ -70,9 +88,8 @@ setup() {
 
 @test "a second make pipeline does nothing" {
 	stamps > before
-	run mk pipeline
-	[ "$status" -eq 0 ]
-	refute_output --partial hd-
+	run -0 mk pipeline
+	[[ "$output" != *hd-* ]]
 	stamps > after
 	diff -u before after
 }
@@ -93,26 +110,22 @@ setup() {
 @test "a failing step keeps the last good output, writes nothing half, and make stops" {
 	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
 	cp "$W/data/heart.csv" good.csv
-	run mk pipeline CLEAN_OPTS=--no-such-option
-	[ "$status" -ne 0 ]
+	run ! mk pipeline CLEAN_OPTS=--no-such-option
 	cmp good.csv "$W/data/heart.csv"
 	[ -z "$(find "$W" -name '*.tmp.*')" ]
 	rm "$W/data/heart.csv"
-	run mk pipeline CLEAN_OPTS=--no-such-option
-	[ "$status" -ne 0 ]
+	run ! mk pipeline CLEAN_OPTS=--no-such-option
 	[ ! -e "$W/data/heart.csv" ]
 	[ -z "$(find "$W" -name '*.tmp.*')" ]
 	# and the next good run rebuilds it
-	run mk pipeline
-	[ "$status" -eq 0 ]
+	run -0 mk pipeline
 	cmp good.csv "$W/data/heart.csv"
 }
 
 @test "the two fits run in parallel under make -j2 and give the same models" {
 	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
 	rm -rf "$W/art/models" "$W/art/metrics" "$W/art/model.json"
-	run mk -j2 pipeline
-	[ "$status" -eq 0 ]
+	run -0 mk -j2 pipeline
 	for m in lr rf; do
 		diff <(jq 'del(.training.created, .training.file)' "$BATS_FILE_TMPDIR/w/art/models/$m.model.json") \
 		     <(jq 'del(.training.created, .training.file)' "$W/art/models/$m.model.json")
@@ -120,11 +133,44 @@ setup() {
 }
 
 @test "pipelines/train.sh composes the same tools to the same models as make" {
-	run "$REPO/pipelines/train.sh" "$MIRROR"
-	[ "$status" -eq 0 ]
+	run -0 "$REPO/pipelines/train.sh" "$MIRROR"
 	for m in lr rf; do
 		diff <(jq 'del(.training.created, .training.file)' "$W/art/models/$m.model.json") \
 		     <(jq 'del(.training.created, .training.file)' "work/$m.model.json")
 	done
 	[ "$(jq -r .model work/model.json)" = "$(jq -r .model "$W/art/model.json")" ]
+}
+
+@test "make pipeline in a fresh checkout builds every program into build/bin" {
+	# The sources alone, with no build: everything make pipeline leaves
+	# in build/bin it has built itself.
+	mkdir src
+	tar -C "$REPO" --exclude=./.git --exclude=./build --exclude=./.params \
+		--exclude='./data/*' --exclude='./artifacts/*' -cf - . | tar -C src -xf -
+	[ ! -e src/build ]
+	local san=
+	[ "$(build_dir)" = build/san ] && san=SANITIZE=1
+	# Few trees and folds: this is about what gets built, not the models.
+	run -0 make --no-print-directory -C src $san MIRROR="$MIRROR" \
+		RF_TREES=10 CV=2 pipeline
+	[ "$(jq -r .format src/artifacts/model.json)" = hd-model ]
+	missing=
+	for p in $(programs); do
+		[ -x "src/$(build_dir)/bin/$p" ] || missing+=" $p"
+	done
+	[ -z "$missing" ] || fail "make pipeline did not build into $(build_dir)/bin:$missing"
+}
+
+@test "make install DESTDIR=... PREFIX=/usr/local installs every program and man page under DESTDIR" {
+	real=$(ls /usr/local/bin /usr/local/share/man/man1 2>/dev/null | grep '^hd-' || true)
+	run -0 mk install DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/usr/local
+	installed_under "$BATS_TEST_TMPDIR/dest/usr/local"
+	# and nothing in the real /usr/local
+	[ "$(ls /usr/local/bin /usr/local/share/man/man1 2>/dev/null | grep '^hd-' || true)" = "$real" ]
+}
+
+@test "make install PREFIX=... without DESTDIR installs under PREFIX" {
+	unset DESTDIR
+	run -0 mk install PREFIX="$BATS_TEST_TMPDIR/p"
+	installed_under "$BATS_TEST_TMPDIR/p"
 }

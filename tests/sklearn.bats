@@ -25,26 +25,26 @@ setup() {
 	d=$(jq .lr_max_abs_diff_newton_cg agreement.json)
 	echo "# max |p_hd - p_newton-cg| = $d, |p_hd - p_lbfgs(default)| = $(jq .lr_max_abs_diff_lbfgs agreement.json)" >&3
 	run jq '.lr_max_abs_diff_newton_cg < 1e-6' agreement.json
-	assert_output true
+	[ "$output" = true ]
 }
 
 @test "cross-validation folds give scikit-learn's ROC-AUC fold by fold (no leakage)" {
 	run jq -r --slurpfile m lr.json \
 		'[.lr_cv_roc_auc, $m[0].cv.roc_auc] | transpose | map(.[0] - .[1] | fabs < 1e-9) | all' agreement.json
-	assert_output true
+	[ "$output" = true ]
 }
 
 @test "the random forest's test ROC-AUC is within 0.02 of scikit-learn's" {
 	echo "# ROC-AUC hd $(jq .rf_test_roc_auc_ours agreement.json), scikit-learn $(jq .rf_test_roc_auc_sklearn agreement.json)" >&3
 	run jq '(.rf_test_roc_auc_ours - .rf_test_roc_auc_sklearn | fabs) <= 0.02' agreement.json
-	assert_output true
+	[ "$output" = true ]
 }
 
 @test "both models clear the quality floor: test ROC-AUC >= 0.88, CV ROC-AUC >= 0.85" {
 	run jq '.lr_test_roc_auc_ours >= 0.88 and .rf_test_roc_auc_ours >= 0.88' agreement.json
-	assert_output true
+	[ "$output" = true ]
 	hd-fit-rf --cv 5 -o rfcv.json train.csv
 	run jq '.cv.mean >= 0.85' lr.json rfcv.json
-	assert_output "true
-true"
+	[ "$output" = "true
+true" ]
 }

@@ -6,8 +6,6 @@
 # PY         Debian's python3, which has pandas and scikit-learn
 
 bats_require_minimum_version 1.5.0
-bats_load_library bats-support
-bats_load_library bats-assert
 
 REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 HD_BIN=${HD_BIN:-$REPO/build/bin}
@@ -19,6 +17,59 @@ export HD_BIN MIRROR PY REPO
 # Sanitizer reports must fail the test that triggered them.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# Fail with a message: fail MESSAGE...  Prints the message on stderr
+# (bats shows it with the failed test) and returns 1, so that
+# `[ ... ] || fail "why"` fails the test wherever a bare `[ ... ]` would.
+fail() {
+	printf '%s\n' "$*" >&2
+	return 1
+}
+
+# same_double A B [TOL]: A and B, two decimals, parse to doubles at most
+# TOL apart; TOL defaults to 0, the very same double (so 0.5 and 5e-1
+# agree, and a probability printed by two programs must be bit-equal).
+# Prints both values on stderr when they differ; a non-number differs.
+same_double() {
+	"$PY" "$REPO/tests/same_double.py" "$@"
+}
+
+# same_double_lines FILE1 FILE2 [TOL]: same_double for every line of
+# FILE1 against the same line of FILE2, which has as many lines.
+same_double_lines() {
+	"$PY" "$REPO/tests/same_double.py" --lines "$@"
+}
+
+# The programs hd builds, one per line: hd-X for every tools/hd-X.c, and
+# hd-fcgi, whose source is every fcgi/*.c.  Fails if it finds none, so
+# that `progs=$(programs)` stops a test that would loop over nothing.
+programs() {
+	local f found=
+	for f in "$REPO"/tools/hd-*.c; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		echo "${f%.c}"
+		found=1
+	done
+	if compgen -G "$REPO/fcgi/*.c" >/dev/null; then
+		echo hd-fcgi
+		found=1
+	fi
+	[ -n "$found" ] || { echo "no tools/hd-*.c or fcgi/*.c in $REPO" >&2; return 1; }
+}
+
+# The man page of program $1: tools/$1.1, or fcgi/$1.1 for the responder.
+man_page() {
+	local d
+	for d in tools fcgi; do
+		if [ -e "$REPO/$d/$1.1" ]; then
+			echo "$REPO/$d/$1.1"
+			return 0
+		fi
+	done
+	echo "$1 has no man page in tools/ or fcgi/" >&2
+	return 1
+}
 
 # The four raw files in their usual order.
 raw_files() {
