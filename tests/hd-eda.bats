@@ -151,7 +151,7 @@ small_fixture() {
 	echo "source,age,sex,cp,trestbps,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal,target" > bad.csv
 	echo "a,40,1,4,120,0,0,150,0,1,2,0,3,0" >> bad.csv
 	run -1 --separate-stderr hd-eda bad.csv
-	[ "$stderr" = "hd-eda: bad.csv:1: header has no 'chol' column" ]
+	[ "$stderr" = "hd-eda: bad.csv:1: no 'chol' column in the header" ]
 	[ -z "$output" ]
 }
 
@@ -254,7 +254,7 @@ small_fixture() {
 	small_fixture t.csv
 	sed -i '2s/^a,40,/a,1e300,/' t.csv
 	run -1 --separate-stderr hd-eda t.csv
-	[ "$stderr" = "hd-eda: t.csv:2:2: age: '1e300' is out of range" ]
+	[ "$stderr" = "hd-eda: t.csv:2:2: age: '1e300' is out of range (0 to 120)" ]
 }
 
 @test "a row without its source site is exit 1" {

@@ -295,7 +295,7 @@ print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
 	printf 'probability\n0.1\n' > s.csv
 	refused s.csv "hd-eval: s.csv:1: no 'target' column in the header"
 	printf 'target,probability,target\n0,0.1,0\n' > s.csv
-	refused s.csv "hd-eval: s.csv:1: two 'target' columns in the header"
+	refused s.csv "hd-eval: s.csv:1:3: column 'target' appears twice"
 	printf 'target,probability\n0,0.1\n1,0.2,x\n' > s.csv
 	refused s.csv "hd-eval: s.csv:3: expected 2 fields, found 3"
 	printf 'target,probability\n\n' > s.csv

@@ -44,7 +44,7 @@ setup_file() {
 
 teardown_file() {
 	stop_pid "$LIGHTTPD_PID"
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1"
+	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
 	rm -rf "$RUN"
 }
 
@@ -600,7 +600,7 @@ use_model() {
 	predict "$EX1"
 	code_is 200
 	stop_pid "$pidfile"
-	rm -rf "$run" "/dev/shm/hd-fcgi-$SHM-b-v1"
+	rm -rf "$run" "/dev/shm/hd-fcgi-$SHM-b-v1" "/dev/shm/hd-fcgi-$SHM-b-v1.model"
 }
 
 # ---------------------------------------------------------------------

@@ -204,7 +204,7 @@ reason() { jq -r .selection.reason model.json; }
 	hd-select: str.m.json: no number "test.roc_auc"
 	hd-select: cv.m.json: "model.cv" has no number "mean" and "std"
 	hd-select: broken.m.json:3:3: not valid JSON
-	hd-select: lr.json: format is "hd-model", expected "hd-metrics"
+	hd-select: lr.json: not an hd-metrics file (its "format" is "hd-model")
 	hd-select: nothere.m.json: No such file or directory
 	EOF
 	[ -z "$(ls -A out)" ]
@@ -214,7 +214,7 @@ reason() { jq -r .selection.reason model.json; }
 	printf '{"format": "hd-metrics", "version": 1}\n' > notmodel.json
 	metrics m.json logistic_regression notmodel.json 0.8 0.9
 	run -1 --separate-stderr hd-select -o model.json m.json
-	[ "$stderr" = 'hd-select: notmodel.json: format is "hd-metrics", expected "hd-model"' ]
+	[ "$stderr" = 'hd-select: notmodel.json: not an hd-model file (its "format" is "hd-metrics")' ]
 	[ ! -e model.json ]
 }
 

@@ -16,8 +16,9 @@
 #include "cli.h"
 
 static const struct hd_usage usage = {
-	"[--seed N] [--test-size F] --train FILE --test FILE [FILE]\n"
-	"       hd-split --folds K [--seed N] [-o FILE] [FILE]",
+	"[--seed N] [--test-size F] [--target NAME] --train FILE\n"
+	"                --test FILE [FILE]\n"
+	"       hd-split --folds K [--seed N] [--target NAME] [-o FILE] [FILE]",
 	"Split clean CSV into stratified train and test parts, or number its\n"
 	"rows with stratified folds.\n"
 	"\n"
