@@ -138,6 +138,24 @@ no_lighttpd_left() {
 	[[ ${lines[1]} == "hd-serve: but http://127.0.0.1:$PORT/ is answered by another server "* ]] || flunk "$output"
 }
 
+@test "start on a port held by a listener that never answers: exit 1, the bind error, no pid file" {
+	"$PY" -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+time.sleep(3600)' "$PORT" >/dev/null 2>&1 3>&- &
+	echo $! > "$OCC_PID"
+	wait_port "$PORT"
+	occ=$(cat "$OCC_PID")
+
+	run --separate-stderr -1 serve start
+	[[ $stderr == *"can't bind to socket: 127.0.0.1:$PORT: Address already in use"* ]] || flunk "stderr: $stderr"
+	[ ! -e "$RUN/lighttpd.pid" ]
+	no_lighttpd_left
+	kill -0 "$occ"
+}
+
 @test "a stale pid file naming another live process: status says not running, stop leaves that process alone" {
 	occupy
 	occ=$(cat "$OCC_PID")
