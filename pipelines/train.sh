@@ -4,7 +4,7 @@
 # See usage() below, or run it with --help.
 set -eu
 prog=train.sh
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+REPO=$(cd "$(dirname "$0")/.." && pwd -P)
 
 usage() {
 	cat <<EOF
@@ -17,12 +17,13 @@ hd tool per step, with no make; print hd-select's comparison table.
                   the current folder) or a file://, http:// or https://
                   base URL (default: \$HD_DATA_MIRROR, else the UCI
                   archive)
-  -o, --out DIR   write everything into DIR, created if needed (default:
-                  build/train in the checkout, which git ignores):
+  -o, --out DIR   write everything into DIR, created if needed:
                   raw/ (the four files), heart.csv, summary.json,
                   report.txt, train.csv, test.csv, lr.model.json,
                   rf.model.json, lr.metrics.json, rf.metrics.json and
-                  model.json (the selected model)
+                  model.json (the selected model).  Default: work/ in
+                  the current folder, or in the checkout's top folder
+                  when run from inside the checkout (git ignores it)
   -h, --help      show this help
 
 Environment: SEED [42] for the split and the models; HD_BIN, a folder
@@ -31,7 +32,7 @@ checkout's build/bin).  Exit status: 0 ok, 1 a step failed, 2 usage.
 
 Example, from the checkout:
   pipelines/train.sh ../shared/data/uci-heart-disease
-  hd-predict build/train/model.json patients.csv
+  hd-predict work/model.json patients.csv
 EOF
 }
 
@@ -91,7 +92,15 @@ elif ! command -v hd-select >/dev/null 2>&1; then
 	PATH=$REPO/build/bin:$PATH
 fi
 command -v hd-select >/dev/null 2>&1 || die "no hd tools on PATH nor in $REPO/build/bin: run make, or set HD_BIN"
-out=${out:-$REPO/build/train}
+# By default ./work, but never a new untracked folder inside the
+# checkout: there, the checkout's own (ignored) work/.
+if [ -z "$out" ]; then
+	here=$(pwd -P)
+	case $here/ in
+	"$REPO"/*) out=$REPO/work ;;
+	*) out=$here/work ;;
+	esac
+fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 

@@ -14,10 +14,17 @@ flunk() {
 }
 
 # Each test runs in an empty folder of its own (bats keeps files of its
-# own in BATS_TEST_TMPDIR).
+# own in BATS_TEST_TMPDIR).  The checkout's work/ (train.sh's default
+# there) is removed after a test if it was not there before.
 setup() {
 	mkdir "$BATS_TEST_TMPDIR/cwd"
 	cd "$BATS_TEST_TMPDIR/cwd"
+	had_work=
+	[ ! -e "$REPO/work" ] || had_work=1
+}
+
+teardown() {
+	[ -n "$had_work" ] || rm -rf "$REPO/work"
 }
 
 # What git sees in the checkout, untracked files one by one, and the
@@ -53,7 +60,7 @@ scores() {
 @test "--help and -h: usage on stdout, exit 0" {
 	run --separate-stderr -0 "$REPO/$TRAIN" --help
 	[ "${lines[0]}" = "$USAGE" ]
-	[[ $output == *"-o, --out DIR"*"build/train"* ]] || flunk "$output"
+	[[ $output == *"-o, --out DIR"*"Default: work/ in"*"checkout's top folder"* ]] || flunk "$output"
 	[ -z "$stderr" ]
 	help=$output
 	run --separate-stderr -0 "$REPO/$TRAIN" -h
@@ -79,17 +86,33 @@ scores() {
 	[ ! -e out ]
 }
 
-@test "its usage example, from the checkout with a relative mirror: a model, nothing new in git status" {
+@test "its usage example, from the checkout with a relative mirror: work/, a model, nothing new in git status" {
 	need_git
 	before=$(git_status)
 	cd "$REPO"
 	rel=$(realpath --relative-to=. "$MIRROR")
 	[[ $rel != /* ]]
 	run --separate-stderr -0 "$TRAIN" "$rel"
-	[ "${lines[-1]}" = "train.sh: the selected model is $REPO/build/train/model.json" ] || flunk "$output" "$stderr"
+	[ "${lines[-1]}" = "train.sh: the selected model is $REPO/work/model.json" ] || flunk "$output" "$stderr"
 	[ "$(git_status)" = "$before" ] || flunk "git status changed:" "$(diff <(echo "$before") <(git_status))"
 	cd "$BATS_TEST_TMPDIR/cwd"
-	scores "$REPO/build/train/model.json" "$REPO/build/train/test.csv"
+	scores "$REPO/work/model.json" "$REPO/work/test.csv"
+}
+
+@test "from a folder inside the checkout: the checkout's work/, nothing new in git status" {
+	need_git
+	before=$(git_status)
+	cd "$REPO/tests"
+	run --separate-stderr -0 "../$TRAIN" "$(realpath --relative-to=. "$MIRROR")"
+	[ "${lines[-1]}" = "train.sh: the selected model is $REPO/work/model.json" ] || flunk "$output" "$stderr"
+	[ ! -e "$REPO/tests/work" ]
+	[ "$(git_status)" = "$before" ] || flunk "git status changed:" "$(diff <(echo "$before") <(git_status))"
+}
+
+@test "from a folder outside the checkout, no -o: work/ in that folder" {
+	run --separate-stderr -0 "$REPO/$TRAIN" "$MIRROR"
+	[ "${lines[-1]}" = "train.sh: the selected model is $BATS_TEST_TMPDIR/cwd/work/model.json" ] || flunk "$output" "$stderr"
+	scores work/model.json work/test.csv
 }
 
 @test "from another folder: relative mirror and relative -o, nothing new in git status" {
