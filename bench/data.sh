@@ -8,16 +8,28 @@ raw=$(for s in cleveland hungarian switzerland va; do echo "$MIRROR/processed.$s
 echo "== data stage on the UCI data (hyperfine, mean of 20 runs) =="
 "$BIN/hd-fetch" -q --mirror "$MIRROR" -d raw
 "$BIN/hd-clean" -o heart.csv $raw
+# Named runs: the table shows what each one does, not its last argument.
 hyperfine -N --warmup 3 --runs 20 --export-json small.json \
+	-n "hd-fetch: verify the 4 files already in raw/" \
 	"$BIN/hd-fetch -q --mirror $MIRROR -d raw" \
+	-n "hd-clean: the 4 raw files -> heart.csv" \
 	"$BIN/hd-clean -o c.csv $(echo $raw)" \
+	-n "hd-eda: heart.csv -> summary.json, report" \
 	"$BIN/hd-eda -o e.json -r e.txt heart.csv" \
+	-n "hd-split: heart.csv -> train.csv, test.csv" \
 	"$BIN/hd-split --train tr.csv --test te.csv heart.csv" > /dev/null
-jq -r '.results[] | "\(.mean * 1000 | . * 100 | round / 100) ms  \(.command | split("/") | last)"' small.json
-jq -r '[.results[].mean] | add | "data stage total (verify, clean, eda, split): \(. * 1000 | . * 100 | round / 100) ms"' small.json
+row() { printf '%-48s %9s %s\n' "$@"; }
+row "step (the UCI data, 920 raw rows)" "mean" ""
+jq -r '.results[] | [.command, (.mean * 1000)] | @tsv' small.json |
+	while IFS=$'\t' read -r name ms; do row "$name" "$(printf '%.2f' "$ms")" ms; done
+row "data stage total (verify, clean, eda, split)" \
+	"$(jq '[.results[].mean] | add * 1000' small.json | xargs printf '%.2f')" ms
 rm -rf fresh
-/usr/bin/time -f "%e" -o t "$BIN/hd-fetch" -q --mirror "$MIRROR" -d fresh
-echo "hd-fetch, fresh copy of the four files from the mirror folder: $(cat t) s"
+t0=$(date +%s%N)
+"$BIN/hd-fetch" -q --mirror "$MIRROR" -d fresh
+t1=$(date +%s%N)
+row "hd-fetch: copy the 4 files into an empty folder" "$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.2f", d / 1e6}')" "ms (one run)"
+echo "(hd-fetch reads the mirror folder $MIRROR)"
 
 echo "== 1,000,000 synthetic rows =="
 # Valid raw rows with values drawn across each column's domain; few

@@ -13,7 +13,7 @@ measure() {
 	shift
 	/usr/bin/time -f "%e %M" -o "$WORK/.time" "$@"
 	read -r secs kb < "$WORK/.time"
-	printf '%-44s %8.3f s  %8d KB peak RSS\n' "$label" "$secs" "$kb"
+	printf '%-48s %9.3f s   %8d KB peak RSS\n' "$label" "$secs" "$kb"
 }
 
 # best_of N CMD...: the fastest of N runs, in seconds (the machine is noisy).

@@ -122,9 +122,21 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 done
 
+# RSS of process $1 in MB, from /proc.
+rss_mb() {
+	awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"
+}
+
 tps=$(getconf CLK_TCK)
 echo "== POST /predict: wrk -t$THREADS -c$CONNS, $ROUNDS x ${DURATION}s each, $WORKERS workers, loopback, $(nproc) CPUs =="
-printf '%-38s %9s %7s %8s %8s %6s %9s %s\n' "responder" "req/s" "of ceil" "p50" "p99" "errors" "CPU/req" "worker RSS"
+# The responder column is as wide as its longest name.
+w=9
+for l in "${labels[@]}"; do
+	[ ${#l} -le $w ] || w=${#l}
+done
+fmt="%-${w}s %10s %8s %9s %9s %7s %9s %13s %11s\n"
+# shellcheck disable=SC2059
+printf "$fmt" "responder" "req/s" "of ceil" "p50" "p99" "errors" "CPU/req" "lighttpd RSS" "worker RSS"
 ceiling=
 for i in "${!bins[@]}"; do
 	# The median run by req/s.
@@ -141,17 +153,19 @@ for i in "${!bins[@]}"; do
 	done
 	cpu=$(awk -v t="$(( $(worker_ticks "${PIDS[$i]}") - ticks0[$i] ))" -v n="${reqs[$i]}" -v hz="$tps" \
 		'BEGIN {printf "%.1f us", t / hz / n * 1e6}')
-	rss=
-	for p in $(pgrep -P "${PIDS[$i]}"); do
-		rss+="$(awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$p/status") "
-	done
+	# Worker RSS: the mean over the workers of this lighttpd.
+	wrss=$(for p in $(pgrep -P "${PIDS[$i]}"); do rss_mb "$p"; echo; done |
+		awk 'NF {s += $1; n++} END {if (n) printf "%.1f MB", s / n; else print "-"}')
 	[ -n "$ceiling" ] || ceiling=$rps
-	printf '%-38s %9s %6.1f%% %8s %8s %6s %9s %s MB\n' "${labels[$i]}" "$rps" \
-		"$(awk "BEGIN {print 100 * $rps / $ceiling}")" "$p50" "$p99" "$errs" "$cpu" "${rss% }"
+	# shellcheck disable=SC2059
+	printf "$fmt" "${labels[$i]}" "$rps" \
+		"$(awk "BEGIN {printf \"%.1f%%\", 100 * $rps / $ceiling}")" "$p50" "$p99" "$errs" "$cpu" \
+		"$(rss_mb "${PIDS[$i]}") MB" "$wrss"
 done
-echo "(errors: non-2xx answers and socket errors over all runs; CPU/req: the workers' user + system time)"
+echo "(of ceil: req/s against fcgi-fixed's; errors: non-2xx answers and socket errors over all runs;"
+echo " CPU/req: the workers' user + system time; worker RSS: the mean over the $WORKERS workers, after the runs)"
 
 echo "== model load time (hd-fcgi --check: first load, best of 5) =="
 for m in "${models[@]}"; do
-	"$BIN/hd-fcgi" --check "$m" | sed -n 2p
+	"$BIN/hd-fcgi" --check "$m" | sed -n "2s|^$(dirname "$m")/||p"
 done
