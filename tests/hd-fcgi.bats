@@ -731,6 +731,7 @@ new_workers() {
 	run -0 "$REPO/pipelines/hd-serve" stop
 	[[ "$output" == *"stopped"* ]]
 	[ ! -e "/dev/shm/hd-fcgi-$SHM-c-v1" ]
+	[ ! -e "/dev/shm/hd-fcgi-$SHM-c-v1.model" ]
 	run -3 "$REPO/pipelines/hd-serve" status
 	rm -rf "$run"
 }

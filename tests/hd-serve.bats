@@ -48,7 +48,7 @@ teardown() {
 	# The lighttpd hd-serve started, if a test left it running.
 	stop_pid "$RUN/lighttpd.pid"
 	stop_pid "$OCC_PID"
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1"
+	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
 	rm -rf "$RUN"
 }
 
@@ -110,6 +110,7 @@ no_lighttpd_left() {
 	[ ! -e "$RUN/lighttpd.pid" ]
 	! kill -0 "$pid" 2>/dev/null
 	[ ! -e "/dev/shm/hd-fcgi-$SHM-v1" ]
+	[ ! -e "/dev/shm/hd-fcgi-$SHM-v1.model" ]
 
 	run -3 serve status
 	[ "$output" = "hd-serve: not running" ]
