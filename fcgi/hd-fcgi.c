@@ -401,7 +401,7 @@ int main(int argc, char **argv)
 	const char *check = NULL;
 	int c;
 
-	hd_set_prog(argv[0]);
+	hd_set_prog(argv);
 	settings_from_env();
 	while ((c = getopt_long(argc, argv, "m:c:", longopts, NULL)) != -1) {
 		switch (c) {

@@ -196,7 +196,11 @@ static void load(int at_start)
 	size_t len;
 	int fd;
 
-	fd = open(server.cfg.model, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: a FIFO put in the model's place must not block the
+	 * worker in open(); it, a device or a folder is refused below.
+	 */
+	fd = open(server.cfg.model, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		int e = errno;
 
@@ -224,6 +228,18 @@ static void load(int at_start)
 	}
 	file_id_of(&st, &S->seen);
 	S->seen_valid = 1;
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_MODEL_BYTES) {
+		char why[80];
+
+		close(fd);
+		if (S_ISREG(st.st_mode))
+			snprintf(why, sizeof why, "larger than the limit of %zu bytes",
+			         MAX_MODEL_BYTES);
+		else
+			snprintf(why, sizeof why, "not a regular file");
+		refuse(why, NULL, at_start);
+		return;
+	}
 	text = hd_read_fd(fd, (size_t)st.st_size, MAX_MODEL_BYTES, &len, err,
 	                  sizeof err);
 	close(fd);

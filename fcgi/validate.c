@@ -219,31 +219,35 @@ int validate_body(const char *text, size_t len, long max_batch,
                   struct arena *a, struct buf *errs, struct buf *out,
                   struct patients *p)
 {
-	const char *end = NULL;
+	const char *why;
 	const cJSON *item;
 	cJSON *doc;
+	size_t at;
 	long n, i;
 	int nerr = 0, is_batch;
 
-	/* Length + 1 takes in the NUL, so trailing garbage is an error. */
+	/*
+	 * The grammar first, strictly (hd_json_strict): cJSON alone would
+	 * score "065" and cut "age\u0000x" to "age".  What passes, cJSON
+	 * reads; NULL from it then means no memory.
+	 */
+	if (hd_json_strict(text, len, &at, &why) != 0) {
+		out->len = 0;
+		buf_printf(out, "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":"
+		           "[\"body\",%zu],\"msg\":\"JSON decode error\",\"ctx\":"
+		           "{\"error\":", at);
+		buf_json_str(out, len == 0 ? "the body is empty" : why);
+		buf_puts(out, "}}]}");
+		return 400;
+	}
 	a->oom = 0;
 	a->active = 1;
 	a->used = 0;
-	doc = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
+	doc = cJSON_ParseWithLength(text, len);
 	a->active = 0;
 	if (doc == NULL) {
-		long at = end ? (long)(end - text) : 0;
-
-		if (a->oom) {
-			buf_detail(out, "Out of memory");
-			return 500;
-		}
-		out->len = 0;
-		buf_printf(out, "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":"
-		           "[\"body\",%ld],\"msg\":\"JSON decode error\",\"ctx\":"
-		           "{\"error\":\"%s\"}}]}", at, len == 0 ?
-		           "the body is empty" : "malformed JSON at this byte offset");
-		return 400;
+		buf_detail(out, "Out of memory");
+		return 500;
 	}
 
 	errs->len = 0;

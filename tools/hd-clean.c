@@ -141,7 +141,7 @@ static int clean_row(const struct hd_record *rec, const char *file,
                      const char *site, const struct opts *o, int show,
                      char *line, size_t cap)
 {
-	char num[HD_NUMBUF];
+	char num[HD_NUMBUF], ex[HD_EXCERPT];
 	size_t len = 0;
 	double x;
 
@@ -168,14 +168,15 @@ static int clean_row(const struct hd_record *rec, const char *file,
 		} else if (hd_parse_double(v, &x) != 0) {
 			if (show)
 				hd_err_at(file, rec->line, (long)i + 1,
-				          "%s: '%s' is not a number", name, v);
+				          "%s: '%s' is not a number", name,
+				          hd_excerpt(v, ex));
 			return -1;
 		} else if (i == HD_NFEAT) {
 			if (x != 0 && x != 1 && x != 2 && x != 3 && x != 4) {
 				if (show)
 					hd_err_at(file, rec->line, (long)i + 1,
 					          "num: '%s' is not 0, 1, 2, 3 "
-					          "or 4", v);
+					          "or 4", hd_excerpt(v, ex));
 				return -1;
 			}
 			text = x > 0 ? "1" : "0";
@@ -186,8 +187,9 @@ static int clean_row(const struct hd_record *rec, const char *file,
 			if (why != NULL) {
 				if (show)
 					hd_err_at(file, rec->line, (long)i + 1,
-					          "%s: '%s' is %s (%s)", name, v,
-					          why, allowed(f, num));
+					          "%s: '%s' is %s (%s)", name,
+					          hd_excerpt(v, ex), why,
+					          allowed(f, num));
 				return -1;
 			}
 			if (!(o->zeros_missing && x == 0 && f->zero_is_missing))
@@ -195,8 +197,9 @@ static int clean_row(const struct hd_record *rec, const char *file,
 		}
 		size_t tl = strlen(text);
 
+		/* the caller sized line for this */
 		if (len + tl + 2 > cap)
-			return -1;
+			abort();
 		line[len++] = ',';
 		memcpy(line + len, text, tl + 1);
 		len += tl;
@@ -210,19 +213,24 @@ static int clean_file(const char *path, const struct opts *o,
 {
 	struct hd_csv *in = hd_csv_open(path);
 	struct hd_record rec;
-	char *site, line[1024];
+	char *site, *line;
+	size_t cap;
 	int rc;
 
 	if (in == NULL)
 		return -1;
 	site = o->source ? hd_xstrdup(o->source) : site_of(path);
+	/* Room for the site and every field at its longest, whatever the
+	 * site's name: a row never fails for want of space. */
+	cap = strlen(site) + NRAW * (HD_NUMBUF + 1) + 1;
+	line = hd_xmalloc(cap);
 	while ((rc = hd_csv_next(in, &rec)) > 0) {
 		struct digest d;
 		uint8_t h[32];
 
 		st->read++;
 		if (clean_row(&rec, hd_csv_name(in), site, o,
-		              st->bad < MAX_SHOWN, line, sizeof line) != 0) {
+		              st->bad < MAX_SHOWN, line, cap) != 0) {
 			if (++st->bad == MAX_SHOWN + 1)
 				hd_err("more bad rows follow; not showing them");
 			continue;
@@ -239,6 +247,7 @@ static int clean_file(const char *path, const struct opts *o,
 		putc('\n', out);
 		st->written++;
 	}
+	free(line);
 	free(site);
 	hd_csv_close(&in);
 	return rc < 0 ? -1 : 0;
@@ -264,7 +273,7 @@ int main(int argc, char **argv)
 	struct hd_out out;
 	int c, failed = 0;
 
-	hd_set_prog(argv[0]);
+	hd_set_prog(argv);
 	while ((c = getopt_long(argc, argv, "o:s:dzv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;

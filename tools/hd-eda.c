@@ -90,7 +90,7 @@ static int read_header(struct hd_csv *in, struct hd_columns *c)
 	int rc = hd_csv_next(in, &rec);
 
 	if (rc == 0)
-		hd_err_at(file, 0, 0, "empty input: no header");
+		hd_err_at(file, 1, 0, "empty input: expected a header line");
 	if (rc <= 0 || hd_header_map(&rec, file, c) != 0)
 		return -1;
 	if (c->target < 0 || c->source < 0) {
@@ -755,7 +755,7 @@ int main(int argc, char **argv)
 	cJSON *root;
 	int c, bins = 10, rc;
 
-	hd_set_prog(argv[0]);
+	hd_set_prog(argv);
 	while ((c = getopt_long(argc, argv, "o:r:b:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
@@ -776,6 +776,11 @@ int main(int argc, char **argv)
 	    (output == NULL || strcmp(output, "-") == 0)) {
 		hd_err("--report to standard output needs -o FILE for the "
 		       "summary");
+		hd_usage_exit(&usage, HD_EXIT_USAGE);
+	}
+
+	if (hd_same_file(output, report)) {
+		hd_err("-o and --report name the same file, %s", report);
 		hd_usage_exit(&usage, HD_EXIT_USAGE);
 	}
 

@@ -63,7 +63,9 @@ static int scores_row(const char *file, const struct hd_record *rec,
                       size_t ncol, long ycol, long pcol, struct scores *s)
 {
 	const char *v;
+	char ex[HD_EXCERPT];
 	double p;
+	uint8_t y;
 
 	if (rec->n != ncol) {
 		hd_err_at(file, rec->line, 0, "expected %zu fields, found %zu",
@@ -71,9 +73,9 @@ static int scores_row(const char *file, const struct hd_record *rec,
 		return -1;
 	}
 	v = rec->field[ycol];
-	if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+	if (hd_parse_label(v, &y) != 0) {
 		hd_err_at(file, rec->line, ycol + 1, "%s: '%s' is not 0 or 1",
-		          HD_COL_TARGET, v);
+		          HD_COL_TARGET, hd_excerpt(v, ex));
 		return -1;
 	}
 	v = rec->field[pcol];
@@ -83,15 +85,16 @@ static int scores_row(const char *file, const struct hd_record *rec,
 	}
 	if (hd_parse_double(v, &p) != 0) {
 		hd_err_at(file, rec->line, pcol + 1, "%s: '%s' is not a number",
-		          COL_PROB, v);
+		          COL_PROB, hd_excerpt(v, ex));
 		return -1;
 	}
 	if (p < 0 || p > 1) {
 		hd_err_at(file, rec->line, pcol + 1,
-		          "%s: '%s' is not between 0 and 1", COL_PROB, v);
+		          "%s: '%s' is not between 0 and 1", COL_PROB,
+		          hd_excerpt(v, ex));
 		return -1;
 	}
-	scores_push(s, p, (uint8_t)(rec->field[ycol][0] - '0'));
+	scores_push(s, p, y);
 	return 0;
 }
 
@@ -130,7 +133,8 @@ static int read_scores(const char *path, struct scores *s)
 	if (rc < 0)
 		goto fail;
 	if (s->n == 0) {
-		hd_err("%s: no data rows", file);
+		hd_err_at(file, hd_csv_lines(in) + 1, 0,
+		          "no data rows after the header");
 		goto fail;
 	}
 	hd_csv_sha256(in, s->sha256);
@@ -218,7 +222,7 @@ int main(int argc, char **argv)
 	struct hd_metrics met;
 	cJSON *root, *data;
 
-	hd_set_prog(argv[0]);
+	hd_set_prog(argv);
 	while ((c = getopt_long(argc, argv, "st:o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': by_scores = 1; break;

@@ -48,19 +48,27 @@ static const struct hd_usage usage = {
 	"https://archive.ics.uci.edu/ml/machine-learning-databases/heart-disease/"
 #define MIRROR_HINT \
 	"to fetch from elsewhere, set HD_DATA_MIRROR or use --mirror DIR|URL"
+#define LOCAL_HINT \
+	"the fault is on this machine: check the free space and permissions " \
+	"of the folder, or use --dir"
 
-/* The bytes every later step of the pipeline was built and tested on. */
+/*
+ * The bytes every later step of the pipeline was built and tested on:
+ * their size, which no download may exceed (a source that streams
+ * without end is cut off there), and their SHA-256.
+ */
 static const struct pinned {
 	const char *name;
+	long long size;
 	const char *sha256;
 } pinned[] = {
-	{ "processed.cleveland.data",
+	{ "processed.cleveland.data", 18461,
 	  "a74b7efa387bc9d108d7d0115d831fe9b414b29ae7124f331b622b4efa0427c8" },
-	{ "processed.hungarian.data",
+	{ "processed.hungarian.data", 10263,
 	  "d1ad108f785768cd3d7e82dc522e6f5a61eea93cccfb3a46ee8076f73fc3d796" },
-	{ "processed.switzerland.data",
+	{ "processed.switzerland.data", 4109,
 	  "834a405ccf5b66ab4056bb77794adc8df0b7125186454c0a1d002d33c6c3b314" },
-	{ "processed.va.data",
+	{ "processed.va.data", 6737,
 	  "e7c93d8d0d2acdadfa4c5e8de768e2191e7f618b952e29623f1f0d5949ff6b8f" },
 };
 #define NPINNED (sizeof pinned / sizeof pinned[0])
@@ -85,6 +93,7 @@ struct fetch {
 	char *base;             /* source URL ending in '/', owned */
 	struct timespec deadline;       /* of the current file */
 	int dead;               /* the source cannot be reached: stop asking */
+	size_t local_failed;    /* files that failed on our side (disk) */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -316,6 +325,8 @@ struct sink {
 	const char *mode;       /* "wb" from scratch, "ab" to resume */
 	FILE *fp;
 	int err;                /* errno of a failed open or write */
+	long long at, max;      /* bytes in the file; the most allowed */
+	int too_big;            /* stopped at max */
 };
 
 static size_t sink_write(char *data, size_t size, size_t n, void *arg)
@@ -326,10 +337,15 @@ static size_t sink_write(char *data, size_t size, size_t n, void *arg)
 		s->err = errno;
 		return 0;       /* curl stops with CURLE_WRITE_ERROR */
 	}
+	if (s->at + (long long)(size * n) > s->max) {
+		s->too_big = 1;
+		return 0;       /* CURLE_WRITE_ERROR, and no more bytes */
+	}
 	if (fwrite(data, size, n, s->fp) != n) {
 		s->err = errno;
 		return 0;
 	}
+	s->at += (long long)(size * n);
 	return size * n;
 }
 
@@ -397,9 +413,9 @@ static void local_failure(struct outcome *r, const char *what,
  * scratch).  Returns 0, or -1 with *r saying why.
  */
 static int transfer(struct fetch *f, const char *url, const char *part,
-                    long long from, struct outcome *r)
+                    long long from, long long max, struct outcome *r)
 {
-	struct sink s = { part, from > 0 ? "ab" : "wb", NULL, 0 };
+	struct sink s = { part, from > 0 ? "ab" : "wb", NULL, 0, from, max, 0 };
 	double left = time_left(f);
 	CURLcode rc;
 
@@ -420,6 +436,9 @@ static int transfer(struct fetch *f, const char *url, const char *part,
 	curl_easy_setopt(f->curl, CURLOPT_URL, url);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(f->curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)from);
+	/* A declared length over the pin is refused before any byte. */
+	curl_easy_setopt(f->curl, CURLOPT_MAXFILESIZE_LARGE,
+	                 (curl_off_t)(max > from ? max - from : 1));
 	curl_easy_setopt(f->curl, CURLOPT_TIMEOUT_MS,
 	                 isinf(left) ? 0L : to_ms(left));
 	rc = curl_easy_perform(f->curl);
@@ -430,6 +449,13 @@ static int transfer(struct fetch *f, const char *url, const char *part,
 	}
 	if (rc == CURLE_WRITE_ERROR && s.err != 0) {
 		local_failure(r, "write", part, s.err);
+		return -1;
+	}
+	if ((rc == CURLE_WRITE_ERROR && s.too_big) || rc == CURLE_FILESIZE_EXCEEDED) {
+		unlink(part);
+		r->rc = rc;
+		snprintf(r->why, sizeof r->why, "the source sends more than the "
+		         "%lld bytes of the pinned file; stopped there", max);
 		return -1;
 	}
 	if (rc != CURLE_OK) {
@@ -499,14 +525,15 @@ static int cannot_resume(const struct outcome *r)
  * transfer(), again after a transient failure, up to --retries times
  * with exponential backoff, while the file's time budget lasts.
  */
-static int transfer_retrying(struct fetch *f, const char *name,
+static int transfer_retrying(struct fetch *f, const struct pinned *p,
                              const char *url, const char *part,
                              long long from, struct outcome *r)
 {
+	const char *name = p->name;
 	double delay = BACKOFF_FIRST;
 
 	for (long attempt = 1;; attempt++) {
-		if (transfer(f, url, part, from, r) == 0)
+		if (transfer(f, url, part, from, p->size, r) == 0)
 			return 0;
 		if (!transient(r) || attempt > f->o->retries ||
 		    time_left(f) <= delay)
@@ -528,6 +555,7 @@ static void transfer_failed(struct fetch *f, const char *name,
 {
 	if (r->local) {
 		hd_err("%s: %s", name, r->why);
+		f->local_failed++;
 	} else if (unreachable(r)) {
 		hd_err("%s: cannot reach %s: %s", name, url, r->why);
 		f->dead = 1;
@@ -572,7 +600,7 @@ static int resume(struct fetch *f, const struct pinned *p, const char *url,
 	struct outcome r;
 	char got[HD_SHA256_HEX];
 
-	if (transfer_retrying(f, p->name, url, part, from, &r) != 0) {
+	if (transfer_retrying(f, p, url, part, from, &r) != 0) {
 		if (!cannot_resume(&r)) {
 			transfer_failed(f, p->name, url, &r);
 			return -1;
@@ -606,7 +634,7 @@ static enum result fetch_fresh(struct fetch *f, const struct pinned *p,
 	struct outcome r;
 	char got[HD_SHA256_HEX];
 
-	if (transfer_retrying(f, p->name, url, part, 0, &r) != 0) {
+	if (transfer_retrying(f, p, url, part, 0, &r) != 0) {
 		transfer_failed(f, p->name, url, &r);
 		return FETCH_FAILED;
 	}
@@ -694,7 +722,8 @@ static int fetch_all(struct fetch *f)
 		hd_err("source unreachable; %zu more file%s not tried", skipped,
 		       skipped == 1 ? "" : "s");
 	hd_err("%zu of %zu files not fetched into %s; %s", failed + skipped,
-	       NPINNED, f->o->dir, MIRROR_HINT);
+	       NPINNED, f->o->dir, f->local_failed == failed && skipped == 0 ?
+	       LOCAL_HINT : MIRROR_HINT);
 	return HD_EXIT_DATA;
 }
 
@@ -717,7 +746,7 @@ int main(int argc, char **argv)
 	const char *src = NULL, *from = "--mirror", *env;
 	int c, status;
 
-	hd_set_prog(argv[0]);
+	hd_set_prog(argv);
 	while ((c = getopt_long(argc, argv, "m:d:q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': src = optarg; break;

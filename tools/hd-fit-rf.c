@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	struct hd_fit_job j = hd_fit_defaults;
 	int c;
 
-	hd_set_prog(argv[0]);
+	hd_set_prog(argv);
 	j.kind = HD_RF;
 	j.params = &o;
 	while ((c = getopt_long(argc, argv, "n:d:l:S:f:j:" HD_FIT_SHORTOPTS,

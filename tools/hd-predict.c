@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 	struct block *b;
 	char err[256];
 
-	hd_set_prog(argv[0]);
+	hd_set_prog(argv);
 	while ((c = getopt_long(argc, argv, "t:so:j:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': threshold = hd_opt_double("--threshold", optarg, 0, 1); break;

@@ -364,7 +364,7 @@ int main(int argc, char **argv)
 	char *why = NULL, hex[HD_SHA256_HEX];
 	int c, rc = HD_EXIT_DATA;
 
-	hd_set_prog(argv[0]);
+	hd_set_prog(argv);
 	metric = &metrics[0];
 	while ((c = getopt_long(argc, argv, "m:o:", longopts, NULL)) != -1) {
 		switch (c) {

@@ -59,9 +59,10 @@ static int read_table(const char *path, const char *target, struct table *t)
 	struct hd_csv *in = hd_csv_open(path);
 	struct hd_record rec;
 	size_t ncol, ycol, hlen;
+	struct hd_columns cols;
 	long at;
 	FILE *hfp;
-	int rc, bad = 0;
+	int rc, bad = 0, clean;
 
 	if (in == NULL)
 		return -1;
@@ -84,6 +85,15 @@ static int read_table(const char *path, const char *target, struct table *t)
 		return -1;
 	}
 	ycol = (size_t)at;
+	/* With the 13 feature columns it is clean CSV, and its values are
+	 * checked too; any other table only needs its class column. */
+	clean = 1;
+	for (int f = 0; f < HD_NFEAT; f++)
+		clean &= hd_header_find(&rec, hd_features[f].name) >= 0;
+	if (clean && hd_header_map(&rec, hd_csv_name(in), &cols) != 0) {
+		hd_csv_close(&in);
+		return -1;
+	}
 	hfp = open_memstream(&t->header, &hlen);
 	t->arena = open_memstream(&t->text, &t->len);
 	if (hfp == NULL || t->arena == NULL) {
@@ -95,6 +105,10 @@ static int read_table(const char *path, const char *target, struct table *t)
 
 	while ((rc = hd_csv_next(in, &rec)) > 0) {
 		const char *v;
+		char ex[HD_EXCERPT], err[256];
+		double x[HD_NFEAT];
+		long where;
+		uint8_t y;
 
 		if (rec.n != ncol) {
 			hd_err_at(hd_csv_name(in), rec.line, 0,
@@ -102,10 +116,17 @@ static int read_table(const char *path, const char *target, struct table *t)
 			bad = 1;
 			break;
 		}
+		/* Clean CSV is held to the rules every tool reads it by. */
+		if (clean && hd_record_patient(&rec, &cols, x, NULL, err,
+		                               sizeof err, &where) != 0) {
+			hd_err_at(hd_csv_name(in), rec.line, where, "%s", err);
+			bad = 1;
+			break;
+		}
 		v = rec.field[ycol];
-		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+		if (hd_parse_label(v, &y) != 0) {
 			hd_err_at(hd_csv_name(in), rec.line, (long)ycol + 1,
-			          "%s: '%s' is not 0 or 1", target, v);
+			          "%s: '%s' is not 0 or 1", target, hd_excerpt(v, ex));
 			bad = 1;
 			break;
 		}
@@ -115,7 +136,7 @@ static int read_table(const char *path, const char *target, struct table *t)
 			t->y = hd_xrealloc(t->y, t->ncap);
 		}
 		t->off[t->n] = (size_t)ftello(t->arena);
-		t->y[t->n] = (uint8_t)(v[0] - '0');
+		t->y[t->n] = y;
 		t->n++;
 		put_record(t->arena, &rec);
 	}
@@ -203,7 +224,7 @@ int main(int argc, char **argv)
 	struct table t = { 0 };
 	int c, rc;
 
-	hd_set_prog(argv[0]);
+	hd_set_prog(argv);
 	while ((c = getopt_long(argc, argv, "t:k:o:s:y:", longopts, NULL))
 	       != -1) {
 		switch (c) {
@@ -238,7 +259,7 @@ int main(int argc, char **argv)
 		hd_err("--folds does not go with --train or --test");
 		hd_usage_exit(&usage, HD_EXIT_USAGE);
 	}
-	if (folds == 0 && strcmp(train, test) == 0) {
+	if (folds == 0 && hd_same_file(train, test)) {
 		hd_err("--train and --test name the same file");
 		return HD_EXIT_USAGE;
 	}

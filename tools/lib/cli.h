@@ -22,16 +22,25 @@
  * Diagnostics and memory (util.c)
  * ------------------------------------------------------------------- */
 
-/* Set once from argv[0] (trimmed to its base name); prefixes every
- * diagnostic, getopt's included. */
+/* Set once from main's argv: argv[0] is pointed at its base name, which
+ * prefixes every diagnostic, getopt's included. */
 extern const char *hd_prog;
-void hd_set_prog(char *argv0);
+void hd_set_prog(char **argv);
 
 /* "prog: message\n" on stderr. */
 void hd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: file:line:col: message\n"; line or col 0 leaves that part out. */
 void hd_err_at(const char *file, long line, long col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/*
+ * A value from the input as a diagnostic shows it: control bytes as
+ * \xNN, and past HD_EXCERPT_LEN bytes cut, with the full length said,
+ * so that a 1 MB field or a terminal escape is never echoed raw.
+ */
+#define HD_EXCERPT_LEN 40
+#define HD_EXCERPT (4 * HD_EXCERPT_LEN + 40)
+const char *hd_excerpt(const char *s, char buf[HD_EXCERPT]);
 
 /* Abort with a message on out-of-memory. */
 void *hd_xmalloc(size_t n);
@@ -86,6 +95,11 @@ struct hd_out {
 int hd_out_open(struct hd_out *o, const char *path);
 int hd_out_commit(struct hd_out *o);
 void hd_out_abort(struct hd_out *o);
+/*
+ * Do two output paths name one file (the same text, or, where they
+ * exist, the same inode)?  "-" is standard output, never a file.
+ */
+int hd_same_file(const char *a, const char *b);
 /* Remove temporaries of every open hd_out on a fatal signal. */
 void hd_out_cleanup_on_signals(void);
 
@@ -117,6 +131,8 @@ struct hd_csv *hd_csv_open(const char *path);
  */
 int hd_csv_next(struct hd_csv *r, struct hd_record *rec);
 const char *hd_csv_name(const struct hd_csv *r);
+/* Lines read so far: after the last record, the number of the last line. */
+long hd_csv_lines(const struct hd_csv *r);
 /* Also hash every byte read from now on (call before the first record). */
 void hd_csv_hash(struct hd_csv *r);
 /* Hex SHA-256 of the bytes read so far (after hd_csv_hash). */

@@ -7,6 +7,11 @@
  * record begins there (a quoted field may span lines).  Completed
  * records queue up until the caller pulls them; normally there is at
  * most one.
+ *
+ * A line ends at LF, CRLF or a lone CR (old Mac files), and is counted
+ * as such.  A field is its bytes, as RFC 4180 says: libcsv's default of
+ * trimming blanks around unquoted fields is turned off, so " 63" is not
+ * the number 63 in any tool, quoted or not.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -102,6 +107,13 @@ static void on_record(int term, void *data)
 	r->rec_start = r->lineno;
 }
 
+/* libcsv asks this which bytes are blanks to trim: none. */
+static int no_blank(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
 struct hd_csv *hd_csv_open(const char *path)
 {
 	struct hd_csv *r;
@@ -127,6 +139,7 @@ struct hd_csv *hd_csv_open(const char *path)
 	/* libcsv grows a field 128 bytes at a time by default: quadratic
 	 * copying for a long field. */
 	csv_set_blk_size(&r->p, 64 * 1024);
+	csv_set_space_func(&r->p, no_blank);
 	return r;
 }
 
@@ -150,13 +163,49 @@ const char *hd_csv_name(const struct hd_csv *r)
 	return r->name;
 }
 
+long hd_csv_lines(const struct hd_csv *r)
+{
+	return r->lineno;
+}
+
+/*
+ * The next line into r->line, its terminator (LF, CRLF or CR) included;
+ * its length, or -1 at end of input or on a read error.
+ */
+static ssize_t next_line(struct hd_csv *r)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc_unlocked(r->fp)) != EOF) {
+		if (n + 3 > r->linecap) {
+			r->linecap = r->linecap ? 2 * r->linecap : 4096;
+			r->line = hd_xrealloc(r->line, r->linecap);
+		}
+		r->line[n++] = (char)c;
+		if (c == '\n')
+			break;
+		if (c == '\r') {
+			if ((c = getc_unlocked(r->fp)) == '\n')
+				r->line[n++] = (char)c;
+			else if (c != EOF)
+				ungetc(c, r->fp);
+			break;
+		}
+	}
+	if (n == 0)
+		return -1;
+	r->line[n] = '\0';
+	return (ssize_t)n;
+}
+
 /* Feed the next input line; 0 at end of input, -1 on error. */
 static int feed(struct hd_csv *r)
 {
 	ssize_t n;
 
 	errno = 0;
-	n = getline(&r->line, &r->linecap, r->fp);
+	n = next_line(r);
 	if (n < 0) {
 		if (ferror(r->fp)) {
 			hd_err_at(r->name, r->lineno + 1, 0, "read error: %s",

@@ -23,6 +23,7 @@ int hd_header_check(const struct hd_record *rec, const char *file)
 {
 	struct named *v = hd_xmalloc((rec->n ? rec->n : 1) * sizeof *v);
 	size_t dup = rec->n;
+	char ex[HD_EXCERPT];
 
 	for (size_t i = 0; i < rec->n; i++)
 		v[i] = (struct named){ rec->field[i], i };
@@ -34,8 +35,9 @@ int hd_header_check(const struct hd_record *rec, const char *file)
 	free(v);
 	if (dup == rec->n)
 		return 0;
+
 	hd_err_at(file, rec->line, (long)dup + 1, "column '%s' appears twice",
-	          rec->field[dup]);
+	          hd_excerpt(rec->field[dup], ex));
 	return -1;
 }
 
@@ -79,6 +81,8 @@ int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
                       double x[HD_NFEAT], uint8_t *y,
                       char *err, size_t errlen, long *bad_col)
 {
+	char ex[HD_EXCERPT];
+
 	if (rec->n != c->nfields) {
 		snprintf(err, errlen, "expected %zu fields, found %zu",
 		         c->nfields, rec->n);
@@ -96,7 +100,7 @@ int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
 		}
 		if (hd_parse_double(v, &x[f]) != 0) {
 			snprintf(err, errlen, "%s: '%s' is not a number",
-			         hd_features[f].name, v);
+			         hd_features[f].name, hd_excerpt(v, ex));
 			return -1;
 		}
 		why = hd_feature_check(&hd_features[f], x[f], 0);
@@ -104,7 +108,7 @@ int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
 			char lo[HD_NUMBUF], hi[HD_NUMBUF];
 
 			snprintf(err, errlen, "%s: '%s' is %s (%s to %s)",
-			         hd_features[f].name, v, why,
+			         hd_features[f].name, hd_excerpt(v, ex), why,
 			         hd_fmt_double(lo, hd_features[f].min),
 			         hd_fmt_double(hi, hd_features[f].max));
 			return -1;
@@ -114,12 +118,11 @@ int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
 		const char *v = rec->field[c->target];
 
 		*bad_col = c->target + 1;
-		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+		if (hd_parse_label(v, y) != 0) {
 			snprintf(err, errlen, "%s: '%s' is not 0 or 1",
-			         HD_COL_TARGET, v);
+			         HD_COL_TARGET, hd_excerpt(v, ex));
 			return -1;
 		}
-		*y = (uint8_t)(v[0] - '0');
 	}
 	return 0;
 }
@@ -172,7 +175,8 @@ int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d)
 	if (rc < 0)
 		goto fail;
 	if (d->n == 0) {
-		hd_err("%s: no data rows", hd_csv_name(in));
+		hd_err_at(hd_csv_name(in), hd_csv_lines(in) + 1, 0,
+		          "no data rows after the header");
 		goto fail;
 	}
 	hd_csv_sha256(in, d->sha256);

@@ -98,6 +98,12 @@ int hd_feature_index(const char *name);
  */
 const char *hd_feature_check(const struct hd_feature *f, double x, int strict);
 
+/*
+ * The class label of clean CSV: exactly "0" or "1", as hd-clean writes
+ * it, in every tool that reads it.  0 and *y set, or -1.
+ */
+int hd_parse_label(const char *s, uint8_t *y);
+
 /* Canonical clean CSV: source, the 13 features, target. */
 #define HD_COL_SOURCE "source"
 #define HD_COL_TARGET "target"
@@ -152,8 +158,17 @@ int hd_json_get_num(const cJSON *obj, const char *key, double *out);
 void hd_json_set_format(cJSON *root, const char *fmt, int version);
 
 /*
+ * Is text[0..len) one JSON document as RFC 8259 writes it, and nothing
+ * but white space after it?  Stricter than cJSON, which also takes
+ * "065", "65." and "-.5", raw control characters in strings and bytes
+ * that are not UTF-8.  A string may not hold \u0000 either: C strings
+ * would cut it there ("age\u0000x" read as "age").  0, or -1 with the
+ * byte offset of the fault in *at and what it is in *why.
+ */
+int hd_json_strict(const char *text, size_t len, size_t *at, const char **why);
+/*
  * Parse text[0..len) as one JSON document followed by nothing but white
- * space.  NULL when it is not, with *line and *col (1-based) where the
+ * space, checked by hd_json_strict first.  NULL when it is not, with *line and *col (1-based) where the
  * parse stopped.  cJSON gives NULL for no memory too; cJSON's hooks
  * are where a caller can tell the two apart.
  */

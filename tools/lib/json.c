@@ -80,20 +80,257 @@ static void locate(const char *text, size_t off, long *line, long *col)
 	}
 }
 
+/*
+ * The strict grammar, as a recursive descent that builds nothing.  p
+ * walks the text; a fault leaves p where it is and sets why.
+ */
+struct scan {
+	const unsigned char *p, *end;
+	const char *why;
+	int depth;
+};
+
+#define MAX_DEPTH 512
+
+static void skip_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+	                         *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int fault(struct scan *s, const char *why)
+{
+	s->why = why;
+	return -1;
+}
+
+static int digits(struct scan *s)
+{
+	const unsigned char *p0 = s->p;
+
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	return s->p > p0 ? 0 : fault(s, "a digit was expected");
+}
+
+static int number(struct scan *s)
+{
+	if (s->p < s->end && *s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0') {
+		s->p++;
+		if (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+			return fault(s, "a number may not have a leading zero");
+	} else if (digits(s) != 0) {
+		return -1;
+	}
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (digits(s) != 0)
+			return -1;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (digits(s) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int hex4(struct scan *s, unsigned *u)
+{
+	*u = 0;
+	for (int i = 0; i < 4; i++, s->p++) {
+		unsigned c = s->p < s->end ? *s->p : 0, d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return fault(s, "\\u needs four hex digits");
+		*u = *u << 4 | d;
+	}
+	return 0;
+}
+
+/* One UTF-8 sequence at s->p (a byte >= 0x80): shortest form, no
+ * surrogates, at most U+10FFFF. */
+static int utf8(struct scan *s)
+{
+	const unsigned char *p = s->p;
+	unsigned c = *p, cp;
+	int n;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 1, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 2, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 3, cp = c & 0x07;
+	else
+		return fault(s, "not UTF-8");
+	if (s->end - p <= n)
+		return fault(s, "not UTF-8");
+	for (int i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return fault(s, "not UTF-8");
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+		return fault(s, "not UTF-8");
+	s->p += n + 1;
+	return 0;
+}
+
+static int string(struct scan *s)
+{
+	s->p++;                                 /* the opening quote */
+	while (s->p < s->end) {
+		unsigned c = *s->p;
+		unsigned u;
+
+		if (c == '"') {
+			s->p++;
+			return 0;
+		}
+		if (c < 0x20)
+			return fault(s, "a control character in a string");
+		if (c >= 0x80) {
+			if (utf8(s) != 0)
+				return -1;
+			continue;
+		}
+		s->p++;
+		if (c != '\\')
+			continue;
+		c = s->p < s->end ? *s->p : 0;
+		if (c == 'u') {
+			s->p++;
+			if (hex4(s, &u) != 0)
+				return -1;
+			if (u == 0) {
+				s->p -= 6;
+				return fault(s, "\\u0000 in a string");
+			}
+		} else if (c && strchr("\"\\/bfnrt", (int)c)) {
+			s->p++;
+		} else {
+			s->p--;
+			return fault(s, "an unknown escape");
+		}
+	}
+	return fault(s, "a string is never closed");
+}
+
+static int literal(struct scan *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return fault(s, "not a JSON value");
+	s->p += n;
+	return 0;
+}
+
+static int value(struct scan *s);
+
+/* An object or an array: open and close are its brackets. */
+static int members(struct scan *s, int object)
+{
+	const unsigned char close = object ? '}' : ']';
+
+	if (++s->depth > MAX_DEPTH)
+		return fault(s, "nested too deep");
+	s->p++;
+	skip_ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		s->depth--;
+		return 0;
+	}
+	for (;;) {
+		skip_ws(s);
+		if (object) {
+			if (s->p >= s->end || *s->p != '"')
+				return fault(s, "a key (a string) was expected");
+			if (string(s) != 0)
+				return -1;
+			skip_ws(s);
+			if (s->p >= s->end || *s->p != ':')
+				return fault(s, "':' was expected");
+			s->p++;
+		}
+		if (value(s) != 0)
+			return -1;
+		skip_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		if (s->p < s->end && *s->p == close) {
+			s->p++;
+			s->depth--;
+			return 0;
+		}
+		return fault(s, object ? "',' or '}' was expected"
+		                       : "',' or ']' was expected");
+	}
+}
+
+static int value(struct scan *s)
+{
+	skip_ws(s);
+	if (s->p >= s->end)
+		return fault(s, "a value was expected");
+	switch (*s->p) {
+	case '{': return members(s, 1);
+	case '[': return members(s, 0);
+	case '"': return string(s);
+	case 't': return literal(s, "true");
+	case 'f': return literal(s, "false");
+	case 'n': return literal(s, "null");
+	default:
+		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
+			return number(s);
+		return fault(s, "not a JSON value");
+	}
+}
+
+int hd_json_strict(const char *text, size_t len, size_t *at, const char **why)
+{
+	struct scan s = { (const unsigned char *)text,
+	                  (const unsigned char *)text + len, NULL, 0 };
+
+	if (value(&s) == 0) {
+		skip_ws(&s);
+		if (s.p == s.end)
+			return 0;
+		s.why = "text after the JSON document";
+	}
+	*at = (size_t)(s.p - (const unsigned char *)text);
+	*why = s.why;
+	return -1;
+}
+
 cJSON *hd_json_parse(const char *text, size_t len, long *line, long *col)
 {
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	const char *why;
+	size_t at;
+	cJSON *root;
 
-	if (root != NULL) {
-		while (end < text + len && *end && strchr(" \t\r\n", *end))
-			end++;
-		if (end == text + len)
-			return root;
-		cJSON_Delete(root);
+	if (hd_json_strict(text, len, &at, &why) != 0) {
+		locate(text, at, line, col);
+		return NULL;
 	}
-	locate(text, end ? (size_t)(end - text) : 0, line, col);
-	return NULL;
+	/* What the grammar allows, cJSON reads; NULL now means no memory. */
+	if ((root = cJSON_ParseWithLength(text, len)) == NULL)
+		locate(text, 0, line, col);
+	return root;
 }
 
 int hd_json_check_format(const cJSON *root, const char *fmt, int max_version,

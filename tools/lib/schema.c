@@ -49,6 +49,14 @@ int hd_feature_index(const char *name)
 	return -1;
 }
 
+int hd_parse_label(const char *s, uint8_t *y)
+{
+	if ((s[0] != '0' && s[0] != '1') || s[1] != '\0')
+		return -1;
+	*y = (uint8_t)(s[0] - '0');
+	return 0;
+}
+
 const char *hd_feature_check(const struct hd_feature *f, double x, int strict)
 {
 	if (x < f->min || x > f->max)

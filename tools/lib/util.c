@@ -15,20 +15,21 @@
 const char *hd_prog = "hd";
 
 /*
- * getopt prints its own messages with argv[0]; the strings of argv are
- * the program's to modify (C11 5.1.2.2.1), so the base name is moved to
- * the front and every diagnostic carries the same "hd-x:" prefix.
+ * getopt prints its own messages with argv[0], so argv[0] is pointed
+ * at the base name and every diagnostic carries the same "hd-x:"
+ * prefix.  The string itself is left alone: it is what ps and
+ * /proc/PID/cmdline show, and moving bytes in it garbled them.
  */
-void hd_set_prog(char *argv0)
+void hd_set_prog(char **argv)
 {
 	char *slash;
 
-	if (argv0 == NULL || *argv0 == '\0')
+	if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
 		return;
-	slash = strrchr(argv0, '/');
-	if (slash != NULL)
-		memmove(argv0, slash + 1, strlen(slash + 1) + 1);
-	hd_prog = argv0;
+	slash = strrchr(argv[0], '/');
+	if (slash != NULL && slash[1] != '\0')
+		argv[0] = slash + 1;
+	hd_prog = argv[0];
 }
 
 void hd_err(const char *fmt, ...)
@@ -56,6 +57,24 @@ void hd_err_at(const char *file, long line, long col, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+const char *hd_excerpt(const char *s, char buf[HD_EXCERPT])
+{
+	size_t n = strlen(s), k = 0;
+
+	for (size_t i = 0; i < n && i < HD_EXCERPT_LEN; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			k += (size_t)snprintf(buf + k, HD_EXCERPT - k, "\\x%02x", c);
+		else
+			buf[k++] = (char)c;
+	}
+	buf[k] = '\0';
+	if (n > HD_EXCERPT_LEN)
+		snprintf(buf + k, HD_EXCERPT - k, "...(%zu bytes)", n);
+	return buf;
 }
 
 static _Noreturn void oom(size_t n)
