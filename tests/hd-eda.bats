@@ -174,7 +174,7 @@ small_fixture() {
 @test "empty input is exit 1" {
 	: > empty.csv
 	run -1 --separate-stderr hd-eda empty.csv
-	[ "$stderr" = "hd-eda: empty.csv: empty input: no header" ]
+	[ "$stderr" = "hd-eda: empty.csv:1: empty input: expected a header line" ]
 }
 
 @test "a non-numeric value is named by file, line and column, exit 1" {

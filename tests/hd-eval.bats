@@ -299,7 +299,7 @@ print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
 	printf 'target,probability\n0,0.1\n1,0.2,x\n' > s.csv
 	refused s.csv "hd-eval: s.csv:3: expected 2 fields, found 3"
 	printf 'target,probability\n\n' > s.csv
-	refused s.csv "hd-eval: s.csv: no data rows"
+	refused s.csv "hd-eval: s.csv:3: no data rows after the header"
 	: > s.csv
 	refused s.csv "hd-eval: s.csv:1: empty input: expected a header line"
 	printf 'target,probability\n0,"0.1\n' > s.csv

@@ -139,7 +139,7 @@ jq_() { jq -r "$1" model.json; }
 	[ "$stderr" = "hd-fit-lr: /dev/null:1: empty input: expected a header line" ]
 	head -n 1 train.csv > header.csv
 	run -1 --separate-stderr hd-fit-lr header.csv
-	[ "$stderr" = "hd-fit-lr: header.csv: no data rows" ]
+	[ "$stderr" = "hd-fit-lr: header.csv:2: no data rows after the header" ]
 }
 
 @test "bad options exit 2" {
