@@ -99,7 +99,7 @@ int counters_open_private(struct counters *c, uint64_t epoch)
 	return alone(c);
 }
 
-int counters_open(struct counters *c, const char *shm_id)
+int counters_open(struct counters *c, const char *shm_id, int slot_base)
 {
 	char base[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
 	char id[128], name[180];
@@ -109,7 +109,7 @@ int counters_open(struct counters *c, const char *shm_id)
 	int fd, e;
 
 	memset(c, 0, sizeof *c);
-	c->slot = socket_slot(base, sizeof base);
+	c->slot = (socket_slot(base, sizeof base) + slot_base) % NSLOTS;
 	c->epoch = (uint64_t)getppid();
 	if (shm_id) {
 		snprintf(id, sizeof id, "%s", shm_id);

@@ -46,6 +46,8 @@ struct settings {
 	long max_batch;         /* patients in one request */
 	double threshold;       /* predict 1 when p >= threshold */
 	long reload_ms;         /* stat() the model at most this often */
+	int slot_base;          /* first counter slot of this worker group */
+	long read_timeout;      /* seconds a body may stall before 408 */
 };
 
 /* ---------------------------------------------------------------------
@@ -117,6 +119,12 @@ struct slot {
 };
 
 #define NSLOTS 128
+/*
+ * Slots from here on belong to the error group, the one worker that
+ * gives lighttpd's own errors their JSON bodies (lighttpd.conf.in sets
+ * its HD_SLOT_BASE to this); /metrics names each worker's group.
+ */
+#define ERROR_SLOT_BASE 64
 
 struct shm {
 	_Alignas(64) _Atomic uint64_t magic;
@@ -137,9 +145,10 @@ struct counters {
 
 /*
  * Map the counters named id (NULL: from the socket on fd 0), or fall
- * back to private ones and say so.  -1 only when out of memory.
+ * back to private ones and say so; this worker's slot is slot_base
+ * plus its socket's "-N".  -1 only when out of memory.
  */
-int counters_open(struct counters *c, const char *id);
+int counters_open(struct counters *c, const char *id, int slot_base);
 /* Private counters of the given epoch, slot 0: for tests and fallbacks. */
 int counters_open_private(struct counters *c, uint64_t epoch);
 void counters_close(struct counters *c);

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -46,6 +48,7 @@ struct server server = {
 		.max_batch = 1000,
 		.threshold = 0.5,
 		.reload_ms = 100,
+		.read_timeout = 10,
 	},
 };
 
@@ -55,8 +58,9 @@ struct server server = {
 
 static const struct hd_usage usage = {
 	"[-m MODEL] [--openapi FILE] [--docs FILE] [--shm ID]\n"
-	"               [--max-body BYTES] [--max-batch N] [--threshold T]\n"
-	"               [--reload-interval MS]\n"
+	"               [--slot-base N] [--max-body BYTES] [--max-batch N]\n"
+	"               [--threshold T] [--reload-interval MS]\n"
+	"               [--read-timeout SEC]\n"
 	"   or: hd-fcgi --check MODEL",
 	"Serve a model over FastCGI: lighttpd (mod_fastcgi, bin-path) starts\n"
 	"it with a listening socket as standard input.  Each option but\n"
@@ -70,6 +74,9 @@ static const struct hd_usage usage = {
 	"      --shm ID            name the shared counters\n"
 	"                          /dev/shm/hd-fcgi-ID-v1; unique per server\n"
 	"                          (from the socket path) [HD_METRICS_SHM]\n"
+	"      --slot-base N       counter slots start at N, so that two\n"
+	"                          groups of workers share the counters (0)\n"
+	"                          [HD_SLOT_BASE]\n"
 	"      --max-body BYTES    largest request body read (1048576)\n"
 	"                          [HD_MAX_BODY]\n"
 	"      --max-batch N       most patients in one request (1000)\n"
@@ -78,11 +85,17 @@ static const struct hd_usage usage = {
 	"                          [HD_THRESHOLD]\n"
 	"      --reload-interval MS  look at the model file at most this\n"
 	"                          often (100) [HD_RELOAD_MS]\n"
+	"      --read-timeout SEC  a request body that stops arriving for\n"
+	"                          this long is answered 408 (10)\n"
+	"                          [HD_READ_TIMEOUT]\n"
 	"  -c, --check MODEL       load MODEL, print its identity and load\n"
 	"                          time, exit 0 if it loads, else 1\n"
 	"      --help              show this help\n"
 	"      --version           show the version\n",
 };
+
+/* Seconds a 503 asks the client to wait. */
+#define RETRY_AFTER "1"
 
 /* cJSON's arena for one request body (validate.c). */
 #define ARENA_SIZE (256u << 10)
@@ -92,7 +105,7 @@ static const struct hd_usage usage = {
 
 enum {
 	OPT_OPENAPI = 0x2000, OPT_DOCS, OPT_SHM, OPT_MAX_BODY, OPT_MAX_BATCH,
-	OPT_THRESHOLD, OPT_RELOAD
+	OPT_THRESHOLD, OPT_RELOAD, OPT_SLOT_BASE, OPT_READ_TIMEOUT
 };
 
 static void set_max_body(const char *opt, const char *v)
@@ -113,6 +126,16 @@ static void set_threshold(const char *opt, const char *v)
 static void set_reload(const char *opt, const char *v)
 {
 	server.cfg.reload_ms = hd_opt_long(opt, v, 0, 3600000);
+}
+
+static void set_slot_base(const char *opt, const char *v)
+{
+	server.cfg.slot_base = (int)hd_opt_long(opt, v, 0, NSLOTS - 1);
+}
+
+static void set_read_timeout(const char *opt, const char *v)
+{
+	server.cfg.read_timeout = hd_opt_long(opt, v, 1, 3600);
 }
 
 /* Environment first, so that options given on the command line win. */
@@ -136,6 +159,10 @@ static void settings_from_env(void)
 		set_threshold("HD_THRESHOLD", v);
 	if ((v = getenv("HD_RELOAD_MS")) != NULL && *v)
 		set_reload("HD_RELOAD_MS", v);
+	if ((v = getenv("HD_SLOT_BASE")) != NULL && *v)
+		set_slot_base("HD_SLOT_BASE", v);
+	if ((v = getenv("HD_READ_TIMEOUT")) != NULL && *v)
+		set_read_timeout("HD_READ_TIMEOUT", v);
 }
 
 /* A counters name goes into a file name: keep it to a safe alphabet. */
@@ -253,6 +280,16 @@ static void route(struct req *q)
 
 	if (ep_lighttpd_error(q))
 		return;
+	/* "OPTIONS *", which lighttpd.conf rewrites to /_options. */
+	if (strcmp(p, "/_options") == 0 && q->pm.request_uri &&
+	    strcmp(q->pm.request_uri, "*") == 0) {
+		q->status = 200;
+		q->ctype = "application/json";
+		q->allow = "GET, HEAD, POST";
+		server.out.len = 0;
+		buf_puts(&server.out, "{\"allow\":[\"GET\",\"HEAD\",\"POST\"]}");
+		return;
+	}
 	if (strcmp(p, "/predict") == 0) {
 		if (strcmp(q->method, "POST") == 0)
 			ep_predict(q);
@@ -300,12 +337,14 @@ static void answer(struct req *q)
 		data = oom_body;
 		len = sizeof oom_body - 1;
 	}
+	/* Every 503 (no model yet, overload) says when to come back. */
 	n = snprintf(head, sizeof head, "Status: %d %s\r\nContent-Type: %s\r\n"
 	             "Content-Length: %zu\r\nCache-Control: no-store\r\n"
-	             "X-Content-Type-Options: nosniff\r\n%s%s%s\r\n",
+	             "X-Content-Type-Options: nosniff\r\n%s%s%s%s\r\n",
 	             q->status, reason_phrase(q->status), q->ctype, len,
 	             q->allow ? "Allow: " : "", q->allow ? q->allow : "",
-	             q->allow ? "\r\n" : "");
+	             q->allow ? "\r\n" : "",
+	             q->status == 503 ? "Retry-After: " RETRY_AFTER "\r\n" : "");
 	FCGX_PutStr(head, n, q->fr->out);
 	if (!q->head && len > 0)
 		FCGX_PutStr(data, (int)len, q->fr->out);
@@ -345,7 +384,14 @@ static void serve(void)
 	}
 	while (FCGX_Accept_r(&fr) >= 0) {
 		const char *cl, *pi;
+		struct timeval tv = { server.cfg.read_timeout, 0 };
 
+		/*
+		 * A deadline on every read of this request's connection: a
+		 * body lighttpd stops sending must not hold the worker (and
+		 * every request queued behind it) forever.
+		 */
+		setsockopt(fr.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		served_watch(&t0);
 		memset(&q, 0, sizeof q);
@@ -395,6 +441,8 @@ int main(int argc, char **argv)
 		{ "max-batch", required_argument, NULL, OPT_MAX_BATCH },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "reload-interval", required_argument, NULL, OPT_RELOAD },
+		{ "slot-base", required_argument, NULL, OPT_SLOT_BASE },
+		{ "read-timeout", required_argument, NULL, OPT_READ_TIMEOUT },
 		HD_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -414,6 +462,8 @@ int main(int argc, char **argv)
 		case OPT_MAX_BATCH: set_max_batch("--max-batch", optarg); break;
 		case OPT_THRESHOLD: set_threshold("--threshold", optarg); break;
 		case OPT_RELOAD: set_reload("--reload-interval", optarg); break;
+		case OPT_SLOT_BASE: set_slot_base("--slot-base", optarg); break;
+		case OPT_READ_TIMEOUT: set_read_timeout("--read-timeout", optarg); break;
 		default: hd_common_opt(c, &usage);
 		}
 	}
@@ -448,7 +498,8 @@ int main(int argc, char **argv)
 #ifdef __linux__
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
-	if (counters_open(&server.counters, server.cfg.shm_id) != 0 ||
+	if (counters_open(&server.counters, server.cfg.shm_id,
+	                  server.cfg.slot_base) != 0 ||
 	    arena_init(&server.arena, ARENA_SIZE) != 0) {
 		note("out of memory at start-up");
 		return HD_EXIT_DATA;

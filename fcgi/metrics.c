@@ -67,8 +67,10 @@ void metrics_json(struct buf *b, const struct snapshot *s)
 	buf_printf(b, ",\"count\":%llu},\"workers\":[",
 	     (unsigned long long)t[C_REQUESTS]);
 	for (int w = 0; w < s->nworkers; w++)
-		buf_printf(b, "%s{\"slot\":%d,\"pid\":%llu,\"starts\":%llu,"
-		           "\"requests\":%llu}", w ? "," : "", s->worker[w].slot,
+		buf_printf(b, "%s{\"slot\":%d,\"group\":\"%s\",\"pid\":%llu,"
+		           "\"starts\":%llu,\"requests\":%llu}", w ? "," : "",
+		           s->worker[w].slot, s->worker[w].slot >= ERROR_SLOT_BASE ?
+		           "errors" : "requests",
 		           (unsigned long long)s->worker[w].pid,
 		           (unsigned long long)s->worker[w].starts,
 		           (unsigned long long)s->worker[w].requests);
@@ -126,8 +128,14 @@ void metrics_prometheus(struct buf *b, const struct snapshot *s, int model_up)
 	buf_printf(b, "hd_model_reloads_total{result=\"ok\"} %llu\n"
 	     "hd_model_reloads_total{result=\"refused\"} %llu\n",
 	     (unsigned long long)t[C_RELOADS], (unsigned long long)t[C_REFUSED]);
-	prom_head(b, "hd_workers", "gauge", "Worker slots of this server.");
-	buf_printf(b, "hd_workers %d\n", s->nworkers);
+	int nerr = 0;
+
+	for (int w = 0; w < s->nworkers; w++)
+		nerr += s->worker[w].slot >= ERROR_SLOT_BASE;
+	prom_head(b, "hd_workers", "gauge", "Worker slots of this server, by "
+	          "group: requests (the API), errors (lighttpd's own errors).");
+	buf_printf(b, "hd_workers{group=\"requests\"} %d\n"
+	           "hd_workers{group=\"errors\"} %d\n", s->nworkers - nerr, nerr);
 	prom_head(b, "hd_model_up", "gauge",
 	          "1 when the worker that answered serves a model.");
 	buf_printf(b, "hd_model_up %d\n", model_up);

@@ -4,6 +4,7 @@
  * batch.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,7 +111,12 @@ void ep_predict(struct req *q)
 		q->consumed += k;
 	}
 	if (q->consumed < q->clen) {
-		fail(q, 400, "The request body is shorter than its Content-Length");
+		int e = FCGX_GetError(q->fr->in);
+
+		if (e == EAGAIN || e == EWOULDBLOCK)
+			fail(q, 408, "Request Timeout: the body stopped arriving");
+		else
+			fail(q, 400, "The request body is shorter than its Content-Length");
 		return;
 	}
 	body[q->clen] = '\0';

@@ -104,6 +104,18 @@ int ep_lighttpd_error(struct req *q)
 	case 400:
 		fail(q, 400, "Bad Request: malformed HTTP request");
 		break;
+	case 500:
+	case 502:
+	case 503:
+	case 504:
+		/*
+		 * A worker died mid-request, none answered in time, or all
+		 * are busy: to the client that is "try again shortly", with
+		 * Retry-After, whatever lighttpd's own code for it was.
+		 */
+		fail(q, 503, "Service Unavailable: the server is overloaded or "
+		     "restarting; retry shortly");
+		break;
 	default:
 		fail(q, (int)status, reason_phrase((int)status));
 	}

@@ -491,7 +491,7 @@ use_model() {
 	[ "$(d '.latency_seconds.count')" -eq 201 ]
 	[ "$(d '.latency_seconds.buckets[-1].count')" -eq 201 ]
 	# Both workers took part, and their slots add up to the total.
-	jq -e '[.workers[] | select(.requests > 0)] | length == 2' after
+	jq -e '[.workers[] | select(.group == "requests" and .requests > 0)] | length == 2' after
 	jq -e '([.workers[].requests] | add) == .total_requests' after
 }
 
@@ -607,6 +607,16 @@ use_model() {
 # lighttpd's supervision
 # ---------------------------------------------------------------------
 
+# The pids of lighttpd $1's API workers: its children but the one of
+# the error group (HD_SLOT_BASE=64 in its environment).
+api_workers() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null |
+			grep -qx 'HD_SLOT_BASE=64' || echo "$p"
+	done
+}
+
 # Requests for $1 seconds from $2 parallel loops; codes to file $3.
 traffic() {
 	local i
@@ -620,7 +630,7 @@ traffic() {
 
 @test "SIGUSR1 to lighttpd under traffic drops no request" {
 	lpid=$(cat "$LIGHTTPD_PID")
-	before=$(pgrep -P "$lpid" | sort)
+	before=$(api_workers "$lpid" | sort)
 	total=$(metric .total_requests)
 	traffic 2 2 codes
 	sleep 0.5
@@ -631,7 +641,7 @@ traffic() {
 	[ "$(grep -vc '^200$' codes)" -eq 0 ]
 	# The same lighttpd, new workers, and the counts go on.
 	kill -0 "$lpid"
-	after=$(pgrep -P "$lpid" | sort)
+	after=$(api_workers "$lpid" | sort)
 	[ -n "$after" ]
 	[ "$after" != "$before" ]
 	[ "$(metric .total_requests)" -eq $((total + 1 + $(wc -l < codes))) ]
@@ -642,7 +652,7 @@ traffic() {
 # True once lighttpd ($1) has two workers and none of the PIDs in $2.
 new_workers() {
 	local now
-	now=$(pgrep -P "$1" | sort)
+	now=$(api_workers "$1" | sort)
 	[ "$(wc -l <<<"$now")" -eq 2 ] || return 1
 	[ -z "$(comm -12 <(echo "$now") <(echo "$2"))" ]
 }
@@ -660,14 +670,14 @@ new_workers() {
 	sleep 0.3
 	req /health
 	body_is ".model.sha256 == \"$LR_SHA\" and .refused.path == \"$M/model.json\""
-	before=$(pgrep -P "$lpid" | sort)
+	before=$(api_workers "$lpid" | sort)
 	kill -USR1 "$lpid"
 	for i in $(seq 1 100); do
 		new_workers "$lpid" "$before" && break
 		[ "$i" -lt 100 ] || fail "no new workers 5 s after SIGUSR1"
 		sleep 0.05
 	done
-	after=$(pgrep -P "$lpid" | sort)
+	after=$(api_workers "$lpid" | sort)
 	wait_port "$PORT"
 	# New workers only, each with the model it was serving before.
 	for _ in 1 2 3 4; do
@@ -688,10 +698,11 @@ new_workers() {
 @test "kill -9 of a worker under traffic: lighttpd respawns it and counts stay consistent" {
 	lpid=$(cat "$LIGHTTPD_PID")
 	curl -s "$URL/metrics" > before
-	victim=$(jq -r '.workers[0].pid' before)
-	slot=$(jq -r '.workers[0].slot' before)
-	kept=$(jq -r '.workers[0].requests' before)
-	starts=$(jq -r '.workers[0].starts' before)
+	w0='[.workers[] | select(.group == "requests")][0]'
+	victim=$(jq -r "$w0.pid" before)
+	slot=$(jq -r "$w0.slot" before)
+	kept=$(jq -r "$w0.requests" before)
+	starts=$(jq -r "$w0.starts" before)
 	kill -0 "$victim"
 	traffic 2 2 codes
 	sleep 0.3
@@ -703,7 +714,7 @@ new_workers() {
 		predict "$EX1"
 		code_is 200
 	done
-	[ "$(pgrep -P "$lpid" | wc -l)" -eq 2 ]
+	[ "$(api_workers "$lpid" | wc -l)" -eq 2 ]
 	if kill -0 "$victim" 2>/dev/null; then fail "worker $victim still runs"; fi
 	curl -s "$URL/metrics" > after
 	jq -e ".workers[] | select(.slot == $slot) | .pid != $victim and .starts == $((starts + 1)) and .requests >= $kept" after

@@ -349,7 +349,7 @@ static void test_metrics(void)
 	      strstr(b.p, "\nhd_request_duration_seconds_bucket{le=\"0.0005\"} 1\n") &&
 	      strstr(b.p, "\nhd_request_duration_seconds_bucket{le=\"+Inf\"} 4\n") &&
 	      strstr(b.p, "\nhd_request_duration_seconds_count 4\n") &&
-	      strstr(b.p, "\nhd_workers 1\n") && strstr(b.p, "\nhd_model_up 1\n") &&
+	      strstr(b.p, "\nhd_workers{group=\"requests\"} 1\nhd_workers{group=\"errors\"} 0\n") && strstr(b.p, "\nhd_model_up 1\n") &&
 	      b.p[b.len - 2] == '\n',
 	      "Prometheus: a histogram whose +Inf bucket is the count; gauges");
 	buf_free(&b);
