@@ -12,6 +12,9 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8080
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 MAX_REQUEST_KIB ?= 1024
+# Descriptors lighttpd may use (server.max-fds); the process limit is set
+# to the same before it starts, see hd-fcgi(1), LIMITS.
+MAX_FDS ?= 16384
 SERVE_DIR ?= $(BUILD)/serve
 LIGHTTPD ?= /usr/sbin/lighttpd
 
@@ -26,6 +29,7 @@ serve: $(SERVE_MODEL_DEP) $(BIN)/hd-fcgi | deps-run
 	HD_HOST='$(HOST)' HD_PORT='$(PORT)' HD_WORKERS='$(WORKERS)' \
 	HD_MODEL='$(abspath $(MODEL))' HD_BIN='$(abspath $(BIN))' \
 	HD_RUN_DIR='$(abspath $(SERVE_DIR))' HD_MAX_REQUEST_KIB='$(MAX_REQUEST_KIB)' \
+	HD_MAX_FDS='$(MAX_FDS)' \
 		pipelines/hd-serve config > $(SERVE_DIR)/lighttpd.conf
 	@echo "serving $(MODEL) on http://$(HOST):$(PORT)/ with $(WORKERS) workers; logs in $(SERVE_DIR)/; Ctrl-C stops"
-	exec $(LIGHTTPD) -D -f $(SERVE_DIR)/lighttpd.conf
+	ulimit -n $(MAX_FDS) && exec $(LIGHTTPD) -D -f $(SERVE_DIR)/lighttpd.conf

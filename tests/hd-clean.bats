@@ -153,3 +153,26 @@ hd-clean: 7 bad rows; fix them or use --drop-bad" ]
 	[ -p fifo ]
 	[ "$(wc -l < got)" -eq 200 ]
 }
+
+@test "a --source of any length keeps every row" {
+	src=$(printf 'x%.0s' $(seq 1 2000))
+	run -0 --separate-stderr hd-clean -v --source "$src" < "$MIRROR/processed.va.data"
+	[ "${#lines[@]}" -eq 200 ]
+	[ "$(printf '%s\n' "${lines[@]:1}" | cut -d, -f1 | sort -u)" = "$src" ]
+	[ "$stderr" = "hd-clean: 200 rows read, 0 bad, 1 duplicates, 199 written" ]
+}
+
+@test "a value with blanks around it is not a number, in raw files as in clean ones" {
+	printf '63 ,1,1,145,233,1,2,150,0,2.3,3,0,6,0\n' > a.data
+	run -1 --separate-stderr hd-clean a.data
+	[ "${stderr_lines[0]}" = "hd-clean: a.data:1:1: age: '63 ' is not a number" ]
+}
+
+@test "a control character or a huge field is shown escaped and cut, never raw" {
+	printf '6\0333,1,1,145,233,1,2,150,0,2.3,3,0,6,0\n' > esc.data
+	run -1 --separate-stderr hd-clean esc.data
+	[ "${stderr_lines[0]}" = "hd-clean: esc.data:1:1: age: '6\\x1b3' is not a number" ]
+	{ head -c 1000000 /dev/zero | tr '\0' 'a'; printf ',1,1,145,233,1,2,150,0,2.3,3,0,6,0\n'; } > big.data
+	run -1 --separate-stderr hd-clean big.data
+	[ "${stderr_lines[0]}" = "hd-clean: big.data:1:1: age: '$(printf 'a%.0s' $(seq 1 40))...(1000000 bytes)' is not a number" ]
+}

@@ -263,3 +263,10 @@ small_fixture() {
 	run -1 --separate-stderr hd-eda t.csv
 	[ "$stderr" = "hd-eda: t.csv:5:1: source: missing; every row needs its site" ]
 }
+
+@test "-o and --report naming the same file is a usage error, and nothing is written" {
+	hd-clean $(raw_files) > heart.csv
+	run -2 --separate-stderr hd-eda -o out.txt -r out.txt heart.csv
+	[ "${stderr_lines[0]}" = "hd-eda: -o and --report name the same file, out.txt" ]
+	[ ! -e out.txt ]
+}

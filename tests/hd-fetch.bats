@@ -309,3 +309,67 @@ while True:
 	HD_DATA_MIRROR=$BATS_TEST_TMPDIR/nowhere run -1 --separate-stderr hd-fetch -d "$OUT"
 	stderr_has "HD_DATA_MIRROR: cannot use folder"
 }
+
+# A source on a free port that answers every GET with 200 and then
+# bytes without end ($1 = "stream"), or declares a length of 1 GB
+# ($1 = "declared").  Bounded: it stops by itself after 20 s.
+endless_source() {
+	local port=$1 mode=$2
+	STALL_PID=$BATS_TEST_TMPDIR/endless.pid
+	"$PY" -c 'import socket, sys, threading, time
+mode = sys.argv[2]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+end = time.time() + 20
+def serve(c):
+    try:
+        c.recv(65536)
+        head = "HTTP/1.1 200 OK\r\nConnection: close\r\n"
+        if mode == "declared":
+            head += "Content-Length: 1000000000\r\n"
+        c.sendall(head.encode() + b"\r\n")
+        while time.time() < end:
+            c.sendall(b"0" * 65536)
+    except OSError:
+        pass
+    c.close()
+s.settimeout(1)
+while time.time() < end:
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        continue
+    threading.Thread(target=serve, args=(c,), daemon=True).start()' "$port" "$mode" >/dev/null 2>&1 3>&- &
+	echo $! >"$STALL_PID"
+	wait_port "$port"
+}
+
+@test "a source that sends without end is cut off at the pinned size" {
+	port=$(free_port)
+	endless_source "$port" stream
+	SECONDS=0
+	run -1 --separate-stderr hd-fetch -m "http://127.0.0.1:$port/" --retries 0 -d "$OUT"
+	[ "$SECONDS" -le 10 ]
+	stderr_has "processed.cleveland.data: cannot download http://127.0.0.1:$port/processed.cleveland.data: the source sends more than the 18461 bytes of the pinned file; stopped there"
+	stderr_has "processed.va.data: cannot download"
+	[ -z "$(find "$OUT" -type f -size +20k)" ]
+	[ -z "$(ls -A "$OUT")" ]
+}
+
+@test "a source that declares more than the pinned size is refused before any byte" {
+	port=$(free_port)
+	endless_source "$port" declared
+	run -1 --separate-stderr hd-fetch -m "http://127.0.0.1:$port/" --retries 0 -d "$OUT"
+	stderr_has "the source sends more than the 18461 bytes of the pinned file"
+	[ -z "$(ls -A "$OUT")" ]
+}
+
+@test "a failure to write on this machine points at the disk, not at the mirror" {
+	run -1 --separate-stderr bash -c 'trap "" XFSZ; ulimit -f 4; exec hd-fetch -m "$1" -d "$2"' _ "$URL/good/" "$OUT"
+	stderr_has "processed.cleveland.data: cannot write"
+	stderr_has "File too large"
+	stderr_has "the fault is on this machine: check the free space and permissions of the folder, or use --dir"
+	stderr_lacks "HD_DATA_MIRROR"
+}

@@ -86,3 +86,23 @@ nodes() { jq -r '.params.trees[].feature | split(" ") | length' "$1"; }
 	run -2 --separate-stderr hd-fit-rf --seed x train.csv
 	[ "${stderr_lines[0]}" = "hd-fit-rf: --seed: 'x' is not a whole number from 0 to 2^64-1" ]
 }
+
+@test "a hangup the caller ignores (nohup) does not stop a fit; one it does not ignore leaves no file" {
+	bash -c 'trap "" HUP; exec hd-fit-rf --trees 5000 --jobs 1 --cv 0 -o m.json train.csv' &
+	pid=$!
+	sleep 0.3
+	kill -HUP "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 0 ]
+	jq -e '.params.trees | length == 5000' m.json
+	hd-fit-rf --trees 5000 --jobs 1 --cv 0 -o n.json train.csv &
+	pid=$!
+	sleep 0.3
+	kill -HUP "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq $((128 + 1)) ]
+	[ ! -e n.json ]
+	[ -z "$(ls -A | grep -v -e '^train.csv$' -e '^test.csv$' -e '^m.json$')" ]
+}

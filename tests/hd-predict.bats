@@ -170,3 +170,27 @@ refused() {
 	cmp one.csv five.csv
 	[ "$(wc -l < one.csv)" -eq "$(wc -l < many.csv)" ]
 }
+
+@test "a row with more or fewer fields than the header is refused, not scored ragged" {
+	{ head -n 2 test.csv; sed -n 3p test.csv | sed 's/$/,extra/'; } > ragged.csv
+	run -1 --separate-stderr hd-predict -o out.csv lr.json ragged.csv
+	[ "$stderr" = "hd-predict: ragged.csv:3: expected 15 fields, found 16" ]
+	[ ! -e out.csv ]
+	{ head -n 2 test.csv; sed -n 3p test.csv | cut -d, -f1-14; } > short.csv
+	run -1 --separate-stderr hd-predict lr.json short.csv
+	[ "$stderr" = "hd-predict: short.csv:3: expected 15 fields, found 14" ]
+}
+
+@test "a number with blanks around it is refused, quoted or not" {
+	{ head -n 1 test.csv; sed -n 2p test.csv | sed 's/^\([a-z]*\),\([0-9]*\)/\1, \2/'; } > sp.csv
+	run -1 --separate-stderr hd-predict lr.json sp.csv
+	[[ "$stderr" == "hd-predict: sp.csv:2:2: age: ' "*"' is not a number" ]]
+}
+
+@test "a file whose lines end in CR alone is read line by line" {
+	{ head -n 3 test.csv; sed -n 4p test.csv | sed 's/,1\.\?[0-9]*,\([0-9]\),\([0-9]\),\([0-9]\),\([01]\)$/,x,\1,\2,\3,\4/'; } > lf.csv
+	head -n 3 test.csv | tr '\n' '\r' > cr.csv
+	sed -n 4p test.csv | awk -F, -v OFS=, '{ $11 = "x"; print }' | tr '\n' '\r' >> cr.csv
+	run -1 --separate-stderr hd-predict lr.json cr.csv
+	[ "$stderr" = "hd-predict: cr.csv:4:11: oldpeak: 'x' is not a number" ]
+}

@@ -122,3 +122,30 @@ class_count() {    # file class -> rows of that class (header skipped)
 	[ "${stderr_lines[0]}" = "hd-split: --train and --test name the same file" ]
 	[ ! -e t1 ]
 }
+
+@test "values that are not numbers as hd reads them are refused in clean CSV" {
+	for v in 1e999 0x10 inf nan; do
+		awk -F, -v OFS=, -v v="$v" 'NR == 5 { $2 = v } { print }' heart.csv > bad.csv
+		run -1 --separate-stderr hd-split --train a.csv --test b.csv bad.csv
+		[[ "$stderr" == "hd-split: bad.csv:5:2: age: '$v' is "* ]] || fail "$v: $stderr"
+		[ ! -e a.csv ] && [ ! -e b.csv ]
+	done
+}
+
+@test "the class is 0 or 1 as written, the same rule in every tool: 1.0 is refused" {
+	awk -F, -v OFS=, 'NR == 3 { $15 = "1.0" } { print }' heart.csv > t.csv
+	run -1 --separate-stderr hd-split --train a.csv --test b.csv t.csv
+	[ "$stderr" = "hd-split: t.csv:3:15: target: '1.0' is not 0 or 1" ]
+	run -1 --separate-stderr hd-fit-lr --cv 0 -o m.json t.csv
+	[ "$stderr" = "hd-fit-lr: t.csv:3:15: target: '1.0' is not 0 or 1" ]
+	printf 'target,probability\n1.0,0.5\n0,0.1\n' > s.csv
+	run -1 --separate-stderr hd-eval --scores s.csv
+	[ "$stderr" = "hd-eval: s.csv:2:1: target: '1.0' is not 0 or 1" ]
+}
+
+@test "--train and --test naming one file by two paths is a usage error" {
+	ln -s a.csv same.csv
+	: > a.csv
+	run -2 --separate-stderr hd-split --train a.csv --test same.csv heart.csv
+	[ "${stderr_lines[0]}" = "hd-split: --train and --test name the same file" ]
+}

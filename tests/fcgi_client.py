@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""fcgi_client.py - talk FastCGI to one hd-fcgi worker, as lighttpd does,
+to test what lighttpd never does: stop sending a body half-way.
+
+  fcgi_client.py stall HD_FCGI SOCKET_DIR SENT TOTAL -- ARGS...
+
+Starts HD_FCGI ARGS with a listening unix socket (SOCKET_DIR/w-0) as its
+standard input, as mod_fastcgi does, sends one POST /predict whose
+CONTENT_LENGTH is TOTAL but whose body stops after SENT bytes, and
+prints the worker's answer as JSON: {"status", "seconds", "body"}.
+The worker is stopped (by its pid) before exiting.  Everything is
+bounded: 30 s at most.
+"""
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+BEGIN, END, PARAMS, STDIN, STDOUT = 1, 3, 4, 5, 6
+
+
+def record(kind, content, rid=1):
+    return struct.pack(">BBHHBx", 1, kind, rid, len(content), 0) + content
+
+
+def pair(name, value):
+    n, v = name.encode(), value.encode()
+    return bytes([len(n)]) + bytes([len(v)]) + n + v
+
+
+def stall(prog, folder, sent, total, args):
+    path = os.path.join(folder, "w-0")
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lsock.bind(path)
+    lsock.listen(8)
+    worker = subprocess.Popen([prog] + args, stdin=lsock.fileno(),
+                              stderr=subprocess.DEVNULL)
+    lsock.close()
+    try:
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.settimeout(30)
+        c.connect(path)
+        params = b"".join(pair(k, v) for k, v in [
+            ("REQUEST_METHOD", "POST"), ("SCRIPT_NAME", ""),
+            ("PATH_INFO", "/predict"), ("CONTENT_TYPE", "application/json"),
+            ("CONTENT_LENGTH", str(total))])
+        c.sendall(record(BEGIN, struct.pack(">HB5x", 1, 0)) +
+                  record(PARAMS, params) + record(PARAMS, b"") +
+                  record(STDIN, b"{" + b" " * (sent - 1)))
+        t0 = time.monotonic()
+        out, data = b"", b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            while len(data) >= 8:
+                _, kind, _, clen, plen = struct.unpack(">BBHHB", data[:7])
+                if len(data) < 8 + clen + plen:
+                    break
+                if kind == STDOUT:
+                    out += data[8:8 + clen]
+                data = data[8 + clen + plen:]
+                if kind == END:
+                    data = None
+                    break
+            if data is None:
+                break
+        seconds = time.monotonic() - t0
+        head, _, body = out.partition(b"\r\n\r\n")
+        status = 0
+        for line in head.decode("latin-1").split("\r\n"):
+            if line.startswith("Status:"):
+                status = int(line.split()[1])
+        print(json.dumps({"status": status, "seconds": round(seconds, 3),
+                          "body": body.decode("utf-8", "replace")}))
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(5)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return 0
+
+
+def main(argv):
+    if len(argv) >= 7 and argv[1] == "stall" and argv[6] == "--":
+        return stall(argv[2], argv[3], int(argv[4]), int(argv[5]), argv[7:])
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
