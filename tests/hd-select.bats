@@ -203,7 +203,7 @@ reason() { jq -r .selection.reason model.json; }
 	hd-select: nosha.m.json: no "model.sha256" string
 	hd-select: str.m.json: no number "test.roc_auc"
 	hd-select: cv.m.json: "model.cv" has no number "mean" and "std"
-	hd-select: broken.m.json:3:3: not valid JSON
+	hd-select: broken.m.json:3:2: not valid JSON
 	hd-select: lr.json: not an hd-metrics file (its "format" is "hd-model")
 	hd-select: nothere.m.json: No such file or directory
 	EOF
