@@ -39,6 +39,7 @@ teardown_file() {
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
+	REQ_TIMEOUT=30
 }
 
 teardown() {
@@ -51,14 +52,6 @@ teardown() {
 	fi
 }
 
-# req [CURL ARGS...] PATH: sets CODE, BODY, HEADERS.
-req() {
-	local path=${*: -1}
-	CODE=$(curl -s -m 30 -D h -o b -w '%{http_code}' "${@:1:$#-1}" "$URL$path")
-	BODY=$(cat b)
-	HEADERS=$(tr -d '\r' < h)
-}
-
 is_json() {
 	jq -e . <<<"$BODY" >/dev/null && return 0
 	printf 'not JSON (%s): %s\n' "$CODE" "$BODY" >&2
@@ -67,17 +60,6 @@ is_json() {
 
 # lighttpd's children: its API workers and the error group's one.
 children() { pgrep -P "$LPID"; }
-error_worker() {
-	local p
-	for p in $(children); do
-		tr '\0' '\n' < "/proc/$p/environ" | grep -qx 'HD_SLOT_BASE=64' && echo "$p"
-	done
-}
-api_workers() {
-	local p e
-	e=$(error_worker)
-	for p in $(children); do [ "$p" = "$e" ] || echo "$p"; done
-}
 
 @test "lighttpd runs with the descriptor limit it sizes its tables by" {
 	[ "$(ulimit -n)" -gt 4096 ] || skip "this machine's limit is too low to show it"
@@ -104,7 +86,7 @@ api_workers() {
 }
 
 @test "workers that stop answering: 503 with a JSON body and Retry-After, then service again" {
-	STOPPED=$(api_workers)
+	STOPPED=$(api_workers "$LPID")
 	[ -n "$STOPPED" ]
 	kill -STOP $STOPPED
 	req -H 'Content-Type: application/json' --data-binary "$EX" /predict
@@ -165,7 +147,7 @@ api_workers() {
 	req /health
 	[ "$SECONDS" -le 2 ]
 	jq -e '.status == "ok" and .refused.reason == "larger than the limit of 67108864 bytes"' <<<"$BODY"
-	for p in $(api_workers); do
+	for p in $(api_workers "$LPID"); do
 		rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$p/status")
 		[ "$rss" -lt 200000 ] || fail "worker $p has $rss kB"
 	done
@@ -241,7 +223,7 @@ api_workers() {
 }
 
 @test "ps shows the worker's command line as it was started, not a mangled one" {
-	p=$(api_workers | head -n 1)
+	p=$(api_workers "$LPID" | head -n 1)
 	run -0 tr '\0' ' ' < "/proc/$p/cmdline"
 	[ "$output" = "$HD_BIN/hd-fcgi " ]
 }

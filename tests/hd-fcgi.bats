@@ -60,14 +60,6 @@ teardown() {
 	fi
 }
 
-# req [CURL ARGS...] PATH: sets CODE, BODY, HEADERS.
-req() {
-	local path=${*: -1}
-	CODE=$(curl -s -m 10 -D h -o b -w '%{http_code}' "${@:1:$#-1}" "$URL$path")
-	BODY=$(cat b)
-	HEADERS=$(tr -d '\r' < h)
-}
-
 # predict JSON [CURL ARGS...]
 predict() {
 	local data=$1
@@ -606,16 +598,6 @@ use_model() {
 # ---------------------------------------------------------------------
 # lighttpd's supervision
 # ---------------------------------------------------------------------
-
-# The pids of lighttpd $1's API workers: its children but the one of
-# the error group (HD_SLOT_BASE=64 in its environment).
-api_workers() {
-	local p
-	for p in $(pgrep -P "$1"); do
-		tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null |
-			grep -qx 'HD_SLOT_BASE=64' || echo "$p"
-	done
-}
 
 # Requests for $1 seconds from $2 parallel loops; codes to file $3.
 traffic() {

@@ -130,3 +130,31 @@ uci_split() {
 	hd-clean $(raw_files) > heart.csv
 	hd-split --train train.csv --test test.csv heart.csv
 }
+
+# req [CURL ARGS...] PATH: one request to $URL; sets CODE, BODY and
+# HEADERS (CR stripped), leaving the body in ./b and headers in ./h.
+# REQ_TIMEOUT seconds at most (10).
+req() {
+	local path=${*: -1}
+	CODE=$(curl -s -m "${REQ_TIMEOUT:-10}" -D h -o b -w '%{http_code}' "${@:1:$#-1}" "$URL$path")
+	BODY=$(cat b)
+	HEADERS=$(tr -d '\r' < h)
+}
+
+# The pid of lighttpd $1's error-group worker (HD_SLOT_BASE=64 in its
+# environment), and those of its API workers: the other children.
+error_worker() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null |
+			grep -qx 'HD_SLOT_BASE=64' && echo "$p"
+	done
+	return 0
+}
+api_workers() {
+	local p e
+	e=$(error_worker "$1")
+	for p in $(pgrep -P "$1"); do
+		[ "$p" = "$e" ] || echo "$p"
+	done
+}

@@ -187,12 +187,38 @@ static int utf8(struct scan *s)
 	return 0;
 }
 
+/*
+ * Bytes that stand for themselves in a string: printable ASCII but the
+ * quote (0x22) and the backslash (0x5c).  The scan skips runs of them
+ * by table, which is most of a model file (its trees are strings).
+ */
+#define Z16 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+#define O16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const unsigned char plain[256] = {
+	Z16, Z16,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	O16, O16,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	O16, O16,
+	Z16, Z16, Z16, Z16, Z16, Z16, Z16, Z16,
+};
+#undef Z16
+#undef O16
+
 static int string(struct scan *s)
 {
 	s->p++;                                 /* the opening quote */
 	while (s->p < s->end) {
-		unsigned c = *s->p;
-		unsigned u;
+		unsigned c, u;
+
+		while (s->end - s->p >= 4 && (plain[s->p[0]] & plain[s->p[1]] &
+		                              plain[s->p[2]] & plain[s->p[3]]))
+			s->p += 4;
+		while (s->p < s->end && plain[*s->p])
+			s->p++;
+		if (s->p >= s->end)
+			break;
+		c = *s->p;
 
 		if (c == '"') {
 			s->p++;
