@@ -112,8 +112,8 @@ install: $(PROGS)
 	install -m 644 $(MANPAGES) '$(DESTDIR)$(MANDIR)/man1'
 
 uninstall:
-	rm -f $(PROGRAMS:%='$(DESTDIR)$(BINDIR)'/%) \
-		$(notdir $(MANPAGES:%='$(DESTDIR)$(MANDIR)/man1'/%))
+	rm -f $(addprefix '$(DESTDIR)$(BINDIR)'/,$(PROGRAMS)) \
+		$(addprefix '$(DESTDIR)$(MANDIR)/man1'/,$(notdir $(MANPAGES)))
 
 # ---------------------------------------------------------------------
 # Pipeline

@@ -280,6 +280,12 @@ static void route(struct req *q)
 
 	if (ep_lighttpd_error(q))
 		return;
+	/* The error group answers lighttpd's errors and nothing else: a
+	 * client must not keep its one worker busy (/_error/predict). */
+	if (server.cfg.slot_base >= ERROR_SLOT_BASE) {
+		fail(q, 404, "Not Found");
+		return;
+	}
 	/* "OPTIONS *", which lighttpd.conf rewrites to /_options. */
 	if (strcmp(p, "/_options") == 0 && q->pm.request_uri &&
 	    strcmp(q->pm.request_uri, "*") == 0) {

@@ -245,9 +245,18 @@ int validate_body(const char *text, size_t len, long max_batch,
 	a->used = 0;
 	doc = cJSON_ParseWithLength(text, len);
 	a->active = 0;
-	if (doc == NULL) {
+	if (doc == NULL && a->oom) {
 		buf_detail(out, "Out of memory");
 		return 500;
+	}
+	if (doc == NULL) {
+		/* Should the grammar check and cJSON ever disagree, it is
+		 * still the client's JSON that was refused: 400, never 500. */
+		out->len = 0;
+		buf_puts(out, "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":"
+		         "[\"body\",0],\"msg\":\"JSON decode error\",\"ctx\":"
+		         "{\"error\":\"not read by the JSON parser\"}}]}");
+		return 400;
 	}
 
 	errs->len = 0;

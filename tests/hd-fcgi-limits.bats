@@ -227,3 +227,11 @@ children() { pgrep -P "$LPID"; }
 	run -0 tr '\0' ' ' < "/proc/$p/cmdline"
 	[ "$output" = "$HD_BIN/hd-fcgi " ]
 }
+
+@test "the error group answers only lighttpd's errors: a client's /_error/... is 404" {
+	for p in /_error /_error/predict /_error/health; do
+		req "$p"
+		[ "$CODE" = 404 ] || fail "$p: $CODE $BODY"
+		is_json
+	done
+}

@@ -373,3 +373,16 @@ while time.time() < end:
 	stderr_has "the fault is on this machine: check the free space and permissions of the folder, or use --dir"
 	stderr_lacks "HD_DATA_MIRROR"
 }
+
+@test "an interrupted download from a source that ignores ranges is fetched whole again" {
+	port=$(free_port)
+	STALL_PID=$BATS_TEST_TMPDIR/plain.pid
+	"$PY" -m http.server -b 127.0.0.1 -d "$MIRROR" "$port" >/dev/null 2>&1 3>&- &
+	echo $! >"$STALL_PID"
+	wait_port "$port"
+	mkdir -p "$OUT"
+	head -c 5000 "$MIRROR/processed.cleveland.data" > "$OUT/.processed.cleveland.data.part"
+	run -0 --separate-stderr hd-fetch -m "http://127.0.0.1:$port/" -d "$OUT"
+	same_as_mirror "$OUT"
+	[ ! -e "$OUT/.processed.cleveland.data.part" ]
+}

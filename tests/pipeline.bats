@@ -174,3 +174,13 @@ setup() {
 	run -0 mk install PREFIX="$BATS_TEST_TMPDIR/p"
 	installed_under "$BATS_TEST_TMPDIR/p"
 }
+
+@test "make uninstall removes what make install put there, and nothing else" {
+	unset DESTDIR
+	p=$BATS_TEST_TMPDIR/u
+	run -0 mk install PREFIX="$p"
+	: > "$BATS_TEST_TMPDIR/hd-clean.1"
+	run -0 mk uninstall PREFIX="$p"
+	[ -z "$(find "$p" -type f)" ]
+	[ -e "$BATS_TEST_TMPDIR/hd-clean.1" ]
+}

@@ -437,8 +437,10 @@ static int transfer(struct fetch *f, const char *url, const char *part,
 	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(f->curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)from);
 	/* A declared length over the pin is refused before any byte. */
-	curl_easy_setopt(f->curl, CURLOPT_MAXFILESIZE_LARGE,
-	                 (curl_off_t)(max > from ? max - from : 1));
+	/* The file's pinned size: the whole of it (a source that ignores
+	 * the range), or the rest of it; what is written past the pin is
+	 * stopped by the sink, counting from the bytes already there. */
+	curl_easy_setopt(f->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
 	curl_easy_setopt(f->curl, CURLOPT_TIMEOUT_MS,
 	                 isinf(left) ? 0L : to_ms(left));
 	rc = curl_easy_perform(f->curl);

@@ -213,6 +213,7 @@ static void test_errors(void)
 			{ "thal", "\"a\\u0000b\"", "\\u0000 in a string" },
 			{ "thal", "\"a\tb\"", "a control character in a string" },
 			{ "thal", "\"\xc3\"", "not UTF-8" },
+			{ "thal", "\"\\ud800\"", "a lone surrogate in a string" },
 		};
 
 		for (size_t k = 0; k < sizeof lenient / sizeof lenient[0]; k++) {

@@ -243,6 +243,28 @@ static int string(struct scan *s)
 				s->p -= 6;
 				return fault(s, "\\u0000 in a string");
 			}
+			/* UTF-16 surrogates come in pairs, high then low:
+			 * cJSON refuses a lone one, and so does this. */
+			if (u >= 0xdc00 && u <= 0xdfff) {
+				s->p -= 6;
+				return fault(s, "a lone surrogate in a string");
+			}
+			if (u >= 0xd800 && u <= 0xdbff) {
+				unsigned lo;
+
+				if (s->end - s->p < 6 || s->p[0] != '\\' ||
+				    s->p[1] != 'u') {
+					s->p -= 6;
+					return fault(s, "a lone surrogate in a string");
+				}
+				s->p += 2;
+				if (hex4(s, &lo) != 0)
+					return -1;
+				if (lo < 0xdc00 || lo > 0xdfff) {
+					s->p -= 12;
+					return fault(s, "a lone surrogate in a string");
+				}
+			}
 		} else if (c && strchr("\"\\/bfnrt", (int)c)) {
 			s->p++;
 		} else {
