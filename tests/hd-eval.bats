@@ -314,7 +314,7 @@ print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
 	[ "$stderr" = "hd-eval: --threshold: 'x' is not a number from 0 to 1" ]
 	run -2 --separate-stderr hd-eval --scores a.csv b.csv
 	[ "${stderr_lines[0]}" = "hd-eval: --scores reads one file at most" ]
-	[ "${stderr_lines[1]}" = "usage: hd-eval [-o FILE] [-t T] MODEL DATA" ]
+	[ "${stderr_lines[1]}" = "usage: hd-eval [-o FILE] [-t T] [--bootstrap N] [--seed N] [--thresholds LIST]" ]
 	run -2 --separate-stderr hd-eval model.json
 	[ "${stderr_lines[0]}" = "hd-eval: a model and a data file are needed (or --scores)" ]
 	run -2 --separate-stderr hd-eval - data.csv
@@ -383,4 +383,66 @@ fit_model() {
 	run -1 --separate-stderr hd-eval -o m.json lr.json old.csv
 	[ "$stderr" = "hd-eval: old.csv:5:2: age: '999' is out of range (0 to 120)" ]
 	[ ! -e m.json ]
+}
+
+# ---------------------------------------------------------------------
+# Calibration, thresholds, decision curve, intervals
+# ---------------------------------------------------------------------
+
+# Each largest difference in calibration_reference.py's output is below
+# 1e-9 (the figures are deterministic, the bootstrap re-derived).
+agrees() {
+	jq -e 'to_entries | map(select(.value > 1e-9)) | if length == 0 then true else error(tostring) end' "$1"
+}
+
+@test "calibration, thresholds, decision curve, DeLong and the bootstrap agree with scikit-learn, statsmodels and SciPy" {
+	"$PY" -c 'import statsmodels, scipy' 2>/dev/null || skip "python3-statsmodels or python3-scipy missing"
+	fit_model
+	hd-fit-rf --cv 0 --trees 25 -o rf.json train.csv
+	for m in lr rf; do
+		hd-predict "$m.json" test.csv | cut -d, -f15,16 > "$m.scores.csv"
+		hd-eval --scores -b 200 --seed 11 -o "$m.m.json" "$m.scores.csv"
+		"$PY" "$REPO/tests/calibration_reference.py" "$m.scores.csv" "$m.m.json" 200 11 > "$m.diff.json"
+		cat "$m.diff.json"
+		agrees "$m.diff.json"
+	done
+}
+
+@test "the same seed gives the same intervals; another seed others; --bootstrap 0 writes none" {
+	fit_model
+	hd-eval --seed 5 -o a.json lr.json test.csv
+	hd-eval --seed 5 -o b.json lr.json test.csv
+	hd-eval --seed 6 -o c.json lr.json test.csv
+	cmp a.json b.json
+	[ "$(jq -c .test.intervals.roc_auc a.json)" != "$(jq -c .test.intervals.roc_auc c.json)" ]
+	jq -e '.test.intervals.resamples == 2000 and .test.intervals.seed == 5' a.json
+	jq -e '.test.intervals.roc_auc | .lo < .estimate and .estimate < .hi' a.json
+	jq -e '.test.intervals.roc_auc_delong | .lo < .estimate and .estimate < .hi' a.json
+	hd-eval -b 0 -o d.json lr.json test.csv
+	jq -e '.test.intervals == null and .test.calibration.slope != null' d.json
+}
+
+@test "figures undefined on the rows are null, with a warning, never a crash" {
+	printf 'target,probability\n1,0.2\n1,0.9\n1,0.6\n' > one.csv
+	run -0 --separate-stderr hd-eval --scores -b 50 -o one.json one.csv
+	jq -e '.test.intervals.roc_auc.lo == null and .test.intervals.roc_auc_delong.estimate == null' one.json
+	jq -e '.test.calibration.brier_skill == null and .test.calibration.slope == null' one.json
+	jq -e '.test.thresholds[0].specificity == null and .test.thresholds[0].npv == null' one.json
+	[[ "$stderr" == *"only class 1 in the data"* ]]
+	printf 'target,probability\n0,0.1\n0,0.2\n1,0.8\n1,0.9\n' > sep.csv
+	run -0 --separate-stderr hd-eval --scores -b 50 -o sep.json sep.csv
+	jq -e '.test.calibration.slope == null' sep.json
+	[[ "$stderr" == *"the calibration slope did not converge"* ]]
+}
+
+@test "--thresholds sets the table of rates; a bad list is a usage error" {
+	fit_model
+	hd-eval -b 0 --thresholds 0.25,0.5 -o t.json lr.json test.csv
+	jq -e '[.test.thresholds[].threshold] == [0.25, 0.5]' t.json
+	jq -e '.test.thresholds[1] | .tp + .fn == 102 and .tn + .fp == 82' t.json
+	jq -e '.test.decision_curve | (.threshold | length) == 99 and .threshold[0] == 0.01 and .threshold[98] == 0.99' t.json
+	for bad in 0.5,x 1.5 '' 0.1,,0.2; do
+		run -2 --separate-stderr hd-eval --thresholds "$bad" lr.json test.csv
+		[[ "$stderr" == "hd-eval: --thresholds: '$bad' is not a list"* ]] || fail "$bad: $stderr"
+	done
 }

@@ -95,4 +95,5 @@ def main():
             out.writerow(r)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -193,24 +193,6 @@ static double *present_sorted(const struct table *t, int k, size_t *m)
 	return x;
 }
 
-/*
- * numpy's default ("linear") quantile of sorted x, including its way
- * of interpolating from the nearer end, so pandas' describe() agrees
- * bit for bit.
- */
-static double quantile(const double *x, size_t n, double q)
-{
-	double pos = q * (double)(n - 1), t, a, b;
-	size_t lo;
-
-	if (n == 0)
-		return NAN;
-	lo = (size_t)floor(pos);
-	t = pos - (double)lo;
-	a = x[lo];
-	b = x[lo + 1 < n ? lo + 1 : n - 1];
-	return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
-}
 
 /*
  * Neumaier's compensated sum of (x[i] - shift), squared if asked: its
@@ -298,9 +280,9 @@ static cJSON *describe(const double *x, size_t n, int bins)
 	hd_json_add_num(o, "mean", mean);
 	hd_json_add_num(o, "std", sd);
 	hd_json_add_num(o, "min", n ? x[0] : NAN);
-	hd_json_add_num(o, "25%", quantile(x, n, 0.25));
-	hd_json_add_num(o, "50%", quantile(x, n, 0.5));
-	hd_json_add_num(o, "75%", quantile(x, n, 0.75));
+	hd_json_add_num(o, "25%", hd_quantile(x, n, 0.25));
+	hd_json_add_num(o, "50%", hd_quantile(x, n, 0.5));
+	hd_json_add_num(o, "75%", hd_quantile(x, n, 0.75));
 	hd_json_add_num(o, "max", n ? x[n - 1] : NAN);
 	cJSON_AddItemToObject(o, "histogram", histogram(x, n, bins));
 	return o;

@@ -16,16 +16,47 @@
 #include "cli.h"
 
 #define COL_PROB "probability"
+#define MAX_THRESHOLDS 100
+
+/* A comma-separated list of thresholds in [0, 1]; exits 2 if bad. */
+static size_t parse_thresholds(const char *arg, double *t)
+{
+	const char *s = arg;
+	size_t n = 0;
+
+	for (;;) {
+		double x;
+		const char *end = hd_parse_number(s, &x);
+
+		if (end == NULL || (*end != ',' && *end != '\0') || x < 0 || x > 1 ||
+		    n == MAX_THRESHOLDS) {
+			hd_err("--thresholds: '%s' is not a list of at most %d "
+			       "numbers from 0 to 1, comma-separated", arg,
+			       MAX_THRESHOLDS);
+			exit(HD_EXIT_USAGE);
+		}
+		t[n++] = x;
+		if (*end == '\0')
+			return n;
+		s = end + 1;
+	}
+}
 
 static const struct hd_usage usage = {
-	"[-o FILE] [-t T] MODEL DATA\n"
-	"       hd-eval --scores [-o FILE] [-t T] [FILE]",
+	"[-o FILE] [-t T] [--bootstrap N] [--seed N] [--thresholds LIST]\n"
+	"               MODEL DATA\n"
+	"       hd-eval --scores [-o FILE] [-t T] [--bootstrap N] [--seed N]\n"
+	"               [--thresholds LIST] [FILE]",
 	"Score MODEL on the labelled clean CSV DATA, or read scores already\n"
 	"made (columns target and probability), and write metrics as JSON.\n"
 	"\n"
 	"  -s, --scores        read target,probability rows instead of a model\n"
 	"                      and data\n"
 	"  -t, --threshold T   predict 1 when probability >= T (0.5)\n"
+	"  -b, --bootstrap N   resamples for the 95% intervals, 0 = none (2000)\n"
+	"      --seed N        seed of the resampling (42)\n"
+	"      --thresholds LIST  comma-separated thresholds for the table of\n"
+	"                      rates (0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9)\n"
 	"  -o, --output FILE   write here (atomically) instead of stdout\n"
 	"      --help          show this help\n"
 	"      --version       show the version\n",
@@ -207,25 +238,42 @@ static cJSON *model_json(const struct hd_model *m, const char *path)
 
 int main(int argc, char **argv)
 {
+	enum { OPT_SEED = 0x100, OPT_THRESHOLDS };
 	static const struct option longopts[] = {
 		{ "scores", no_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
+		{ "bootstrap", required_argument, NULL, 'b' },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "thresholds", required_argument, NULL, OPT_THRESHOLDS },
 		{ "output", required_argument, NULL, 'o' },
 		HD_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *output = "-", *model_path = NULL, *data_path = "-";
-	double threshold = 0.5;
-	int c, by_scores = 0, rc;
+	double threshold = 0.5, thresholds[MAX_THRESHOLDS];
+	size_t nthresholds = parse_thresholds("0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9",
+	                                      thresholds);
+	int c, by_scores = 0, rc, resamples = 2000;
+	uint64_t seed = 42;
+	struct hd_calibration cal;
+	struct hd_estimate ci[HD_NCI], delong;
+	cJSON *test;
 	struct scores s = { 0 };
 	struct hd_model m;
 	struct hd_metrics met;
 	cJSON *root, *data;
 
 	hd_set_prog(argv);
-	while ((c = getopt_long(argc, argv, "st:o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "st:o:b:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': by_scores = 1; break;
+		case 'b':
+			resamples = (int)hd_opt_long("--bootstrap", optarg, 0, 1000000);
+			break;
+		case OPT_SEED: seed = hd_opt_seed("--seed", optarg); break;
+		case OPT_THRESHOLDS:
+			nthresholds = parse_thresholds(optarg, thresholds);
+			break;
 		case 't':
 			threshold = hd_opt_double("--threshold", optarg, 0, 1);
 			break;
@@ -296,8 +344,23 @@ int main(int argc, char **argv)
 	cJSON_AddStringToObject(data, "file", data_path);
 	cJSON_AddStringToObject(data, "sha256", s.sha256);
 	hd_json_add_num(data, "rows", (double)s.n);
-	cJSON_AddItemToObject(root, "test",
-	                      hd_metrics_to_json(&met, s.p, s.y, s.n));
+	test = hd_metrics_to_json(&met, s.p, s.y, s.n);
+	cJSON_AddItemToObject(root, "test", test);
+	hd_calibration_compute(s.p, s.y, s.n, &cal);
+	if (isnan(cal.slope) && met.tp + met.fn > 0 && met.tn + met.fp > 0)
+		hd_err("warning: the calibration slope did not converge (the "
+		       "classes are separated by the scores): written as null");
+	cJSON_AddItemToObject(test, "calibration", hd_calibration_to_json(&cal));
+	hd_delong(s.p, s.y, s.n, &delong);
+	if (resamples > 0) {
+		hd_bootstrap(s.p, s.y, s.n, threshold, resamples, seed, ci);
+		cJSON_AddItemToObject(test, "intervals",
+		                      hd_intervals_to_json(ci, &delong, resamples, seed));
+	}
+	cJSON_AddItemToObject(test, "thresholds",
+	                      hd_thresholds_json(s.p, s.y, s.n, thresholds, nthresholds));
+	cJSON_AddItemToObject(test, "decision_curve",
+	                      hd_decision_curve_json(s.p, s.y, s.n));
 
 	rc = hd_json_write(output, root);
 	cJSON_Delete(root);

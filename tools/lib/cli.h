@@ -314,6 +314,66 @@ cJSON *hd_metrics_to_json(const struct hd_metrics *m, const double *p,
                           const uint8_t *y, size_t n);
 
 /* ---------------------------------------------------------------------
+ * Calibration, thresholds, decision curve, uncertainty (calib.c)
+ * ------------------------------------------------------------------- */
+
+#define HD_CAL_BINS 10
+
+/* A bin of predicted probability: lo < p <= hi (bin 0 from 0). */
+struct hd_bin {
+	double lo, hi;
+	size_t n;
+	double mean_p, observed;        /* NaN when the bin is empty */
+};
+
+struct hd_calibration {
+	size_t n;
+	struct hd_bin width[HD_CAL_BINS];       /* edges k / 10 */
+	struct hd_bin count[HD_CAL_BINS];       /* edges at deciles of p */
+	double mean_p, observed;        /* calibration-in-the-large */
+	double intercept;               /* a of y ~ a + logit(p) (slope 1) */
+	double slope, slope_intercept;  /* b and a of y ~ a + b logit(p) */
+	double ece;                     /* sum n_k / n |observed - mean p| */
+	double brier_skill;             /* 1 - Brier / (ybar (1 - ybar)) */
+};
+void hd_calibration_compute(const double *p, const uint8_t *y, size_t n,
+                            struct hd_calibration *c);
+cJSON *hd_calibration_to_json(const struct hd_calibration *c);
+
+/* Counts and rates when p >= threshold predicts 1; NaN if undefined. */
+struct hd_rates {
+	double threshold;
+	size_t tp, fp, tn, fn;
+	double sensitivity, specificity, ppv, npv;
+};
+void hd_rates_at(const double *p, const uint8_t *y, size_t n, double t,
+                 struct hd_rates *r);
+cJSON *hd_thresholds_json(const double *p, const uint8_t *y, size_t n,
+                          const double *t, size_t nt);
+/* Net benefit of the model, treat-all and treat-none, t = 0.01..0.99. */
+cJSON *hd_decision_curve_json(const double *p, const uint8_t *y, size_t n);
+
+/* A figure with its 95 % interval (se only for DeLong). */
+struct hd_estimate {
+	double value, se, lo, hi;
+	size_t used;            /* bootstrap resamples where it was defined */
+};
+enum {
+	HD_CI_AUC, HD_CI_ACCURACY, HD_CI_SENSITIVITY, HD_CI_SPECIFICITY,
+	HD_CI_PPV, HD_CI_NPV, HD_CI_F1, HD_CI_BRIER, HD_CI_SLOPE, HD_NCI
+};
+/* DeLong's interval for ROC-AUC (needs two rows of each class). */
+void hd_delong(const double *p, const uint8_t *y, size_t n,
+               struct hd_estimate *e);
+/* Seeded bootstrap, stratified by class: percentile 95 % intervals. */
+void hd_bootstrap(const double *p, const uint8_t *y, size_t n,
+                  double threshold, int resamples, uint64_t seed,
+                  struct hd_estimate est[HD_NCI]);
+cJSON *hd_intervals_to_json(const struct hd_estimate est[HD_NCI],
+                            const struct hd_estimate *delong,
+                            int resamples, uint64_t seed);
+
+/* ---------------------------------------------------------------------
  * The fit tools' shared driver (fit.c)
  * ------------------------------------------------------------------- */
 

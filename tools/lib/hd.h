@@ -60,6 +60,11 @@ int hd_parse_long(const char *s, long min, long max, long *out);
 #define HD_NUMBUF 32
 char *hd_fmt_double(char buf[HD_NUMBUF], double x);
 
+/*
+ * The q-quantile (0 <= q <= 1) of x[0..n), sorted ascending, as numpy's
+ * default ("linear") method computes it, to the bit; NaN when n is 0.
+ */
+double hd_quantile(const double *x, size_t n, double q);
 /* qsort comparator for doubles, ascending. */
 int hd_cmp_double(const void *a, const void *b);
 /* t as "2026-11-28T08:00:00Z" in buf[32]; returns buf. */

@@ -206,6 +206,25 @@ char *hd_fmt_double(char buf[HD_NUMBUF], double x)
 	return buf;
 }
 
+/*
+ * numpy's default ("linear") quantile of sorted x, including its way
+ * of interpolating from the nearer end, so pandas' describe() agrees
+ * bit for bit.
+ */
+double hd_quantile(const double *x, size_t n, double q)
+{
+	double pos = q * (double)(n - 1), t, a, b;
+	size_t lo;
+
+	if (n == 0)
+		return NAN;
+	lo = (size_t)floor(pos);
+	t = pos - (double)lo;
+	a = x[lo];
+	b = x[lo + 1 < n ? lo + 1 : n - 1];
+	return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
+}
+
 int hd_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
