@@ -133,11 +133,11 @@ reason() { jq -r .selection.reason model.json; }
 	is_copy_of model.json b.json
 }
 
-@test "--metric ranks by another test metric; brier and log loss go lowest first" {
+@test "--by ranks by another test metric; brier and log loss go lowest first" {
 	lr; rf
 	ACC=0.9 BRIER=0.2 metrics lr.m.json logistic_regression lr.json 0.8 0.9
 	ACC=0.7 BRIER=0.1 metrics rf.m.json random_forest rf.json 0.9 0.8
-	hd-select --metric accuracy -o model.json lr.m.json rf.m.json > /dev/null
+	hd-select --by accuracy -o model.json lr.m.json rf.m.json > /dev/null
 	is_copy_of model.json lr.json
 	run -0 --separate-stderr hd-select -m brier -o model.json lr.m.json rf.m.json
 	is_copy_of model.json rf.json
@@ -221,9 +221,9 @@ reason() { jq -r .selection.reason model.json; }
 @test "usage errors exit 2" {
 	run -2 --separate-stderr hd-select
 	[ "${stderr_lines[0]}" = "hd-select: no metrics files" ]
-	[ "${stderr_lines[1]}" = "usage: hd-select [-o FILE] [-m METRIC] METRICS..." ]
-	run -2 --separate-stderr hd-select --metric auc a.json
-	[ "$stderr" = "hd-select: --metric: 'auc' is not one of roc_auc, accuracy, precision, recall, f1, brier, log_loss" ]
+	[ "${stderr_lines[1]}" = "usage: hd-select [-o FILE] [--by METRIC] METRICS..." ]
+	run -2 --separate-stderr hd-select --by auc a.json
+	[ "$stderr" = "hd-select: --by: 'auc' is not one of roc_auc, accuracy, precision, recall, f1, brier, log_loss, ece, brier_skill" ]
 	[ -z "$output" ]
 }
 
@@ -246,4 +246,34 @@ reason() { jq -r .selection.reason model.json; }
 	hd-predict model.json test.csv > a.csv
 	hd-predict "$winner" test.csv > b.csv
 	cmp a.csv b.csv
+}
+
+@test "with intervals in the metrics, the table says whether the first two overlap; --by reads calibration too" {
+	for t in hd-fit-lr hd-fit-rf; do
+		[ -x "$HD_BIN/$t" ] || skip "$t not built yet"
+	done
+	uci_split
+	hd-fit-lr --cv 0 -o lr.json train.csv
+	hd-fit-rf --cv 0 --trees 50 -o rf.json train.csv
+	hd-eval -o lr.m.json lr.json test.csv
+	hd-eval -o rf.m.json rf.json test.csv
+	run -0 --separate-stderr hd-select -o model.json lr.m.json rf.m.json
+	n=${#lines[@]}
+	[ "${lines[$((n - 4))]}" = "95% intervals of test roc_auc (bootstrap):" ]
+	w=$(jq -r .selection.file model.json)
+	lo=$(jq -r '.test.intervals.roc_auc.lo' "${w%.json}.m.json")
+	[[ "${lines[$((n - 3))]}" == "* "*"[$(printf '%.4f' "$lo"), "* ]]
+	# The ROC-AUC intervals of these two models overlap: said, not hidden.
+	ov=$(jq -s '.[0].test.intervals.roc_auc as $a | .[1].test.intervals.roc_auc as $b | ($a.lo <= $b.hi and $b.lo <= $a.hi)' lr.m.json rf.m.json)
+	if [ "$ov" = true ]; then
+		[ "${lines[$((n - 1))]}" = "the intervals of the first two overlap: this test set does not tell them apart at 95%" ]
+	else
+		[ "${lines[$((n - 1))]}" = "the intervals of the first two do not overlap" ]
+	fi
+	run -0 --separate-stderr hd-select --by ece -o m2.json lr.m.json rf.m.json
+	best=$(jq -s -r 'min_by(.test.calibration.ece) | .model.file' lr.m.json rf.m.json)
+	[ "$(jq -r .selection.file m2.json)" = "$best" ]
+	run -0 --separate-stderr hd-select --by brier_skill -o m3.json lr.m.json rf.m.json
+	best=$(jq -s -r 'max_by(.test.calibration.brier_skill) | .model.file' lr.m.json rf.m.json)
+	[ "$(jq -r .selection.file m3.json)" = "$best" ]
 }

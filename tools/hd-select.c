@@ -23,15 +23,16 @@
 
 
 static const struct hd_usage usage = {
-	"[-o FILE] [-m METRIC] METRICS...",
+	"[-o FILE] [--by METRIC] METRICS...",
 	"Choose among evaluated models (hd-eval metrics files) and write the\n"
 	"winning model with a \"selection\" record.  Ties on the metric go to\n"
 	"the higher cross-validated ROC-AUC mean, then to the simpler model\n"
 	"(logistic regression before random forest), then to the earlier\n"
 	"file on the command line.\n"
 	"\n"
-	"  -m, --metric NAME   roc_auc (default), accuracy, precision, recall,\n"
-	"                      f1 (higher wins), brier, log_loss (lower wins)\n"
+	"  -m, --by NAME       the metric: roc_auc (default), accuracy,\n"
+	"                      precision, recall, f1, brier_skill (higher\n"
+	"                      wins), brier, log_loss, ece (lower wins)\n"
 	"  -o, --output FILE   write the model here (atomically) and the\n"
 	"                      comparison table on stdout; without it the\n"
 	"                      model goes to stdout and the table to stderr\n"
@@ -39,13 +40,22 @@ static const struct hd_usage usage = {
 	"      --version       show the version\n",
 };
 
-/* Selection metrics: the name in the metrics file's "test" object. */
+/*
+ * Selection metrics: the name, where it is in the metrics file's
+ * "test" object (a member of "calibration" for the calibration ones),
+ * and the name of its 95 % interval under "test.intervals", if any.
+ */
 static const struct metric {
 	const char *name;
 	int lower_wins;
+	const char *group;      /* NULL: test itself */
+	const char *interval;   /* NULL: none */
 } metrics[] = {
-	{ "roc_auc", 0 }, { "accuracy", 0 }, { "precision", 0 },
-	{ "recall", 0 }, { "f1", 0 }, { "brier", 1 }, { "log_loss", 1 },
+	{ "roc_auc", 0, NULL, "roc_auc" }, { "accuracy", 0, NULL, "accuracy" },
+	{ "precision", 0, NULL, "ppv" }, { "recall", 0, NULL, "sensitivity" },
+	{ "f1", 0, NULL, "f1" }, { "brier", 1, NULL, "brier" },
+	{ "log_loss", 1, NULL, NULL }, { "ece", 1, "calibration", NULL },
+	{ "brier_skill", 0, "calibration", NULL },
 };
 #define NMETRICS (sizeof metrics / sizeof metrics[0])
 
@@ -131,8 +141,12 @@ static int load_cand(struct cand *c)
 		hd_err("%s: no \"test\" object", c->path);
 		return -1;
 	}
-	if (hd_json_get_num(c->test, metric->name, &c->value) != 0) {
-		hd_err("%s: no number \"test.%s\"", c->path, metric->name);
+	if (hd_json_get_num(metric->group ? cJSON_GetObjectItemCaseSensitive(
+	                    c->test, metric->group) : c->test, metric->name,
+	                    &c->value) != 0) {
+		hd_err("%s: no number \"test.%s%s%s\"", c->path,
+		       metric->group ? metric->group : "", metric->group ? "." : "",
+		       metric->name);
 		return -1;
 	}
 	if (isnan(c->value)) {
@@ -310,6 +324,49 @@ static void put_num(FILE *fp, int width, const cJSON *test, const char *key)
 		fprintf(fp, "  %-*s", width, "-");
 }
 
+/* The interval of the selection metric in c's metrics, or -1. */
+static int interval_of(const struct cand *c, double *lo, double *hi)
+{
+	const cJSON *iv = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(c->test, "intervals"),
+		metric->interval ? metric->interval : "");
+
+	if (!cJSON_IsObject(iv) || hd_json_get_num(iv, "lo", lo) != 0 ||
+	    hd_json_get_num(iv, "hi", hi) != 0 || isnan(*lo) || isnan(*hi))
+		return -1;
+	return 0;
+}
+
+/*
+ * After the table, when the metrics files carry them, the 95 %
+ * intervals of the selection metric, and whether the winner's overlaps
+ * the runner-up's: a winner by a margin the test set cannot resolve is
+ * said to be one.
+ */
+static void print_intervals(FILE *fp, struct cand **ranked, size_t n, int kw)
+{
+	double lo[2], hi[2];
+
+	for (size_t i = 0; i < n; i++)
+		if (interval_of(ranked[i], &lo[0], &hi[0]) != 0)
+			return;
+	fprintf(fp, "95%% intervals of test %s (bootstrap):\n", metric->name);
+	for (size_t i = 0; i < n; i++) {
+		interval_of(ranked[i], &lo[0], &hi[0]);
+		fprintf(fp, "%c %-*s  %.4f  [%.4f, %.4f]\n", i == 0 ? '*' : ' ',
+		        kw, ranked[i]->kind, ranked[i]->value, lo[0], hi[0]);
+	}
+	if (n < 2)
+		return;
+	interval_of(ranked[0], &lo[0], &hi[0]);
+	interval_of(ranked[1], &lo[1], &hi[1]);
+	if (lo[0] <= hi[1] && lo[1] <= hi[0])
+		fprintf(fp, "the intervals of the first two overlap: this test "
+		        "set does not tell them apart at 95%%\n");
+	else
+		fprintf(fp, "the intervals of the first two do not overlap\n");
+}
+
 /* The candidates best first, the winner marked with '*'. */
 static void print_table(FILE *fp, struct cand **ranked, size_t n,
                         const char *why)
@@ -347,12 +404,13 @@ static void print_table(FILE *fp, struct cand **ranked, size_t n,
 		        c->file);
 	}
 	fprintf(fp, "selected: %s\n", why);
+	print_intervals(fp, ranked, n, kw);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "metric", required_argument, NULL, 'm' },
+		{ "by", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		HD_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -374,9 +432,9 @@ int main(int argc, char **argv)
 				if (strcmp(optarg, metrics[i].name) == 0)
 					metric = &metrics[i];
 			if (metric == NULL) {
-				hd_err("--metric: '%s' is not one of roc_auc, "
+				hd_err("--by: '%s' is not one of roc_auc, "
 				       "accuracy, precision, recall, f1, brier, "
-				       "log_loss", optarg);
+				       "log_loss, ece, brier_skill", optarg);
 				return HD_EXIT_USAGE;
 			}
 			break;
