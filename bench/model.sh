@@ -12,11 +12,12 @@ set -e
 "$BIN/hd-fit-lr" -o lr.json train.csv &
 "$BIN/hd-fit-rf" -o rf.json train.csv
 wait
-"$BIN/hd-eval" -o lr.metrics.json lr.json test.csv
-"$BIN/hd-eval" -o rf.metrics.json rf.json test.csv
+"$BIN/hd-eval" -b 0 -o lr.metrics.json lr.json test.csv
+"$BIN/hd-eval" -b 0 -o rf.metrics.json rf.json test.csv
 "$BIN/hd-select" -o model.json lr.metrics.json rf.metrics.json > /dev/null
 SH
 
+# hd-eval -b 0: scikit-learn's script computes no bootstrap either.
 echo "== fit both models with 5-fold CV, evaluate, select (side by side) =="
 hyperfine -N --warmup 2 --runs 10 --export-json hf.json \
 	"bash hd-stage.sh" \
@@ -31,6 +32,13 @@ print(f"ratio                        {sk/hd:8.1f} x faster")
 PY
 for t in hd-fit-lr hd-fit-rf; do
 	printf '%-28s %8.1f ms\n' "$t alone" "$(hyperfine -N --warmup 2 --runs 10 --export-json t.json "$BIN/$t -o /dev/null train.csv" > /dev/null; jq '.results[0].mean * 1000' t.json)"
+done
+
+echo "== hd-eval: what calibration, thresholds, decision curve and 2000 bootstrap resamples add (184 test rows) =="
+for m in lr rf; do
+	hyperfine -N --warmup 3 --runs 20 --export-json e.json \
+		"$BIN/hd-eval -b 0 $m.json test.csv" "$BIN/hd-eval $m.json test.csv" > /dev/null
+	jq -r --arg m "$m" '.results | "hd-eval \($m).json  -b 0 \(.[0].mean * 1000 | . * 10 | round / 10) ms, default \(.[1].mean * 1000 | . * 10 | round / 10) ms: +\((.[1].mean - .[0].mean) * 1000 | . * 10 | round / 10) ms"' e.json
 done
 
 echo "== hd-predict throughput =="

@@ -29,30 +29,9 @@ static double logit(double p)
 	return log(p / (1 - p));
 }
 
-static double sigmoid(double x)
-{
-	return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));
-}
-
 /* ---------------------------------------------------------------------
  * Logistic recalibration: y ~ a + b logit(p), weighted
  * ------------------------------------------------------------------- */
-
-/* Log-likelihood of (a, b): sum w (y eta - log(1 + e^eta)). */
-static double loglik(const double *l, const uint8_t *y, const double *w,
-                     size_t n, double a, double b)
-{
-	double s = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		double wi = w ? w[i] : 1, eta = a + b * l[i];
-
-		if (wi != 0)
-			s += wi * ((double)y[i] * eta -
-			           (eta > 0 ? eta + log1p(exp(-eta)) : log1p(exp(eta))));
-	}
-	return s;
-}
 
 /*
  * Maximum likelihood of the logistic model logit P(y = 1) = a + b l[i]
@@ -62,25 +41,30 @@ static double loglik(const double *l, const uint8_t *y, const double *w,
  * present: the estimate runs off).  Converged means the last step moved
  * neither parameter by 1e-8: Newton's error is then about the square of
  * that, far below the 1e-9 the tests hold it to against statsmodels.
+ *
+ * Each pass over the rows gives the log-likelihood, gradient and Hessian
+ * at once (one exp and one log1p a row).  A step that lowers the
+ * likelihood is halved and the pass redone: with logits near +-35 (p
+ * clipped at 1e-15) a full Newton step can overshoot.
  */
 static int recalibrate(const double *l, const uint8_t *y, const double *w,
                        size_t n, int fit_slope, double *a, double *b)
 {
-	double f = NAN, lmax = 0;
+	double pa = *a, pb = *b, pf = -INFINITY, d0 = 0, d1 = 0, t = 1;
 
-	for (size_t i = 0; i < n; i++)
-		lmax = fmax(lmax, fabs(l[i]));
-	for (int it = 0; it < 200; it++) {
-		double g0 = 0, g1 = 0, h00 = 0, h01 = 0, h11 = 0, d0, d1, det;
-		double t = 1, na, nb, nf;
+	for (int it = 0; it < 400; it++) {
+		double f = 0, g0 = 0, g1 = 0, h00 = 0, h01 = 0, h11 = 0, det;
 
 		for (size_t i = 0; i < n; i++) {
-			double wi = w ? w[i] : 1;
-			double mu, v, r;
+			double wi = w ? w[i] : 1, eta, e, mu, v, r;
 
 			if (wi == 0)
 				continue;
-			mu = sigmoid(*a + *b * l[i]);
+			eta = *a + *b * l[i];
+			/* e = exp(-|eta|): mu and log(1 + e^eta) from it. */
+			e = exp(-fabs(eta));
+			mu = eta >= 0 ? 1 / (1 + e) : e / (1 + e);
+			f += wi * ((double)y[i] * eta - (eta > 0 ? eta : 0) - log1p(e));
 			v = wi * mu * (1 - mu);
 			r = wi * ((double)y[i] - mu);
 			g0 += r;
@@ -88,6 +72,15 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
 			h00 += v;
 			h01 += v * l[i];
 			h11 += v * l[i] * l[i];
+		}
+		if (!(f >= pf - 1e-12 * fabs(pf))) {
+			/* Worse than the last point: half the step from there. */
+			t /= 2;
+			if (t < 1e-10)
+				return -1;
+			*a = pa + t * d0;
+			*b = pb + t * d1;
+			continue;
 		}
 		if (fit_slope) {
 			det = h00 * h11 - h01 * h01;
@@ -101,36 +94,15 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
 			d0 = g0 / h00;
 			d1 = 0;
 		}
-		/*
-		 * Newton's step, halved while it lowers the likelihood: with
-		 * logits near +-35 (p clipped at 1e-15) a full step can
-		 * overshoot.  A step that moves no linear predictor by more
-		 * than 1/2 is taken whole: there the concave likelihood is
-		 * near its quadratic model, and the bootstrap, which starts
-		 * every resample next to its answer, skips the extra pass.
-		 */
-		if (fabs(d0) + fabs(d1) * lmax <= 0.5) {
-			na = *a + d0;
-			nb = *b + d1;
-			f = NAN;
-		} else {
-			if (isnan(f))
-				f = loglik(l, y, w, n, *a, *b);
-			for (;;) {
-				na = *a + t * d0;
-				nb = *b + t * d1;
-				nf = loglik(l, y, w, n, na, nb);
-				if (nf >= f - 1e-12 * fabs(f) || t < 1e-10)
-					break;
-				t /= 2;
-			}
-			f = nf;
-		}
-		*a = na;
-		*b = nb;
+		pa = *a;
+		pb = *b;
+		pf = f;
+		t = 1;
+		*a = pa + d0;
+		*b = pb + d1;
 		if (!isfinite(*a) || !isfinite(*b) || fabs(*a) > 1e6 || fabs(*b) > 1e6)
 			return -1;
-		if (fmax(fabs(t * d0), fabs(t * d1)) < 1e-8)
+		if (fmax(fabs(d0), fabs(d1)) < 1e-8)
 			return 0;
 	}
 	return -1;
