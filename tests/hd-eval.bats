@@ -446,3 +446,34 @@ agrees() {
 		[[ "$stderr" == "hd-eval: --thresholds: '$bad' is not a list"* ]] || fail "$bad: $stderr"
 	done
 }
+
+@test "results by site and by sex agree with the reference on each subgroup's rows" {
+	"$PY" -c 'import statsmodels, scipy' 2>/dev/null || skip "python3-statsmodels or python3-scipy missing"
+	fit_model
+	hd-predict lr.json test.csv > scored.csv
+	hd-eval -b 100 --seed 3 -o m.json lr.json test.csv
+	hd-eval --scores -b 100 --seed 3 -o s.json scored.csv
+	# Model and scores forms give the same subgroups.
+	[ "$(jq -c .subgroups m.json)" = "$(jq -c .subgroups s.json)" ]
+	[ "$(jq -r '.subgroups.site | keys | join(" ")' m.json)" = "cleveland hungarian switzerland va" ]
+	[ "$(jq '[.subgroups.site[].n] | add' m.json)" -eq 184 ]
+	[ "$(jq '[.subgroups.sex[].n] | add' m.json)" -eq 184 ]
+	for g in site:cleveland site:hungarian site:switzerland site:va sex:0 sex:1; do
+		k=${g%%:*} v=${g#*:}
+		col=$([ "$k" = site ] && echo 1 || echo 3)
+		awk -F, -v c="$col" -v v="$v" 'NR == 1 || $c == v' scored.csv | cut -d, -f15,16 > g.csv
+		jq "{test: .subgroups.$k.\"$v\"}" m.json > g.json
+		"$PY" "$REPO/tests/calibration_reference.py" g.csv g.json 100 3 > d.json
+		agrees d.json || fail "$g: $(cat d.json)"
+	done
+}
+
+@test "a subgroup with one class gets nulls and a warning naming it" {
+	printf 'source,sex,target,probability\na,1,1,0.9\na,1,1,0.7\nb,0,0,0.2\nb,1,1,0.6\nb,0,0,0.4\n' > t.csv
+	run -0 --separate-stderr hd-eval --scores -b 50 -o t.json t.csv
+	jq -e '.subgroups.site.a.roc_auc == null and .subgroups.site.a.intervals.roc_auc.lo == null' t.json
+	jq -e '.subgroups.site.a.calibration.slope == null and .subgroups.site.b.roc_auc == 1' t.json
+	jq -e '.subgroups.sex."0".class_counts == {"0": 2, "1": 0}' t.json
+	[[ "$stderr" == *"warning: site a: only class 1 in the data"* ]]
+	[[ "$stderr" == *"warning: sex 0: only class 0 in the data"* ]]
+}

@@ -62,41 +62,61 @@ static const struct hd_usage usage = {
 	"      --version       show the version\n",
 };
 
-/* Scores and labels, n of each, owned. */
+/*
+ * Scores and labels, n of each, owned; and, where the rows say so,
+ * each row's site (an index into sites[], -1 unknown) and sex (0, 1,
+ * -1 unknown), for the results by subgroup.
+ */
 struct scores {
 	double *p;
 	uint8_t *y;
+	int *site, *sex;
+	char **sites;
+	size_t nsites;
 	size_t n, cap;
 	char sha256[HD_SHA256_HEX];
 };
 
 static void scores_free(struct scores *s)
 {
+	for (size_t k = 0; k < s->nsites; k++)
+		free(s->sites[k]);
+	free(s->sites);
 	free(s->p);
 	free(s->y);
+	free(s->site);
+	free(s->sex);
 	memset(s, 0, sizeof *s);
 }
 
-static void scores_push(struct scores *s, double p, uint8_t y)
+static void scores_push(struct scores *s, double p, uint8_t y, int site,
+                        int sex)
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 1024;
 		s->p = hd_xrealloc(s->p, s->cap * sizeof *s->p);
 		s->y = hd_xrealloc(s->y, s->cap);
+		s->site = hd_xrealloc(s->site, s->cap * sizeof *s->site);
+		s->sex = hd_xrealloc(s->sex, s->cap * sizeof *s->sex);
 	}
 	s->p[s->n] = p;
 	s->y[s->n] = y;
+	s->site[s->n] = site;
+	s->sex[s->n] = sex;
 	s->n++;
 }
 
 /* Check one data row; 0, or -1 after saying what is wrong where. */
 static int scores_row(const char *file, const struct hd_record *rec,
-                      size_t ncol, long ycol, long pcol, struct scores *s)
+                      size_t ncol, long ycol, long pcol, long scol, long xcol,
+                      struct scores *s)
 {
+	int site = -1, sex = -1;
+
 	const char *v;
 	char ex[HD_EXCERPT];
 	double p;
-	uint8_t y;
+	uint8_t y, y2;
 
 	if (rec->n != ncol) {
 		hd_err_at(file, rec->line, 0, "expected %zu fields, found %zu",
@@ -125,7 +145,11 @@ static int scores_row(const char *file, const struct hd_record *rec,
 		          hd_excerpt(v, ex));
 		return -1;
 	}
-	scores_push(s, p, y);
+	if (scol >= 0 && rec->field[scol][0] != '\0')
+		site = hd_intern(&s->sites, &s->nsites, rec->field[scol]);
+	if (xcol >= 0 && hd_parse_label(rec->field[xcol], &y2) == 0)
+		sex = y2;
+	scores_push(s, p, y, site, sex);
 	return 0;
 }
 
@@ -134,7 +158,7 @@ static int read_scores(const char *path, struct scores *s)
 	struct hd_csv *in = hd_csv_open(path);
 	struct hd_record rec;
 	const char *file;
-	long ycol, pcol;
+	long ycol, pcol, scol, xcol;
 	size_t ncol;
 	int rc;
 
@@ -158,8 +182,11 @@ static int read_scores(const char *path, struct scores *s)
 		          ycol < 0 ? HD_COL_TARGET : COL_PROB);
 		goto fail;
 	}
+	/* Optional: the site and the sex, as hd-predict passes them on. */
+	scol = hd_header_find(&rec, HD_COL_SOURCE);
+	xcol = hd_header_find(&rec, "sex");
 	while ((rc = hd_csv_next(in, &rec)) > 0)
-		if (scores_row(file, &rec, ncol, ycol, pcol, s) != 0)
+		if (scores_row(file, &rec, ncol, ycol, pcol, scol, xcol, s) != 0)
 			goto fail;
 	if (rc < 0)
 		goto fail;
@@ -183,6 +210,8 @@ fail:
 static size_t score_model(const struct hd_model *m,
                           const struct hd_dataset *d, struct scores *s)
 {
+	const int fsex = hd_feature_index("sex");
+
 	double *z = hd_xmalloc((size_t)(m->prep.dim > 0 ? m->prep.dim : 1) *
 	                       sizeof *z);
 	size_t rows_unseen = 0;
@@ -191,32 +220,136 @@ static size_t score_model(const struct hd_model *m,
 		int unseen = 0;
 		double p = hd_model_prob(m, d->X + i * HD_NFEAT, z, &unseen);
 
+		double sex = d->X[i * HD_NFEAT + fsex];
+
 		rows_unseen += unseen > 0;
-		scores_push(s, p, d->y[i]);
+		scores_push(s, p, d->y[i], d->site ? d->site[i] : -1,
+		            isnan(sex) ? -1 : (int)sex);
 	}
+	for (size_t k = 0; k < d->nsites; k++)
+		hd_intern(&s->sites, &s->nsites, d->sites[k]);
 	free(z);
 	memcpy(s->sha256, d->sha256, sizeof s->sha256);
 	return rows_unseen;
 }
 
 /* Say which metrics are undefined on these rows, and what we wrote. */
-static void warn_undefined(const struct hd_metrics *m)
+static void warn_undefined(const char *who, const struct hd_metrics *m)
 {
 	char t[HD_NUMBUF];
 
 	if (m->tp + m->fn == 0 || m->tn + m->fp == 0)
-		hd_err("warning: only class %d in the data: ROC-AUC is "
-		       "undefined (written as null)", m->tp + m->fn ? 1 : 0);
+		hd_err("warning: %sonly class %d in the data: ROC-AUC is "
+		       "undefined (written as null)", who, m->tp + m->fn ? 1 : 0);
 	if (m->tp + m->fn == 0)
-		hd_err("warning: no positive rows: recall is undefined "
-		       "(written as 0)");
+		hd_err("warning: %sno positive rows: recall is undefined "
+		       "(written as 0)", who);
 	if (m->tp + m->fp == 0)
-		hd_err("warning: no row has probability >= %s: precision is "
-		       "undefined (written as 0)",
+		hd_err("warning: %sno row has probability >= %s: precision is "
+		       "undefined (written as 0)", who,
 		       hd_fmt_double(t, m->threshold));
 	if (2 * m->tp + m->fp + m->fn == 0)
-		hd_err("warning: no positive rows and none predicted: F1 is "
-		       "undefined (written as 0)");
+		hd_err("warning: %sno positive rows and none predicted: F1 is "
+		       "undefined (written as 0)", who);
+}
+
+/* How hd-eval measures: the same for the test set and each subgroup. */
+struct eval_opts {
+	double threshold;
+	int resamples;          /* 0: no intervals */
+	uint64_t seed;
+	const double *thresholds;
+	size_t nthresholds;
+};
+
+/*
+ * Every figure of n scored rows as one JSON object: the old service's
+ * metrics, calibration, intervals, rates at thresholds and the decision
+ * curve.  who prefixes the warnings ("" or "site va: ").
+ */
+static cJSON *evaluate(const char *who, const double *p, const uint8_t *y,
+                       size_t n, const struct eval_opts *o)
+{
+	struct hd_metrics met;
+	struct hd_calibration cal;
+	struct hd_estimate ci[HD_NCI], delong;
+	cJSON *test;
+
+	hd_metrics_compute(p, y, n, o->threshold, &met);
+	warn_undefined(who, &met);
+	test = hd_metrics_to_json(&met, p, y, n);
+	hd_calibration_compute(p, y, n, &cal);
+	if (isnan(cal.slope) && met.tp + met.fn > 0 && met.tn + met.fp > 0)
+		hd_err("warning: %sthe calibration slope did not converge (the "
+		       "classes are separated by the scores): written as null",
+		       who);
+	cJSON_AddItemToObject(test, "calibration", hd_calibration_to_json(&cal));
+	hd_delong(p, y, n, &delong);
+	if (o->resamples > 0) {
+		hd_bootstrap(p, y, n, o->threshold, o->resamples, o->seed, ci);
+		cJSON_AddItemToObject(test, "intervals",
+		                      hd_intervals_to_json(ci, &delong, o->resamples,
+		                                           o->seed));
+	}
+	cJSON_AddItemToObject(test, "thresholds",
+	                      hd_thresholds_json(p, y, n, o->thresholds,
+	                                         o->nthresholds));
+	cJSON_AddItemToObject(test, "decision_curve",
+	                      hd_decision_curve_json(p, y, n));
+	return test;
+}
+
+/* The rows of s where key[i] == v, evaluated; NULL when there are none. */
+static cJSON *evaluate_where(const char *who, const struct scores *s,
+                             const int *key, int v, const struct eval_opts *o)
+{
+	double *p = hd_xmalloc((s->n ? s->n : 1) * sizeof *p);
+	uint8_t *y = hd_xmalloc(s->n ? s->n : 1);
+	size_t m = 0;
+	cJSON *r = NULL;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (key[i] == v) {
+			p[m] = s->p[i];
+			y[m++] = s->y[i];
+		}
+	if (m > 0)
+		r = evaluate(who, p, y, m, o);
+	free(p);
+	free(y);
+	return r;
+}
+
+/*
+ * By site ("source") and by sex (0 female, 1 male), where the rows say
+ * so: each subgroup with every figure of the test set.
+ */
+static cJSON *subgroups(const struct scores *s, const struct eval_opts *o)
+{
+	cJSON *g = cJSON_CreateObject(), *site = NULL, *sex = NULL;
+	char who[300];
+
+	for (size_t k = 0; k < s->nsites; k++) {
+		cJSON *e;
+
+		snprintf(who, sizeof who, "site %s: ", s->sites[k]);
+		if ((e = evaluate_where(who, s, s->site, (int)k, o)) == NULL)
+			continue;
+		if (site == NULL)
+			site = cJSON_AddObjectToObject(g, "site");
+		cJSON_AddItemToObject(site, s->sites[k], e);
+	}
+	for (int v = 0; v <= 1; v++) {
+		cJSON *e;
+
+		snprintf(who, sizeof who, "sex %d: ", v);
+		if ((e = evaluate_where(who, s, s->sex, v, o)) == NULL)
+			continue;
+		if (sex == NULL)
+			sex = cJSON_AddObjectToObject(g, "sex");
+		cJSON_AddItemToObject(sex, v ? "1" : "0", e);
+	}
+	return g;
 }
 
 /* The model's identity, and its cross-validation copied as it stands. */
@@ -255,12 +388,10 @@ int main(int argc, char **argv)
 	                                      thresholds);
 	int c, by_scores = 0, rc, resamples = 2000;
 	uint64_t seed = 42;
-	struct hd_calibration cal;
-	struct hd_estimate ci[HD_NCI], delong;
 	cJSON *test;
 	struct scores s = { 0 };
 	struct hd_model m;
-	struct hd_metrics met;
+	struct eval_opts opts;
 	cJSON *root, *data;
 
 	hd_set_prog(argv);
@@ -330,8 +461,9 @@ int main(int argc, char **argv)
 			       "(encoded as all zeros)", unseen, s.n);
 	}
 
-	hd_metrics_compute(s.p, s.y, s.n, threshold, &met);
-	warn_undefined(&met);
+	opts = (struct eval_opts){ threshold, resamples, seed, thresholds,
+	                           nthresholds };
+	test = evaluate("", s.p, s.y, s.n, &opts);
 
 	root = cJSON_CreateObject();
 	hd_json_set_format(root, HD_METRICS_FORMAT, HD_METRICS_VERSION);
@@ -344,23 +476,8 @@ int main(int argc, char **argv)
 	cJSON_AddStringToObject(data, "file", data_path);
 	cJSON_AddStringToObject(data, "sha256", s.sha256);
 	hd_json_add_num(data, "rows", (double)s.n);
-	test = hd_metrics_to_json(&met, s.p, s.y, s.n);
 	cJSON_AddItemToObject(root, "test", test);
-	hd_calibration_compute(s.p, s.y, s.n, &cal);
-	if (isnan(cal.slope) && met.tp + met.fn > 0 && met.tn + met.fp > 0)
-		hd_err("warning: the calibration slope did not converge (the "
-		       "classes are separated by the scores): written as null");
-	cJSON_AddItemToObject(test, "calibration", hd_calibration_to_json(&cal));
-	hd_delong(s.p, s.y, s.n, &delong);
-	if (resamples > 0) {
-		hd_bootstrap(s.p, s.y, s.n, threshold, resamples, seed, ci);
-		cJSON_AddItemToObject(test, "intervals",
-		                      hd_intervals_to_json(ci, &delong, resamples, seed));
-	}
-	cJSON_AddItemToObject(test, "thresholds",
-	                      hd_thresholds_json(s.p, s.y, s.n, thresholds, nthresholds));
-	cJSON_AddItemToObject(test, "decision_curve",
-	                      hd_decision_curve_json(s.p, s.y, s.n));
+	cJSON_AddItemToObject(root, "subgroups", subgroups(&s, &opts));
 
 	rc = hd_json_write(output, root);
 	cJSON_Delete(root);

@@ -162,8 +162,14 @@ struct hd_dataset {
 	size_t n;
 	double *X;              /* n x HD_NFEAT, row-major, NaN = missing */
 	uint8_t *y;             /* n labels 0/1; NULL when not labelled */
+	int *site;              /* n indices into sites[]; NULL without a
+	                           source column */
+	char **sites;           /* nsites names, in order of appearance */
+	size_t nsites;
 	char sha256[HD_SHA256_HEX];  /* of the file's bytes */
 };
+/* Index of name s in (*names)[0..*n), appended (a copy) if new. */
+int hd_intern(char ***names, size_t *n, const char *s);
 
 /*
  * The columns of a clean CSV header.  col[f] is the field index of

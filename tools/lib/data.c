@@ -127,6 +127,16 @@ int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
 	return 0;
 }
 
+int hd_intern(char ***names, size_t *n, const char *s)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (strcmp((*names)[k], s) == 0)
+			return (int)k;
+	*names = hd_xrealloc(*names, (*n + 1) * sizeof **names);
+	(*names)[*n] = hd_xstrdup(s);
+	return (int)(*n)++;
+}
+
 int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d)
 {
 	struct hd_csv *in = hd_csv_open(path);
@@ -162,6 +172,8 @@ int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d)
 			d->X = hd_xrealloc(d->X, cap * HD_NFEAT * sizeof *d->X);
 			if (cols.target >= 0)
 				d->y = hd_xrealloc(d->y, cap);
+			if (cols.source >= 0)
+				d->site = hd_xrealloc(d->site, cap * sizeof *d->site);
 		}
 		if (hd_record_patient(&rec, &cols, d->X + d->n * HD_NFEAT,
 		                      &y, err, sizeof err, &bad) != 0) {
@@ -170,6 +182,9 @@ int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d)
 		}
 		if (cols.target >= 0)
 			d->y[d->n] = y;
+		if (cols.source >= 0)
+			d->site[d->n] = hd_intern(&d->sites, &d->nsites,
+			                          rec.field[cols.source]);
 		d->n++;
 	}
 	if (rc < 0)
@@ -196,17 +211,31 @@ void hd_dataset_subset(const struct hd_dataset *src, const size_t *idx,
 	dst->X = hd_xmalloc((m ? m : 1) * HD_NFEAT * sizeof *dst->X);
 	if (src->y != NULL)
 		dst->y = hd_xmalloc(m ? m : 1);
+	if (src->site != NULL) {
+		dst->site = hd_xmalloc((m ? m : 1) * sizeof *dst->site);
+		dst->sites = hd_xmalloc((src->nsites ? src->nsites : 1) *
+		                        sizeof *dst->sites);
+		for (size_t k = 0; k < src->nsites; k++)
+			dst->sites[k] = hd_xstrdup(src->sites[k]);
+		dst->nsites = src->nsites;
+	}
 	for (size_t i = 0; i < m; i++) {
 		memcpy(dst->X + i * HD_NFEAT, src->X + idx[i] * HD_NFEAT,
 		       HD_NFEAT * sizeof *dst->X);
 		if (src->y != NULL)
 			dst->y[i] = src->y[idx[i]];
+		if (src->site != NULL)
+			dst->site[i] = src->site[idx[i]];
 	}
 	memcpy(dst->sha256, src->sha256, sizeof dst->sha256);
 }
 
 void hd_dataset_free(struct hd_dataset *d)
 {
+	for (size_t k = 0; k < d->nsites; k++)
+		free(d->sites[k]);
+	free(d->sites);
+	free(d->site);
 	free(d->X);
 	free(d->y);
 	memset(d, 0, sizeof *d);
