@@ -67,6 +67,9 @@ def delong(y, p):
     auc = (tz[:m].sum() - m * (m + 1) / 2) / (m * n)
     v01 = (tz[:m] - tx) / n
     v10 = 1 - (tz[m:] - ty) / m
+    if m < 2 or n < 2:
+        nan = float("nan")
+        return auc, nan, nan, nan
     var = np.var(v01, ddof=1) / m + np.var(v10, ddof=1) / n
     se = math.sqrt(var)
     z = scipy.stats.norm.ppf(0.975)

@@ -51,7 +51,15 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
                        size_t n, int fit_slope, double *a, double *b)
 {
 	double pa = *a, pb = *b, pf = -INFINITY, d0 = 0, d1 = 0, t = 1;
+	double npos = 0, nall = 0;
 
+	/* With one class the likelihood has no maximum, only a limit. */
+	for (size_t i = 0; i < n; i++) {
+		npos += (w ? w[i] : 1) * y[i];
+		nall += w ? w[i] : 1;
+	}
+	if (!(npos > 0 && npos < nall))
+		return -1;
 	for (int it = 0; it < 400; it++) {
 		double f = 0, g0 = 0, g1 = 0, h00 = 0, h01 = 0, h11 = 0, det;
 
@@ -370,7 +378,7 @@ void hd_delong(const double *p, const uint8_t *y, size_t n,
 		m += y[i] != 0;
 	k = n - m;
 	e->value = e->se = e->lo = e->hi = NAN;
-	if (m < 2 || k < 2)
+	if (m < 1 || k < 1)
 		return;
 	pos = hd_xmalloc(m * sizeof *pos);
 	neg = hd_xmalloc(k * sizeof *neg);
@@ -402,11 +410,15 @@ void hd_delong(const double *p, const uint8_t *y, size_t n,
 		s10 += (v10[i] - auc) * (v10[i] - auc);
 	for (size_t j = 0; j < k; j++)
 		s01 += (v01[j] - auc) * (v01[j] - auc);
-	var = s10 / (double)(m - 1) / (double)m + s01 / (double)(k - 1) / (double)k;
 	e->value = auc;
-	e->se = sqrt(var);
-	e->lo = fmax(0, auc - Z975 * e->se);
-	e->hi = fmin(1, auc + Z975 * e->se);
+	/* The variance needs two rows of each class. */
+	if (m >= 2 && k >= 2) {
+		var = s10 / (double)(m - 1) / (double)m +
+		      s01 / (double)(k - 1) / (double)k;
+		e->se = sqrt(var);
+		e->lo = fmax(0, auc - Z975 * e->se);
+		e->hi = fmin(1, auc + Z975 * e->se);
+	}
 	free(pos);
 	free(neg);
 	free(v10);

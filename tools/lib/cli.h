@@ -368,7 +368,8 @@ enum {
 	HD_CI_AUC, HD_CI_ACCURACY, HD_CI_SENSITIVITY, HD_CI_SPECIFICITY,
 	HD_CI_PPV, HD_CI_NPV, HD_CI_F1, HD_CI_BRIER, HD_CI_SLOPE, HD_NCI
 };
-/* DeLong's interval for ROC-AUC (needs two rows of each class). */
+/* DeLong's interval for ROC-AUC: the estimate needs a row of each
+ * class, the standard error and interval two of each. */
 void hd_delong(const double *p, const uint8_t *y, size_t n,
                struct hd_estimate *e);
 /* Seeded bootstrap, stratified by class: percentile 95 % intervals. */
