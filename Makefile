@@ -179,19 +179,26 @@ RF_OPTS = $(call opt,--trees,$(RF_TREES)) $(call opt,--max-depth,$(RF_MAX_DEPTH)
 	$(call opt,--min-samples-split,$(RF_MIN_SPLIT)) \
 	$(call opt,--max-features,$(RF_MAX_FEATURES))
 
-$(LR_MODEL): $(TRAIN) $(BIN)/hd-fit-lr $(CV_PARAMS) $(call param,lr,$(strip $(LR_OPTS)))
-	@mkdir -p $(@D)
-	$(BIN)/hd-fit-lr $(strip $(LR_OPTS)) --cv $(CV) --seed $(MODEL_SEED) -o $@ $(TRAIN)
+# Each fit also writes its cross-validation's out-of-fold predictions,
+# on which hd-eval chooses the Youden threshold (never on the test rows).
+LR_OOF := $(ART)/models/lr.oof.csv
+RF_OOF := $(ART)/models/rf.oof.csv
 
-$(RF_MODEL): $(TRAIN) $(BIN)/hd-fit-rf $(CV_PARAMS) $(call param,rf,$(strip $(RF_OPTS)))
+$(LR_MODEL) $(LR_OOF) &: $(TRAIN) $(BIN)/hd-fit-lr $(CV_PARAMS) $(call param,lr,$(strip $(LR_OPTS)))
+	@mkdir -p $(@D)
+	$(BIN)/hd-fit-lr $(strip $(LR_OPTS)) --cv $(CV) --seed $(MODEL_SEED) \
+		--oof $(LR_OOF) -o $(LR_MODEL) $(TRAIN)
+
+$(RF_MODEL) $(RF_OOF) &: $(TRAIN) $(BIN)/hd-fit-rf $(CV_PARAMS) $(call param,rf,$(strip $(RF_OPTS)))
 	@mkdir -p $(@D)
 	$(BIN)/hd-fit-rf $(strip $(RF_OPTS)) $(call opt,--jobs,$(RF_JOBS)) \
-		--cv $(CV) --seed $(MODEL_SEED) -o $@ $(TRAIN)
+		--cv $(CV) --seed $(MODEL_SEED) --oof $(RF_OOF) -o $(RF_MODEL) $(TRAIN)
 
-$(ART)/metrics/%.metrics.json: $(ART)/models/%.model.json $(TEST) $(BIN)/hd-eval \
-		$(call param,threshold,$(THRESHOLD))
+$(ART)/metrics/%.metrics.json: $(ART)/models/%.model.json $(ART)/models/%.oof.csv \
+		$(TEST) $(BIN)/hd-eval $(call param,threshold,$(THRESHOLD))
 	@mkdir -p $(@D)
-	$(BIN)/hd-eval --threshold $(THRESHOLD) -o $@ $< $(TEST)
+	$(BIN)/hd-eval --threshold $(THRESHOLD) --oof $(ART)/models/$*.oof.csv \
+		-o $@ $< $(TEST)
 
 $(MODEL): $(LR_METRICS) $(RF_METRICS) $(BIN)/hd-select
 	$(BIN)/hd-select -o $@ $(LR_METRICS) $(RF_METRICS)

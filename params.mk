@@ -18,7 +18,8 @@ EDA_BINS ?= 10
 SEED ?= 42
 TEST_SIZE ?= 0.2
 
-# Cross-validation folds (both models) and the seed of folds and forest.
+# Cross-validation folds (both models; at least 2: the out-of-fold
+# predictions choose the Youden threshold) and the seed of folds and forest.
 CV ?= 5
 MODEL_SEED ?= 42
 

@@ -477,3 +477,29 @@ agrees() {
 	[[ "$stderr" == *"warning: site a: only class 1 in the data"* ]]
 	[[ "$stderr" == *"warning: sex 0: only class 0 in the data"* ]]
 }
+
+@test "--oof: the Youden threshold is chosen on the out-of-fold rows, as scikit-learn's roc_curve finds it, and shown on the test rows" {
+	fit_model
+	hd-fit-lr --oof oof.csv -o lro.json train.csv
+	hd-eval -b 0 --oof oof.csv -o y.json lro.json test.csv
+	hd-predict lro.json test.csv | cut -d, -f15,16 > scored.csv
+	"$PY" - oof.csv scored.csv y.json <<'PY'
+import csv, json, sys
+import numpy as np
+from sklearn.metrics import roc_curve, confusion_matrix
+def load(f):
+    r = list(csv.DictReader(open(f)))
+    return np.array([int(x["target"]) for x in r]), np.array([float(x["probability"]) for x in r])
+y, p = load(sys.argv[1])
+yt, pt = load(sys.argv[2])
+got = json.load(open(sys.argv[3]))["test"]["youden"]
+fpr, tpr, thr = roc_curve(y, p, drop_intermediate=False)
+t = thr[np.argmax(tpr - fpr)]
+assert got["threshold"] == t, (got["threshold"], t)
+tn, fp, fn, tp = confusion_matrix(yt, (pt >= t).astype(int), labels=[0, 1]).ravel()
+g = got["test"]
+assert (g["tn"], g["fp"], g["fn"], g["tp"]) == (tn, fp, fn, tp)
+assert abs(got["j_oof"] - np.max(tpr - fpr)) < 1e-12
+PY
+	[ "$(jq -r .test.youden.chosen_on y.json)" = oof.csv ]
+}

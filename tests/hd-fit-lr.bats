@@ -150,3 +150,26 @@ jq_() { jq -r "$1" model.json; }
 	run -2 --separate-stderr hd-fit-lr --max-iter x train.csv
 	run -2 --separate-stderr hd-fit-lr train.csv extra.csv
 }
+
+@test "--oof writes every row's out-of-fold probability; fold by fold its ROC-AUC is the model's CV" {
+	run -0 --separate-stderr hd-fit-lr --cv 5 --seed 42 --oof oof.csv -o model.json train.csv
+	[ "$(head -n 1 oof.csv)" = "target,probability" ]
+	[ "$(wc -l < oof.csv)" -eq 735 ]
+	[ "$(tail -n +2 oof.csv | cut -d, -f1)" = "$(tail -n +2 train.csv | cut -d, -f15)" ]
+	hd-split --folds 5 --seed 42 -o folds.csv train.csv
+	"$PY" - oof.csv folds.csv model.json <<'PY'
+import csv, json, sys
+from sklearn.metrics import roc_auc_score
+oof = list(csv.DictReader(open(sys.argv[1])))
+folds = [int(r["fold"]) for r in csv.DictReader(open(sys.argv[2]))]
+cv = json.load(open(sys.argv[3]))["cv"]["roc_auc"]
+for f in range(5):
+    y = [int(r["target"]) for r, k in zip(oof, folds) if k == f]
+    p = [float(r["probability"]) for r, k in zip(oof, folds) if k == f]
+    assert abs(roc_auc_score(y, p) - cv[f]) < 1e-12, (f, roc_auc_score(y, p), cv[f])
+PY
+	jq -e '.cv.calibration.slope > 0.5 and .cv.calibration.slope < 1.5' model.json
+	run -2 --separate-stderr hd-fit-lr --cv 0 --oof x.csv train.csv
+	[ "$stderr" = "hd-fit-lr: --oof needs cross-validation (--cv K, K >= 2)" ]
+	[ ! -e x.csv ]
+}

@@ -44,9 +44,9 @@ static size_t parse_thresholds(const char *arg, double *t)
 
 static const struct hd_usage usage = {
 	"[-o FILE] [-t T] [--bootstrap N] [--seed N] [--thresholds LIST]\n"
-	"               MODEL DATA\n"
+	"               [--oof FILE] MODEL DATA\n"
 	"       hd-eval --scores [-o FILE] [-t T] [--bootstrap N] [--seed N]\n"
-	"               [--thresholds LIST] [FILE]",
+	"               [--thresholds LIST] [--oof FILE] [FILE]",
 	"Score MODEL on the labelled clean CSV DATA, or read scores already\n"
 	"made (columns target and probability), and write metrics as JSON.\n"
 	"\n"
@@ -57,6 +57,9 @@ static const struct hd_usage usage = {
 	"      --seed N        seed of the resampling (42)\n"
 	"      --thresholds LIST  comma-separated thresholds for the table of\n"
 	"                      rates (0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9)\n"
+	"      --oof FILE      out-of-fold predictions of cross-validation\n"
+	"                      (hd-fit-lr/-rf --oof): the Youden threshold is\n"
+	"                      chosen on them and reported on the test rows\n"
 	"  -o, --output FILE   write here (atomically) instead of stdout\n"
 	"      --help          show this help\n"
 	"      --version       show the version\n",
@@ -253,6 +256,39 @@ static void warn_undefined(const char *who, const struct hd_metrics *m)
 		       "undefined (written as 0)", who);
 }
 
+/*
+ * The Youden threshold, chosen on the out-of-fold predictions in
+ * oof_path (never on the test rows), with its figures there and on the
+ * test rows s.  NULL after saying why.
+ */
+static cJSON *youden_json(const char *oof_path, const struct scores *s)
+{
+	struct scores oof = { 0 };
+	struct hd_rates r;
+	cJSON *o;
+	double t;
+
+	if (read_scores(oof_path, &oof) != 0) {
+		scores_free(&oof);
+		return NULL;
+	}
+	t = hd_youden(oof.p, oof.y, oof.n);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "chosen_on", oof_path);
+	cJSON_AddStringToObject(o, "oof_sha256", oof.sha256);
+	hd_json_add_num(o, "threshold", t);
+	if (isnan(t))
+		hd_err("warning: %s: one class only: no Youden threshold "
+		       "(written as null)", oof_path);
+	hd_rates_at(oof.p, oof.y, oof.n, t, &r);
+	hd_json_add_num(o, "j_oof", r.sensitivity + r.specificity - 1);
+	cJSON_AddItemToObject(o, "oof", hd_rates_json(&r));
+	hd_rates_at(s->p, s->y, s->n, t, &r);
+	cJSON_AddItemToObject(o, "test", hd_rates_json(&r));
+	scores_free(&oof);
+	return o;
+}
+
 /* How hd-eval measures: the same for the test set and each subgroup. */
 struct eval_opts {
 	double threshold;
@@ -371,13 +407,14 @@ static cJSON *model_json(const struct hd_model *m, const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SEED = 0x100, OPT_THRESHOLDS };
+	enum { OPT_SEED = 0x100, OPT_THRESHOLDS, OPT_OOF };
 	static const struct option longopts[] = {
 		{ "scores", no_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "bootstrap", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "thresholds", required_argument, NULL, OPT_THRESHOLDS },
+		{ "oof", required_argument, NULL, OPT_OOF },
 		{ "output", required_argument, NULL, 'o' },
 		HD_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -388,6 +425,7 @@ int main(int argc, char **argv)
 	                                      thresholds);
 	int c, by_scores = 0, rc, resamples = 2000;
 	uint64_t seed = 42;
+	const char *oof_path = NULL;
 	cJSON *test;
 	struct scores s = { 0 };
 	struct hd_model m;
@@ -405,6 +443,7 @@ int main(int argc, char **argv)
 		case OPT_THRESHOLDS:
 			nthresholds = parse_thresholds(optarg, thresholds);
 			break;
+		case OPT_OOF: oof_path = optarg; break;
 		case 't':
 			threshold = hd_opt_double("--threshold", optarg, 0, 1);
 			break;
@@ -477,6 +516,17 @@ int main(int argc, char **argv)
 	cJSON_AddStringToObject(data, "sha256", s.sha256);
 	hd_json_add_num(data, "rows", (double)s.n);
 	cJSON_AddItemToObject(root, "test", test);
+	if (oof_path != NULL) {
+		cJSON *yo = youden_json(oof_path, &s);
+
+		if (yo == NULL) {
+			cJSON_Delete(root);
+			scores_free(&s);
+			hd_model_free(&m);
+			return HD_EXIT_DATA;
+		}
+		cJSON_AddItemToObject(test, "youden", yo);
+	}
 	cJSON_AddItemToObject(root, "subgroups", subgroups(&s, &opts));
 
 	rc = hd_json_write(output, root);

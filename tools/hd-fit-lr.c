@@ -38,8 +38,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct hd_usage usage = {
-		"[--C C] [--max-iter N] [--tol T] [--cv K] [--seed N] "
-		"[-o MODEL] [TRAIN.csv]", options()
+		"[--C C] [--max-iter N] [--tol T] [--cv K] [--seed N]\n"
+		"                 [--oof FILE] [-o MODEL] [TRAIN.csv]", options()
 	};
 	struct hd_lr_opts o = hd_lr_defaults;
 	struct hd_fit_job j = hd_fit_defaults;

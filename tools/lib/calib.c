@@ -272,6 +272,22 @@ void hd_rates_at(const double *p, const uint8_t *y, size_t n, double t,
 	r->npv = ratio_nan((double)r->tn, (double)(r->tn + r->fn));
 }
 
+cJSON *hd_rates_json(const struct hd_rates *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	hd_json_add_num(o, "threshold", r->threshold);
+	hd_json_add_num(o, "tn", (double)r->tn);
+	hd_json_add_num(o, "fp", (double)r->fp);
+	hd_json_add_num(o, "fn", (double)r->fn);
+	hd_json_add_num(o, "tp", (double)r->tp);
+	hd_json_add_num(o, "sensitivity", r->sensitivity);
+	hd_json_add_num(o, "specificity", r->specificity);
+	hd_json_add_num(o, "ppv", r->ppv);
+	hd_json_add_num(o, "npv", r->npv);
+	return o;
+}
+
 cJSON *hd_thresholds_json(const double *p, const uint8_t *y, size_t n,
                           const double *t, size_t nt)
 {
@@ -279,19 +295,9 @@ cJSON *hd_thresholds_json(const double *p, const uint8_t *y, size_t n,
 
 	for (size_t k = 0; k < nt; k++) {
 		struct hd_rates r;
-		cJSON *o = cJSON_CreateObject();
 
 		hd_rates_at(p, y, n, t[k], &r);
-		hd_json_add_num(o, "threshold", t[k]);
-		hd_json_add_num(o, "tn", (double)r.tn);
-		hd_json_add_num(o, "fp", (double)r.fp);
-		hd_json_add_num(o, "fn", (double)r.fn);
-		hd_json_add_num(o, "tp", (double)r.tp);
-		hd_json_add_num(o, "sensitivity", r.sensitivity);
-		hd_json_add_num(o, "specificity", r.specificity);
-		hd_json_add_num(o, "ppv", r.ppv);
-		hd_json_add_num(o, "npv", r.npv);
-		cJSON_AddItemToArray(a, o);
+		cJSON_AddItemToArray(a, hd_rates_json(&r));
 	}
 	return a;
 }
@@ -489,6 +495,40 @@ static int by_pi(const void *x, const void *y)
 	if (a->p != b->p)
 		return (a->p > b->p) - (a->p < b->p);
 	return (a->i > b->i) - (a->i < b->i);
+}
+
+double hd_youden(const double *p, const uint8_t *y, size_t n)
+{
+	struct pi *v = hd_xmalloc((n ? n : 1) * sizeof *v);
+	double best = NAN, bj = -INFINITY;
+	size_t pos = 0, tp = 0, fp = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		v[i] = (struct pi){ p[i], i };
+		pos += y[i] != 0;
+	}
+	if (pos == 0 || pos == n) {
+		free(v);
+		return NAN;
+	}
+	/* From the highest probability down, one group of equal ones at a
+	 * time, counting the rows at or above it: the first largest J wins. */
+	qsort(v, n, sizeof *v, by_pi);
+	for (size_t k = n; k > 0;) {
+		double t = v[k - 1].p, j;
+
+		while (k > 0 && v[k - 1].p == t) {
+			k--;
+			y[v[k].i] ? tp++ : fp++;
+		}
+		j = (double)tp / (double)pos - (double)fp / (double)(n - pos);
+		if (j > bj) {
+			bj = j;
+			best = t;
+		}
+	}
+	free(v);
+	return best;
 }
 
 void hd_bootstrap(const double *p, const uint8_t *y, size_t n,

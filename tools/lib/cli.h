@@ -287,11 +287,12 @@ int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
 /*
  * Stratified k-fold cross-validation: for each fold, preprocessing and
  * model refitted on the other folds, ROC-AUC on the held-out one.
- * auc[k] out; returns 0 or -1.
+ * auc[k] out, and (when oof is not NULL) oof[d->n], each row's
+ * probability from the model that did not see it; returns 0 or -1.
  */
 int hd_cross_validate(enum hd_model_kind kind, const void *params,
                       const struct hd_dataset *d, int k, uint64_t seed,
-                      double *auc);
+                      double *auc, double *oof);
 
 /* ---------------------------------------------------------------------
  * Metrics (metrics.c)
@@ -356,6 +357,15 @@ void hd_rates_at(const double *p, const uint8_t *y, size_t n, double t,
                  struct hd_rates *r);
 cJSON *hd_thresholds_json(const double *p, const uint8_t *y, size_t n,
                           const double *t, size_t nt);
+/*
+ * The threshold of largest Youden's J = sensitivity + specificity - 1
+ * among the distinct probabilities of p (p >= t predicts 1); of equal
+ * J, the highest t, as argmax over scikit-learn's roc_curve finds it.
+ * NaN without both classes.
+ */
+double hd_youden(const double *p, const uint8_t *y, size_t n);
+/* The figures of one threshold as JSON (what --thresholds lists). */
+cJSON *hd_rates_json(const struct hd_rates *r);
 /* Net benefit of the model, treat-all and treat-none, t = 0.01..0.99. */
 cJSON *hd_decision_curve_json(const double *p, const uint8_t *y, size_t n);
 
@@ -392,6 +402,7 @@ struct hd_fit_job {
 	const char *output;     /* model file, "-" = stdout */
 	int cv_folds;           /* 0 = no cross-validation */
 	uint64_t seed;          /* fold assignment (and the forest) */
+	const char *oof;        /* out-of-fold predictions CSV, or NULL */
 };
 /* -o -, 5 folds, seed 42: what both fit tools start from. */
 extern const struct hd_fit_job hd_fit_defaults;
@@ -409,8 +420,9 @@ void hd_fit_operands(struct hd_fit_job *j, int argc, char **argv,
 #define HD_FIT_LONGOPTS \
 	{ "output", required_argument, NULL, 'o' }, \
 	{ "cv", required_argument, NULL, 'k' }, \
-	{ "seed", required_argument, NULL, 's' }
-#define HD_FIT_SHORTOPTS "o:k:s:"
+	{ "seed", required_argument, NULL, 's' }, \
+	{ "oof", required_argument, NULL, 'O' }
+#define HD_FIT_SHORTOPTS "o:k:s:O:"
 /*
  * The help text of the fit tools: their own options (opts, one per
  * line), then the shared ones with the defaults filled in.  seed_what

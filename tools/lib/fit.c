@@ -94,7 +94,7 @@ int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
 
 int hd_cross_validate(enum hd_model_kind kind, const void *params,
                       const struct hd_dataset *d, int k, uint64_t seed,
-                      double *auc)
+                      double *auc, double *oof)
 {
 	int *fold = hd_xmalloc(d->n * sizeof *fold);
 	size_t *tr = hd_xmalloc(d->n * sizeof *tr);
@@ -120,8 +120,11 @@ int hd_cross_validate(enum hd_model_kind kind, const void *params,
 		if (rc == 0) {
 			p = hd_xmalloc((nte ? nte : 1) * sizeof *p);
 			z = hd_xmalloc((size_t)(m.prep.dim ? m.prep.dim : 1) * sizeof *z);
-			for (size_t i = 0; i < nte; i++)
+			for (size_t i = 0; i < nte; i++) {
 				p[i] = hd_model_prob(&m, test.X + i * HD_NFEAT, z, NULL);
+				if (oof)
+					oof[te[i]] = p[i];
+			}
 			auc[f] = hd_roc_auc(p, test.y, nte);
 			free(p);
 			free(z);
@@ -155,6 +158,8 @@ const char *hd_fit_usage(const char *intro, const char *opts,
 	         "  -k, --cv K               stratified K-fold cross-validation, "
 	         "0 = none (%d)\n"
 	         "  -s, --seed N             seed of the folds%s (%llu)\n"
+	         "  -O, --oof FILE           write each training row's out-of-fold\n"
+	         "                           probability here, as target,probability\n"
 	         "      --help               show this help\n"
 	         "      --version            show the version\n",
 	         intro, opts, hd_fit_defaults.cv_folds, seed_what,
@@ -176,6 +181,7 @@ void hd_fit_opt(int c, const char *arg, struct hd_fit_job *j,
 		}
 		return;
 	case 's': j->seed = hd_opt_seed("--seed", arg); return;
+	case 'O': j->oof = arg; return;
 	default:
 		hd_common_opt(c, u);
 		/* an option in the table that the tool forgot to handle */
@@ -208,8 +214,26 @@ static void utc_now(char buf[32])
 	hd_utc_time(t, buf);
 }
 
-static cJSON *cv_record(const double *auc, int k, uint64_t seed)
+/* Each training row's out-of-fold probability, as hd-eval --oof reads
+ * it; written whole or not at all.  0 or -1. */
+static int write_oof(const char *path, const struct hd_dataset *d,
+                     const double *oof)
 {
+	struct hd_out o;
+	char num[HD_NUMBUF];
+
+	if (hd_out_open(&o, path) != 0)
+		return -1;
+	fputs("target,probability\n", o.fp);
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(o.fp, "%d,%s\n", d->y[i], hd_fmt_double(num, oof[i]));
+	return hd_out_commit(&o);
+}
+
+static cJSON *cv_record(const double *auc, int k, uint64_t seed,
+                        const double *oof, const uint8_t *y, size_t n)
+{
+	struct hd_calibration cal;
 	cJSON *cv = cJSON_CreateObject(), *arr = cJSON_CreateArray();
 	double mean = 0, var = 0;
 	char num[HD_NUMBUF];
@@ -229,6 +253,10 @@ static cJSON *cv_record(const double *auc, int k, uint64_t seed)
 	hd_json_add_num(cv, "mean", mean);
 	/* population std over folds, as numpy's default */
 	hd_json_add_num(cv, "std", sqrt(var / k));
+	/* Calibration of the out-of-fold probabilities: what the refits
+	 * predicted for rows they had not seen. */
+	hd_calibration_compute(oof, y, n, &cal);
+	cJSON_AddItemToObject(cv, "calibration", hd_calibration_to_json(&cal));
 	return cv;
 }
 
@@ -265,10 +293,15 @@ int hd_fit_run(const struct hd_fit_job *j)
 {
 	struct hd_dataset d;
 	struct hd_model m;
-	double auc[100];
+	double auc[100], *oof = NULL;
 	cJSON *doc, *cv = NULL;
 	int rc;
 
+	if (j->oof != NULL && j->cv_folds < 2) {
+		hd_err("--oof needs cross-validation (--cv K, K >= 2)");
+		cJSON_Delete(j->hyper);
+		return HD_EXIT_USAGE;
+	}
 	hd_out_cleanup_on_signals();
 	if (hd_dataset_read(j->input, 1, &d) != 0) {
 		cJSON_Delete(j->hyper);
@@ -285,10 +318,15 @@ int hd_fit_run(const struct hd_fit_job *j)
 			       j->cv_folds);
 			goto fail;
 		}
+		oof = hd_xmalloc(d.n * sizeof *oof);
 		if (hd_cross_validate(j->kind, j->params, &d, j->cv_folds,
-		                      j->seed, auc) != 0)
+		                      j->seed, auc, oof) != 0)
 			goto fail;
-		cv = cv_record(auc, j->cv_folds, j->seed);
+		cv = cv_record(auc, j->cv_folds, j->seed, oof, d.y, d.n);
+		if (j->oof != NULL && write_oof(j->oof, &d, oof) != 0) {
+			cJSON_Delete(cv);
+			goto fail;
+		}
 	}
 	if (hd_model_fit(&m, j->kind, j->params, &d) != 0) {
 		hd_model_free(&m);
@@ -307,9 +345,11 @@ int hd_fit_run(const struct hd_fit_job *j)
 	cJSON_Delete(doc);
 	hd_model_free(&m);
 	hd_dataset_free(&d);
+	free(oof);
 	return rc == 0 ? HD_EXIT_OK : HD_EXIT_DATA;
 fail:
 	cJSON_Delete(j->hyper);
 	hd_dataset_free(&d);
+	free(oof);
 	return HD_EXIT_DATA;
 }
