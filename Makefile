@@ -141,11 +141,12 @@ RF_MODEL := $(ART)/models/rf.model.json
 LR_METRICS := $(ART)/metrics/lr.metrics.json
 RF_METRICS := $(ART)/metrics/rf.metrics.json
 MODEL := $(ART)/model.json
+LOSO  := $(ART)/loso/lr.loso.json $(ART)/loso/rf.loso.json
 
 .PHONY: pipeline fetch
 # Every program, not only those the DAG runs: the README's examples use
 # hd-predict and hd-fcgi right after a pipeline.
-pipeline: $(MODEL) $(EDA) $(PROGS)
+pipeline: $(MODEL) $(EDA) $(LOSO) $(PROGS)
 fetch: $(RAW)
 
 # The data is pinned by SHA-256, so where it came from does not matter
@@ -200,6 +201,13 @@ $(ART)/metrics/%.metrics.json: $(ART)/models/%.model.json $(ART)/models/%.oof.cs
 	$(BIN)/hd-eval --threshold $(THRESHOLD) --oof $(ART)/models/$*.oof.csv \
 		-o $@ $< $(TEST)
 
+# Leave-one-site-out: each model's kind and hyperparameters refitted on
+# three sites of the whole clean data and evaluated on the fourth.
+$(ART)/loso/%.loso.json: $(ART)/models/%.model.json $(CLEAN) $(BIN)/hd-loso \
+		$(call param,threshold,$(THRESHOLD))
+	@mkdir -p $(@D)
+	$(BIN)/hd-loso --threshold $(THRESHOLD) -o $@ $< $(CLEAN)
+
 $(MODEL): $(LR_METRICS) $(RF_METRICS) $(BIN)/hd-select
 	$(BIN)/hd-select -o $@ $(LR_METRICS) $(RF_METRICS)
 
@@ -224,4 +232,4 @@ clean:
 
 distclean: clean
 	rm -rf $(PARAMS) $(DATA)/raw $(DATA)/split $(CLEAN) $(ART)/eda \
-		$(ART)/models $(ART)/metrics $(MODEL)
+		$(ART)/models $(ART)/metrics $(ART)/loso $(MODEL)

@@ -65,6 +65,12 @@ setup() {
 	for m in lr rf; do
 		[ "$(jq -r .format "$W/art/models/$m.model.json")" = hd-model ]
 		[ "$(jq -r .format "$W/art/metrics/$m.metrics.json")" = hd-metrics ]
+		# The new figures, for both models.
+		jq -e '.test.calibration.slope != null and .test.intervals.roc_auc.lo != null and .test.youden.threshold != null' "$W/art/metrics/$m.metrics.json"
+		jq -e '(.subgroups.site | keys) == ["cleveland","hungarian","switzerland","va"]' "$W/art/metrics/$m.metrics.json"
+		[ "$(wc -l < "$W/art/models/$m.oof.csv")" -eq 735 ]
+		[ "$(jq -r .format "$W/art/loso/$m.loso.json")" = hd-loso ]
+		jq -e '(.sites | keys | length) == 4' "$W/art/loso/$m.loso.json"
 	done
 	[ "$(jq -r .format "$W/art/model.json")" = hd-model ]
 	jq -e .selection "$W/art/model.json" > /dev/null
@@ -96,13 +102,13 @@ setup() {
 
 @test "changing the split seed reruns the split and what follows, not fetch, clean or eda" {
 	rerun_changed SEED=7
-	[ "$changed" = "art/metrics/lr.metrics.json art/metrics/rf.metrics.json art/model.json art/models/lr.model.json art/models/rf.model.json data/split/test.csv data/split/train.csv " ] ||
+	[ "$changed" = "art/loso/lr.loso.json art/loso/rf.loso.json art/metrics/lr.metrics.json art/metrics/rf.metrics.json art/model.json art/models/lr.model.json art/models/lr.oof.csv art/models/rf.model.json art/models/rf.oof.csv data/split/test.csv data/split/train.csv " ] ||
 		fail "changed: $changed"
 }
 
-@test "changing a forest parameter reruns only the forest, its evaluation and the selection" {
+@test "changing a forest parameter reruns only the forest, its evaluation, its leave-one-site-out and the selection" {
 	rerun_changed RF_TREES=50
-	[ "$changed" = "art/metrics/rf.metrics.json art/model.json art/models/rf.model.json " ] ||
+	[ "$changed" = "art/loso/rf.loso.json art/metrics/rf.metrics.json art/model.json art/models/rf.model.json art/models/rf.oof.csv " ] ||
 		fail "changed: $changed"
 	[ "$(jq .hyperparameters.n_estimators "$W/art/models/rf.model.json")" = 50 ]
 }

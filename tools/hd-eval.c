@@ -236,25 +236,6 @@ static size_t score_model(const struct hd_model *m,
 	return rows_unseen;
 }
 
-/* Say which metrics are undefined on these rows, and what we wrote. */
-static void warn_undefined(const char *who, const struct hd_metrics *m)
-{
-	char t[HD_NUMBUF];
-
-	if (m->tp + m->fn == 0 || m->tn + m->fp == 0)
-		hd_err("warning: %sonly class %d in the data: ROC-AUC is "
-		       "undefined (written as null)", who, m->tp + m->fn ? 1 : 0);
-	if (m->tp + m->fn == 0)
-		hd_err("warning: %sno positive rows: recall is undefined "
-		       "(written as 0)", who);
-	if (m->tp + m->fp == 0)
-		hd_err("warning: %sno row has probability >= %s: precision is "
-		       "undefined (written as 0)", who,
-		       hd_fmt_double(t, m->threshold));
-	if (2 * m->tp + m->fp + m->fn == 0)
-		hd_err("warning: %sno positive rows and none predicted: F1 is "
-		       "undefined (written as 0)", who);
-}
 
 /*
  * The Youden threshold, chosen on the out-of-fold predictions in
@@ -289,55 +270,9 @@ static cJSON *youden_json(const char *oof_path, const struct scores *s)
 	return o;
 }
 
-/* How hd-eval measures: the same for the test set and each subgroup. */
-struct eval_opts {
-	double threshold;
-	int resamples;          /* 0: no intervals */
-	uint64_t seed;
-	const double *thresholds;
-	size_t nthresholds;
-};
-
-/*
- * Every figure of n scored rows as one JSON object: the old service's
- * metrics, calibration, intervals, rates at thresholds and the decision
- * curve.  who prefixes the warnings ("" or "site va: ").
- */
-static cJSON *evaluate(const char *who, const double *p, const uint8_t *y,
-                       size_t n, const struct eval_opts *o)
-{
-	struct hd_metrics met;
-	struct hd_calibration cal;
-	struct hd_estimate ci[HD_NCI], delong;
-	cJSON *test;
-
-	hd_metrics_compute(p, y, n, o->threshold, &met);
-	warn_undefined(who, &met);
-	test = hd_metrics_to_json(&met, p, y, n);
-	hd_calibration_compute(p, y, n, &cal);
-	if (isnan(cal.slope) && met.tp + met.fn > 0 && met.tn + met.fp > 0)
-		hd_err("warning: %sthe calibration slope did not converge (the "
-		       "classes are separated by the scores): written as null",
-		       who);
-	cJSON_AddItemToObject(test, "calibration", hd_calibration_to_json(&cal));
-	hd_delong(p, y, n, &delong);
-	if (o->resamples > 0) {
-		hd_bootstrap(p, y, n, o->threshold, o->resamples, o->seed, ci);
-		cJSON_AddItemToObject(test, "intervals",
-		                      hd_intervals_to_json(ci, &delong, o->resamples,
-		                                           o->seed));
-	}
-	cJSON_AddItemToObject(test, "thresholds",
-	                      hd_thresholds_json(p, y, n, o->thresholds,
-	                                         o->nthresholds));
-	cJSON_AddItemToObject(test, "decision_curve",
-	                      hd_decision_curve_json(p, y, n));
-	return test;
-}
-
 /* The rows of s where key[i] == v, evaluated; NULL when there are none. */
 static cJSON *evaluate_where(const char *who, const struct scores *s,
-                             const int *key, int v, const struct eval_opts *o)
+                             const int *key, int v, const struct hd_eval_opts *o)
 {
 	double *p = hd_xmalloc((s->n ? s->n : 1) * sizeof *p);
 	uint8_t *y = hd_xmalloc(s->n ? s->n : 1);
@@ -350,7 +285,7 @@ static cJSON *evaluate_where(const char *who, const struct scores *s,
 			y[m++] = s->y[i];
 		}
 	if (m > 0)
-		r = evaluate(who, p, y, m, o);
+		r = hd_evaluate(who, p, y, m, o);
 	free(p);
 	free(y);
 	return r;
@@ -360,7 +295,7 @@ static cJSON *evaluate_where(const char *who, const struct scores *s,
  * By site ("source") and by sex (0 female, 1 male), where the rows say
  * so: each subgroup with every figure of the test set.
  */
-static cJSON *subgroups(const struct scores *s, const struct eval_opts *o)
+static cJSON *subgroups(const struct scores *s, const struct hd_eval_opts *o)
 {
 	cJSON *g = cJSON_CreateObject(), *site = NULL, *sex = NULL;
 	char who[300];
@@ -429,7 +364,7 @@ int main(int argc, char **argv)
 	cJSON *test;
 	struct scores s = { 0 };
 	struct hd_model m;
-	struct eval_opts opts;
+	struct hd_eval_opts opts;
 	cJSON *root, *data;
 
 	hd_set_prog(argv);
@@ -500,9 +435,9 @@ int main(int argc, char **argv)
 			       "(encoded as all zeros)", unseen, s.n);
 	}
 
-	opts = (struct eval_opts){ threshold, resamples, seed, thresholds,
+	opts = (struct hd_eval_opts){ threshold, resamples, seed, thresholds,
 	                           nthresholds };
-	test = evaluate("", s.p, s.y, s.n, &opts);
+	test = hd_evaluate("", s.p, s.y, s.n, &opts);
 
 	root = cJSON_CreateObject();
 	hd_json_set_format(root, HD_METRICS_FORMAT, HD_METRICS_VERSION);

@@ -391,6 +391,26 @@ cJSON *hd_intervals_to_json(const struct hd_estimate est[HD_NCI],
                             int resamples, uint64_t seed);
 
 /* ---------------------------------------------------------------------
+ * Evaluation of scored rows (evaluate.c)
+ * ------------------------------------------------------------------- */
+
+/* How to measure: the same for the test set, subgroups, held-out sites. */
+struct hd_eval_opts {
+	double threshold;       /* p >= threshold predicts 1 */
+	int resamples;          /* bootstrap; 0: no intervals */
+	uint64_t seed;
+	const double *thresholds;       /* the table of rates */
+	size_t nthresholds;
+};
+/*
+ * Every figure of n scored rows: the metrics, calibration, intervals,
+ * rates at thresholds and the decision curve.  who prefixes each
+ * warning about an undefined figure ("" or "site va: ").
+ */
+cJSON *hd_evaluate(const char *who, const double *p, const uint8_t *y,
+                   size_t n, const struct hd_eval_opts *o);
+
+/* ---------------------------------------------------------------------
  * The fit tools' shared driver (fit.c)
  * ------------------------------------------------------------------- */
 
@@ -436,5 +456,12 @@ const char *hd_fit_usage(const char *intro, const char *opts,
  * its record.  Returns the exit status.
  */
 int hd_fit_run(const struct hd_fit_job *j);
+/*
+ * The options a model file was fitted with, from its "hyperparameters"
+ * and "training.seed", to fit the same model on other rows: *lr or *rf
+ * by the model's kind.  0, or -1 after naming the file and the key.
+ */
+int hd_fit_params(const struct hd_model *m, const char *path,
+                  struct hd_lr_opts *lr, struct hd_rf_opts *rf);
 
 #endif

@@ -289,6 +289,75 @@ static cJSON *training_record(const struct hd_fit_job *j,
 	return t;
 }
 
+/* A whole number in [lo, hi] at key in o, or -1 after saying so. */
+static int hyper_int(const cJSON *o, const char *path, const char *key,
+                     long lo, long hi, int *out)
+{
+	double v;
+
+	if (hd_json_get_num(o, key, &v) != 0 || !(v >= lo && v <= hi) ||
+	    v != floor(v)) {
+		hd_err("%s: no whole number %ld to %ld \"hyperparameters.%s\"",
+		       path, lo, hi, key);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int hd_fit_params(const struct hd_model *m, const char *path,
+                  struct hd_lr_opts *lr, struct hd_rf_opts *rf)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(m->doc, "hyperparameters");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(m->doc, "training");
+	const cJSON *seed = cJSON_GetObjectItemCaseSensitive(t, "seed");
+	const cJSON *mf;
+	double v;
+	char *end;
+
+	if (!cJSON_IsObject(h)) {
+		hd_err("%s: no \"hyperparameters\" object", path);
+		return -1;
+	}
+	if (m->kind == HD_LR) {
+		*lr = hd_lr_defaults;
+		if (hd_json_get_num(h, "C", &lr->C) != 0 || !(lr->C > 0) ||
+		    hyper_int(h, path, "max_iter", 1, 100000, &lr->max_iter) != 0 ||
+		    hd_json_get_num(h, "tol", &lr->tol) != 0 || !(lr->tol >= 0)) {
+			hd_err("%s: the logistic regression's hyperparameters "
+			       "(C, max_iter, tol) are not usable", path);
+			return -1;
+		}
+		return 0;
+	}
+	*rf = hd_rf_defaults;
+	if (hyper_int(h, path, "n_estimators", 1, 100000, &rf->n_trees) != 0 ||
+	    hyper_int(h, path, "max_depth", 0, 1000, &rf->max_depth) != 0 ||
+	    hyper_int(h, path, "min_samples_leaf", 1, 1000000,
+	              &rf->min_samples_leaf) != 0 ||
+	    hyper_int(h, path, "min_samples_split", 2, 1000000,
+	              &rf->min_samples_split) != 0)
+		return -1;
+	mf = cJSON_GetObjectItemCaseSensitive(h, "max_features");
+	if (cJSON_IsString(mf) && strcmp(mf->valuestring, "sqrt") == 0)
+		rf->max_features = 0;
+	else if (hyper_int(h, path, "max_features", 1, 100000,
+	                   &rf->max_features) != 0)
+		return -1;
+	rf->bootstrap = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(h, "bootstrap"));
+	/* The seed is written raw, all 64 bits of it. */
+	if (cJSON_IsRaw(seed)) {
+		rf->seed = strtoull(seed->valuestring, &end, 10);
+	} else if (hd_json_get_num(t, "seed", &v) == 0 && v >= 0) {
+		rf->seed = (uint64_t)v;
+	} else {
+		hd_err("%s: no \"training.seed\"", path);
+		return -1;
+	}
+	rf->jobs = 0;
+	return 0;
+}
+
 int hd_fit_run(const struct hd_fit_job *j)
 {
 	struct hd_dataset d;
