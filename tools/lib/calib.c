@@ -33,6 +33,22 @@ static double logit(double p)
  * Logistic recalibration: y ~ a + b logit(p), weighted
  * ------------------------------------------------------------------- */
 
+/* Log-likelihood of (a, b): sum w (y eta - log(1 + e^eta)). */
+static double loglik(const double *l, const uint8_t *y, const double *w,
+                     size_t n, double a, double b)
+{
+	double s = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double wi = w ? w[i] : 1, eta = a + b * l[i];
+
+		if (wi != 0)
+			s += wi * ((double)y[i] * eta - (eta > 0 ? eta : 0) -
+			           log1p(exp(-fabs(eta))));
+	}
+	return s;
+}
+
 /*
  * Maximum likelihood of the logistic model logit P(y = 1) = a + b l[i]
  * with weights w[i] (NULL: all 1), by Newton's method from *a, *b; with
@@ -51,12 +67,14 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
                        size_t n, int fit_slope, double *a, double *b)
 {
 	double pa = *a, pb = *b, pf = -INFINITY, d0 = 0, d1 = 0, t = 1;
-	double npos = 0, nall = 0;
+	double npos = 0, nall = 0, lmax = 0;
+	int check = 1;          /* does this pass judge the last step? */
 
 	/* With one class the likelihood has no maximum, only a limit. */
 	for (size_t i = 0; i < n; i++) {
 		npos += (w ? w[i] : 1) * y[i];
 		nall += w ? w[i] : 1;
+		lmax = fmax(lmax, fabs(l[i]));
 	}
 	if (!(npos > 0 && npos < nall))
 		return -1;
@@ -72,7 +90,9 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
 			/* e = exp(-|eta|): mu and log(1 + e^eta) from it. */
 			e = exp(-fabs(eta));
 			mu = eta >= 0 ? 1 / (1 + e) : e / (1 + e);
-			f += wi * ((double)y[i] * eta - (eta > 0 ? eta : 0) - log1p(e));
+			if (check)
+				f += wi * ((double)y[i] * eta - (eta > 0 ? eta : 0) -
+				           log1p(e));
 			v = wi * mu * (1 - mu);
 			r = wi * ((double)y[i] - mu);
 			g0 += r;
@@ -81,7 +101,7 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
 			h01 += v * l[i];
 			h11 += v * l[i] * l[i];
 		}
-		if (!(f >= pf - 1e-12 * fabs(pf))) {
+		if (check && !(f >= pf - 1e-12 * fabs(pf))) {
 			/* Worse than the last point: half the step from there. */
 			t /= 2;
 			if (t < 1e-10)
@@ -104,7 +124,7 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
 		}
 		pa = *a;
 		pb = *b;
-		pf = f;
+		pf = check ? f : -INFINITY;
 		t = 1;
 		*a = pa + d0;
 		*b = pb + d1;
@@ -112,6 +132,16 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
 			return -1;
 		if (fmax(fabs(d0), fabs(d1)) < 1e-8)
 			return 0;
+		/*
+		 * A step that moves no linear predictor by more than 1/2 stays
+		 * where the concave likelihood is near its quadratic model: it
+		 * is taken without the likelihood's check (and its log1p per
+		 * row), which is most steps, since the bootstrap starts every
+		 * resample next to its answer.  A larger one is judged.
+		 */
+		check = fabs(d0) + fabs(d1) * lmax > 0.5;
+		if (check && pf == -INFINITY)
+			pf = loglik(l, y, w, n, pa, pb);
 	}
 	return -1;
 }
