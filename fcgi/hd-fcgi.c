@@ -24,7 +24,6 @@
  * routing; fcgi.h lists where everything else is.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>

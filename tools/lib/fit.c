@@ -310,10 +310,8 @@ int hd_fit_params(const struct hd_model *m, const char *path,
 {
 	const cJSON *h = cJSON_GetObjectItemCaseSensitive(m->doc, "hyperparameters");
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(m->doc, "training");
-	const cJSON *seed = cJSON_GetObjectItemCaseSensitive(t, "seed");
 	const cJSON *mf;
 	double v;
-	char *end;
 
 	if (!cJSON_IsObject(h)) {
 		hd_err("%s: no \"hyperparameters\" object", path);
@@ -345,15 +343,17 @@ int hd_fit_params(const struct hd_model *m, const char *path,
 	                   &rf->max_features) != 0)
 		return -1;
 	rf->bootstrap = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(h, "bootstrap"));
-	/* The seed is written raw, all 64 bits of it. */
-	if (cJSON_IsRaw(seed)) {
-		rf->seed = strtoull(seed->valuestring, &end, 10);
-	} else if (hd_json_get_num(t, "seed", &v) == 0 && v >= 0) {
-		rf->seed = (uint64_t)v;
-	} else {
-		hd_err("%s: no \"training.seed\"", path);
+	/*
+	 * The seed is written with all its digits, but read back through
+	 * cJSON as a double: one above 2^53 may not be the seed the forest
+	 * was grown with, and is refused rather than guessed.
+	 */
+	if (hd_json_get_num(t, "seed", &v) != 0 || !(v >= 0 && v <= 9007199254740992.0) ||
+	    v != floor(v)) {
+		hd_err("%s: no \"training.seed\" from 0 to 2^53", path);
 		return -1;
 	}
+	rf->seed = (uint64_t)v;
 	rf->jobs = 0;
 	return 0;
 }
