@@ -144,9 +144,6 @@ MODEL := $(ART)/model.json
 LOSO  := $(ART)/loso/lr.loso.json $(ART)/loso/rf.loso.json
 
 .PHONY: pipeline fetch
-# Every program, not only those the DAG runs: the README's examples use
-# hd-predict and hd-fcgi right after a pipeline.
-pipeline: $(MODEL) $(EDA) $(LOSO) $(PROGS)
 fetch: $(RAW)
 
 # The data is pinned by SHA-256, so where it came from does not matter
@@ -210,6 +207,15 @@ $(ART)/loso/%.loso.json: $(ART)/models/%.model.json $(CLEAN) $(BIN)/hd-loso \
 
 $(MODEL): $(LR_METRICS) $(RF_METRICS) $(BIN)/hd-select
 	$(BIN)/hd-select -o $@ $(LR_METRICS) $(RF_METRICS)
+
+# The steps around the model (plots, report) live in pipelines/*.mk;
+# each adds what it makes to PIPELINE_OUT.
+PIPELINE_OUT :=
+include $(wildcard pipelines/*.mk)
+
+# Every program, not only those the DAG runs: the README's examples use
+# hd-predict and hd-fcgi right after a pipeline.
+pipeline: $(MODEL) $(EDA) $(LOSO) $(PROGS) $(PIPELINE_OUT)
 
 # Serving (make serve) lives beside the responder.
 include $(wildcard fcgi/*.mk)
