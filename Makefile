@@ -211,7 +211,7 @@ $(MODEL): $(LR_METRICS) $(RF_METRICS) $(BIN)/hd-select
 # The steps around the model (plots, report) live in pipelines/*.mk;
 # each adds what it makes to PIPELINE_OUT.
 PIPELINE_OUT :=
-include $(wildcard pipelines/*.mk)
+include $(sort $(wildcard pipelines/*.mk))
 
 # Every program, not only those the DAG runs: the README's examples use
 # hd-predict and hd-fcgi right after a pipeline.
