@@ -143,7 +143,7 @@ RF_METRICS := $(ART)/metrics/rf.metrics.json
 MODEL := $(ART)/model.json
 LOSO  := $(ART)/loso/lr.loso.json $(ART)/loso/rf.loso.json
 
-.PHONY: pipeline fetch
+.PHONY: fetch
 fetch: $(RAW)
 
 # The data is pinned by SHA-256, so where it came from does not matter
@@ -213,9 +213,57 @@ $(MODEL): $(LR_METRICS) $(RF_METRICS) $(BIN)/hd-select
 PIPELINE_OUT :=
 include $(sort $(wildcard pipelines/*.mk))
 
+# ---------------------------------------------------------------------
+# Run records (hd-runs(1))
+# ---------------------------------------------------------------------
+
+# make pipeline runs the DAG (pipeline-steps) under pipelines/track,
+# which records the run as failed when a step fails.  The DAG's last
+# step, $(RUN_STAMP), records a finished run when any output is newer
+# than the last record, so a pipeline that changes nothing records
+# nothing.  Runs go to $(RUNS): HD_RUNS_DIR, which checkouts may share.
+RUNS      ?= $(or $(HD_RUNS_DIR),$(ART)/runs)
+RUN_STAMP := $(ART)/.run
+RUN_OUT   := $(MODEL) $(LR_MODEL) $(RF_MODEL) $(LR_OOF) $(RF_OOF) \
+	$(LR_METRICS) $(RF_METRICS) $(LOSO) $(EDA) $(PIPELINE_OUT)
+FETCH_URL := https://archive.ics.uci.edu/ml/machine-learning-databases/heart-disease/
+
+# A value quoted for the shell.
+shq = '$(subst ','\'',$(1))'
+# What was typed: the goals and the variables set on the command line.
+RUN_COMMAND = make $(MAKECMDGOALS) $(foreach v,$(sort $(.VARIABLES)),$(if \
+	$(filter command line,$(origin $(v))),$(v)=$(value $(v))))
+
+RECORD = $(BIN)/hd-runs --dir $(call shq,$(RUNS)) record \
+	--experiment $(call shq,$(EXPERIMENT)) --command "$$HD_RUN_COMMAND" \
+	$(if $(HD_RUN_START),--start $(call shq,$(HD_RUN_START))) \
+	--param seed=$(SEED) --param test_size=$(TEST_SIZE) --param cv=$(CV) \
+	--param model_seed=$(MODEL_SEED) --param threshold=$(THRESHOLD) \
+	--param eda_bins=$(EDA_BINS) --param $(call shq,clean_opts=$(CLEAN_OPTS)) \
+	--param $(call shq,lr_opts=$(strip $(LR_OPTS))) \
+	--param $(call shq,rf_opts=$(strip $(RF_OPTS))) \
+	--model lr=$(LR_MODEL) --model rf=$(RF_MODEL) \
+	--metrics lr=$(LR_METRICS) --metrics rf=$(RF_METRICS) \
+	--loso lr=$(ART)/loso/lr.loso.json --loso rf=$(ART)/loso/rf.loso.json \
+	--selected $(MODEL) --source $(call shq,$(or $(MIRROR),$(FETCH_URL))) \
+	$(RAW:%=--raw %) --clean $(CLEAN) --train $(TRAIN) --test $(TEST) \
+	$(RUN_OUT:%=--artifact %)
+
+.PHONY: pipeline pipeline-steps record-failed
+pipeline: $(BIN)/hd-runs | deps-run
+	@HD_RUN_COMMAND=$(call shq,$(strip $(RUN_COMMAND))) HD_RUN_STAMP=$(call shq,$(RUN_STAMP)) \
+		pipelines/track $(MAKE) --no-print-directory pipeline-steps
+
 # Every program, not only those the DAG runs: the README's examples use
 # hd-predict and hd-fcgi right after a pipeline.
-pipeline: $(MODEL) $(EDA) $(LOSO) $(PROGS) $(PIPELINE_OUT)
+pipeline-steps: $(MODEL) $(EDA) $(LOSO) $(PROGS) $(PIPELINE_OUT) $(RUN_STAMP)
+
+$(RUN_STAMP): $(RUN_OUT) | $(BIN)/hd-runs
+	$(RECORD) > $@.tmp && mv $@.tmp $@ && cat $@
+
+# pipelines/track runs this after a failed step.
+record-failed:
+	@$(RECORD) --status failed --step "$$HD_RUN_STEP" --message "$$HD_RUN_MESSAGE"
 
 # Serving (make serve) lives beside the responder.
 include $(wildcard fcgi/*.mk)
@@ -238,4 +286,4 @@ clean:
 
 distclean: clean
 	rm -rf $(PARAMS) $(DATA)/raw $(DATA)/split $(CLEAN) $(ART)/eda \
-		$(ART)/models $(ART)/metrics $(ART)/loso $(MODEL)
+		$(ART)/models $(ART)/metrics $(ART)/loso $(MODEL) $(RUN_STAMP)

@@ -44,3 +44,6 @@ RF_JOBS ?=
 
 # Classification threshold used by the evaluation.
 THRESHOLD ?= 0.5
+
+# The experiment the run records belong to (hd-runs show prints it).
+EXPERIMENT ?= heart-disease
