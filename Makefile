@@ -3,6 +3,7 @@
 #   make             build every tool into build/bin
 #   make pipeline    fetch -> clean -> eda -> split (reruns only what changed)
 #   make test        the whole test suite, plain and under ASan+UBSan
+#   make deps-browser  the browser tests' node packages (make test does it)
 #   make bench       the speed benchmarks (bench/)
 #   make SANITIZE=1  build with AddressSanitizer and UBSan into build/san
 
@@ -272,8 +273,19 @@ include $(wildcard fcgi/*.mk)
 # Tests, benchmarks, cleaning
 # ---------------------------------------------------------------------
 
+# The browser tests' node packages (playwright-core, pinned with its
+# hash in tests/browser/package-lock.json), installed exactly as locked;
+# npm writes node_modules/.package-lock.json last.
+BROWSER := tests/browser
+BROWSER_DEPS := $(BROWSER)/node_modules/.package-lock.json
+.PHONY: deps-browser
+deps-browser: $(BROWSER_DEPS)
+$(BROWSER_DEPS): $(BROWSER)/package-lock.json $(BROWSER)/package.json | deps-test
+	npm ci --prefix $(BROWSER) --no-audit --no-fund
+	@touch $@
+
 .PHONY: test bench clean distclean
-test: deps-test
+test: deps-test $(BROWSER_DEPS)
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SANITIZE=1 all
 	@tests/run build build/san

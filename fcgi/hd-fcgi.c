@@ -319,6 +319,16 @@ static void route(struct req *q)
 			           "text/html; charset=utf-8", "documentation page");
 		return;
 	}
+	/* The report is a file lighttpd sends itself for GET and HEAD
+	 * (lighttpd.conf.in); the other methods come here.  A GET that
+	 * reaches a worker has no report to send. */
+	if (strcmp(p, "/report") == 0) {
+		if (!get)
+			method_not_allowed(q, "GET, HEAD");
+		else
+			fail(q, 404, "Not Found");
+		return;
+	}
 	fail(q, 404, "Not Found");
 }
 

@@ -20,7 +20,7 @@ ROW2=25,1,3,90,120,1,0,90,0,1.5,0,0,1
 # 413s can be reached.
 serve_config() {
 	HD_RUN_DIR=$1 HD_SOCKET=$1/s HD_PORT=$2 HD_MODEL=$3 HD_WORKERS=$4 \
-		HD_METRICS_SHM=$5 HD_MAX_REQUEST_KIB=1024 HD_MAX_BODY=524288 \
+		HD_METRICS_SHM=$5 HD_REPORT=$BATS_FILE_TMPDIR/report.html HD_MAX_REQUEST_KIB=1024 HD_MAX_BODY=524288 \
 		"$REPO/pipelines/hd-serve" config
 }
 
@@ -30,6 +30,10 @@ setup_file() {
 	hd-fit-lr --cv 0 -o lr.json train.csv
 	hd-fit-rf --cv 0 --trees 50 -o rf.json train.csv
 	cp lr.json model.json
+	# The page served as /report: HTML with UTF-8 and a data: URI, kept
+	# as report.good so a test can take report.html away and back.
+	printf '<!DOCTYPE html>\n<meta charset="utf-8"><title>r\xc3\xa9port</title>\n<img alt="" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">\n' > report.good
+	cp report.good report.html
 	# A unix socket path has room for 107 bytes: keep it short.
 	RUN=$(mktemp -d /tmp/hd-fcgi-test.XXXXXX)
 	PORT=$(free_port)
@@ -173,6 +177,74 @@ use_model() {
 		code_is 200
 		[[ "$HEADERS" == *"Content-Type: text/html; charset=utf-8"* ]]
 		grep -q 'openapi.json' b
+	done
+}
+
+# The report file is lighttpd's to send: whether it is there now.
+report_code() {
+	curl -s -o /dev/null -w '%{http_code}' "$URL/report"
+}
+
+# Wait (at most 3 s) until GET /report answers $1: lighttpd may keep
+# what it knows of a file for a second.
+report_becomes() {
+	for _ in $(seq 1 60); do
+		[ "$(report_code)" = "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "GET /report did not become $1 (is $(report_code))"
+}
+
+@test "GET and HEAD /report send the report file as it is, HTML with a strict CSP" {
+	req /report
+	code_is 200
+	cmp b "$M/report.html"
+	[[ "$HEADERS" == *"Content-Type: text/html; charset=utf-8"* ]]
+	grep -qx "Content-Security-Policy: default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'" <<<"$HEADERS"
+	grep -qx 'X-Content-Type-Options: nosniff' <<<"$HEADERS"
+	grep -qx "Content-Length: $(wc -c < "$M/report.html")" <<<"$HEADERS"
+	# HEAD: the same headers and no body.
+	[ "$(curl -s -I -o h -w '%{http_code} %{size_download}' "$URL/report")" = "200 0" ]
+	grep -qx "Content-Length: $(wc -c < "$M/report.html")" <(tr -d '\r' < h)
+	grep -q '^Content-Security-Policy: ' h
+	# A query string is the same path.
+	req '/report?x=1'
+	code_is 200
+	cmp b "$M/report.html"
+}
+
+@test "/report is a static file: no worker answers it" {
+	local before after
+	before=$(metric .total_requests)
+	for _ in 1 2 3; do
+		[ "$(report_code)" = 200 ]
+	done
+	after=$(metric .total_requests)
+	# The two /metrics requests are the workers' only ones.
+	[ "$after" -eq $((before + 1)) ] || fail "total_requests $before -> $after"
+}
+
+@test "without a report file /report answers 404 with a JSON body, then serves the file again" {
+	mv "$M/report.html" "$M/report.gone"
+	report_becomes 404
+	req /report
+	code_is 404
+	body_is '.detail == "Not Found"'
+	[[ "$HEADERS" == *"Content-Type: application/json"* ]]
+	[ "$(curl -s -I -o /dev/null -w '%{http_code}' "$URL/report")" = 404 ]
+	mv "$M/report.gone" "$M/report.html"
+	report_becomes 200
+	req /report
+	cmp b "$M/report.good"
+}
+
+@test "other methods on /report answer 405 with Allow: GET, HEAD, never a 5xx" {
+	# lighttpd alone would send the file for POST and answer PUT 501.
+	for m in POST PUT DELETE PATCH OPTIONS; do
+		req -X "$m" -H 'Content-Type: application/json' --data-binary '{}' /report
+		code_is 405
+		body_is '.detail == "Method Not Allowed"'
+		grep -qx 'Allow: GET, HEAD' <<<"$HEADERS"
 	done
 }
 
@@ -395,7 +467,7 @@ use_model() {
 }
 
 @test "an unknown path answers 404 with a JSON body" {
-	for p in /nope /predict/ /predictx /health/x /_error; do
+	for p in /nope /predict/ /predictx /health/x /_error /report/ /reports /report/x; do
 		req "$p"
 		code_is 404
 		body_is '.detail == "Not Found"'

@@ -71,6 +71,16 @@ man_page() {
 	return 1
 }
 
+# Run make on the repository's Makefile for the build under test
+# (SANITIZE=1 for build/san) with every output under $W: $W/data,
+# $W/art, $W/params.
+mk() {
+	local san=
+	[ "$HD_BIN" = "$REPO/build/san/bin" ] && san=SANITIZE=1
+	make --no-print-directory -C "$REPO" $san MIRROR="$MIRROR" \
+		DATA="$W/data" ART="$W/art" PARAMS="$W/params" "$@"
+}
+
 # The four raw files in their usual order.
 raw_files() {
 	local s
