@@ -6,14 +6,12 @@ load test_helper
 FIX=$REPO/tests/fixtures/runs
 GOLD=$REPO/tests/golden/hd-runs
 
-# make on the repository's Makefile with every output under $1 (a
-# "checkout": its own data, artifacts and parameters).
+# mk (test_helper) with every output under $1, a "checkout" of its own
+# data, artifacts and parameters.
 mk_in() {
-	local w=$1 san=
+	local W=$1
 	shift
-	[ "$HD_BIN" = "$REPO/build/san/bin" ] && san=SANITIZE=1
-	make --no-print-directory -C "$REPO" $san MIRROR="$MIRROR" \
-		DATA="$w/data" ART="$w/art" PARAMS="$w/params" "$@"
+	mk "$@"
 }
 
 runs() { hd-runs --dir "$W/art/runs" "$@"; }
