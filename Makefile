@@ -259,8 +259,10 @@ pipeline: $(BIN)/hd-runs | deps-run
 # hd-predict and hd-fcgi right after a pipeline.
 pipeline-steps: $(MODEL) $(EDA) $(LOSO) $(PROGS) $(PIPELINE_OUT) $(RUN_STAMP)
 
+# The record's command line is long and says nothing new: make prints
+# the run it wrote instead ("hd-runs list" shows them all).
 $(RUN_STAMP): $(RUN_OUT) | $(BIN)/hd-runs
-	$(RECORD) > $@.tmp && mv $@.tmp $@ && cat $@
+	@$(RECORD) > $@.tmp && mv $@.tmp $@ && echo "run recorded: $$(cat $@)"
 
 # pipelines/track runs this after a failed step.
 record-failed:
