@@ -185,12 +185,10 @@ static void split_kv(const char *optname, const char *arg, char **key,
 static cJSON *typed(const char *s)
 {
 	double x;
-	char buf[HD_NUMBUF];
 
 	if (*s && hd_parse_double(s, &x) == 0 && isfinite(x) &&
 	    strspn(s, "+-0123456789.eE") == strlen(s))
 		return hd_json_num(x);
-	(void)buf;
 	return cJSON_CreateString(s);
 }
 
@@ -239,20 +237,17 @@ static void fmt_utc(time_t t, int ms, char buf[40])
 }
 
 /*
- * Run argv (no shell) in dir and return what it printed on stdout, at
- * most max bytes, NUL-terminated; stderr goes to /dev/null.  NULL when
+ * Run argv (no shell) and return what it printed on stdout,
+ * NUL-terminated, in *len bytes; stderr goes to /dev/null.  NULL when
  * it cannot run or exits non-zero.
  */
-static char *capture(const char *dir, char *const argv[], size_t *len)
+static char *capture(char *const argv[], size_t *len)
 {
-	int fd[2], status;
+	int fd[2], status, rc;
 	pid_t pid;
 	posix_spawn_file_actions_t fa;
-	char *out = NULL, err[128];
-	const char *cwd_env = NULL;
-	char *old = NULL;
+	char *out, err[128];
 
-	(void)cwd_env;
 	if (pipe(fd) != 0)
 		return NULL;
 	posix_spawn_file_actions_init(&fa);
@@ -261,23 +256,7 @@ static char *capture(const char *dir, char *const argv[], size_t *len)
 	posix_spawn_file_actions_addclose(&fa, fd[1]);
 	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
 	                                 O_WRONLY, 0);
-	if (dir) {
-		old = getcwd(NULL, 0);
-		if (!old || chdir(dir) != 0) {
-			free(old);
-			old = NULL;
-			close(fd[0]);
-			close(fd[1]);
-			posix_spawn_file_actions_destroy(&fa);
-			return NULL;
-		}
-	}
-	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	if (old) {
-		if (chdir(old) != 0)
-			hd_err("cannot return to %s: %s", old, strerror(errno));
-		free(old);
-	}
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fd[1]);
 	if (rc != 0) {
@@ -296,10 +275,10 @@ static char *capture(const char *dir, char *const argv[], size_t *len)
 }
 
 /* capture() with the trailing newline cut; NULL when empty. */
-static char *capture_line(const char *dir, char *const argv[])
+static char *capture_line(char *const argv[])
 {
 	size_t len;
-	char *s = capture(dir, argv, &len);
+	char *s = capture(argv, &len);
 
 	if (!s)
 		return NULL;
@@ -573,14 +552,16 @@ static void git_tags(const char *dir, cJSON *t)
 {
 	char *commit, *branch, *status, *diff, *untracked;
 	size_t dlen = 0, ulen = 0;
-	char *const c_commit[] = { "git", "rev-parse", "HEAD", NULL };
-	char *const c_branch[] = { "git", "symbolic-ref", "--short", "-q", "HEAD", NULL };
-	char *const c_status[] = { "git", "status", "--porcelain", NULL };
-	char *const c_diff[] = { "git", "diff", "--binary", "HEAD", NULL };
-	char *const c_untr[] = { "git", "ls-files", "-z", "--others",
-	                         "--exclude-standard", NULL };
+	/* git -C DIR ...: the checkout named, wherever hd-runs runs. */
+#define GIT(...) { "git", "-C", (char *)dir, __VA_ARGS__, NULL }
+	char *const c_commit[] = GIT("rev-parse", "HEAD");
+	char *const c_branch[] = GIT("symbolic-ref", "--short", "-q", "HEAD");
+	char *const c_status[] = GIT("status", "--porcelain");
+	char *const c_diff[] = GIT("diff", "--binary", "HEAD");
+	char *const c_untr[] = GIT("ls-files", "-z", "--others", "--exclude-standard");
+#undef GIT
 
-	commit = capture_line(dir, c_commit);
+	commit = capture_line(c_commit);
 	add_str_or_null(t, "git_commit", commit);
 	if (!commit) {
 		cJSON_AddNullToObject(t, "git_branch");
@@ -588,15 +569,15 @@ static void git_tags(const char *dir, cJSON *t)
 		cJSON_AddNullToObject(t, "git_diff_sha256");
 		return;
 	}
-	branch = capture_line(dir, c_branch);
+	branch = capture_line(c_branch);
 	add_str_or_null(t, "git_branch", branch);
-	status = capture_line(dir, c_status);
+	status = capture_line(c_status);
 	cJSON_AddBoolToObject(t, "git_dirty", status != NULL);
 	if (status) {
 		/* The tracked changes, then each untracked file's name and
 		 * digest: two trees dirty the same way hash the same. */
-		diff = capture(dir, c_diff, &dlen);
-		untracked = capture(dir, c_untr, &ulen);
+		diff = capture(c_diff, &dlen);
+		untracked = capture(c_untr, &ulen);
 		size_t cap = dlen + 1, len = dlen;
 		char *buf = hd_xmalloc(cap);
 		if (diff)
