@@ -100,6 +100,9 @@ void hd_out_abort(struct hd_out *o);
  * exist, the same inode)?  "-" is standard output, never a file.
  */
 int hd_same_file(const char *a, const char *b);
+/* "mkdir -p": dir and its missing parents.  0, or -1 after saying why
+ * (an empty name, a part that is not a folder). */
+int hd_mkdir_p(const char *dir);
 /* Remove temporaries of every open hd_out on a fatal signal. */
 void hd_out_cleanup_on_signals(void);
 
