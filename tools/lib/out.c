@@ -18,9 +18,10 @@
 
 /*
  * Temporaries still open, so that a signal can remove them.  A tool
- * writes at most a handful of files at once.
+ * writes at most a handful of files at once, and its plot data
+ * (HD_PLOT_FILES).
  */
-#define MAX_OPEN 8
+#define MAX_OPEN (8 + HD_PLOT_FILES)
 static char *volatile open_tmp[MAX_OPEN];
 
 static void track(char *tmp)
