@@ -238,4 +238,4 @@ clean:
 
 distclean: clean
 	rm -rf $(PARAMS) $(DATA)/raw $(DATA)/split $(CLEAN) $(ART)/eda \
-		$(ART)/models $(ART)/metrics $(ART)/loso $(MODEL)
+		$(ART)/models $(ART)/metrics $(ART)/loso $(ART)/plots $(MODEL)
