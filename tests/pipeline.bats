@@ -3,14 +3,6 @@
 
 load test_helper
 
-# Run make on the repository's Makefile with every output under $W.
-mk() {
-	local san=
-	[ "$HD_BIN" = "$REPO/build/san/bin" ] && san=SANITIZE=1
-	make --no-print-directory -C "$REPO" $san MIRROR="$MIRROR" \
-		DATA="$W/data" ART="$W/art" PARAMS="$W/params" "$@"
-}
-
 # The build folder make uses for the build under test, as mk picks it.
 build_dir() {
 	if [ "$HD_BIN" = "$REPO/build/san/bin" ]; then echo build/san; else echo build; fi
@@ -29,9 +21,10 @@ installed_under() {
 	done
 }
 
-# Every output file with its modification time, for before/after checks.
+# Every output file with its modification time, for before/after checks;
+# but the plots, whose reruns tests/plots.bats checks.
 stamps() {
-	(cd "$W" && find data art -type f -printf '%p %T@\n' | sort)
+	(cd "$W" && find data art -path art/plots -prune -o -type f -printf '%p %T@\n' | sort)
 }
 
 # Rerun the pipeline on a copy of the first run with make arguments $@;

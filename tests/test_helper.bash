@@ -71,6 +71,15 @@ man_page() {
 	return 1
 }
 
+# Run make on the repository's Makefile with every output under $W
+# (DATA, ART, PARAMS), on the build under test.
+mk() {
+	local san=
+	[ "$HD_BIN" = "$REPO/build/san/bin" ] && san=SANITIZE=1
+	make --no-print-directory -C "$REPO" $san MIRROR="$MIRROR" \
+		DATA="$W/data" ART="$W/art" PARAMS="$W/params" "$@"
+}
+
 # The four raw files in their usual order.
 raw_files() {
 	local s
