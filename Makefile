@@ -300,4 +300,4 @@ clean:
 
 distclean: clean
 	rm -rf $(PARAMS) $(DATA)/raw $(DATA)/split $(CLEAN) $(ART)/eda \
-		$(ART)/models $(ART)/metrics $(ART)/loso $(MODEL) $(RUN_STAMP)
+		$(ART)/models $(ART)/metrics $(ART)/loso $(ART)/plots $(MODEL) $(RUN_STAMP)

@@ -56,6 +56,7 @@ def main():
         same(f"target.counts.{v}", s["target"]["counts"][str(v)], c)
         same(f"target.percent.{v}", s["target"]["percent"][str(v)],
              100.0 * c / n)
+        same(f"target.fraction.{v}", s["target"]["fraction"][str(v)], c / n)
 
     miss = df.isna().sum()
     for col in df.columns:
@@ -84,6 +85,18 @@ def main():
             same(f"numeric.{col}.histogram.edges[{i}]", h["edges"][i], e)
         for i, c in enumerate(cnt):
             same(f"numeric.{col}.histogram.counts[{i}]", h["counts"][i], c)
+        # Each class over the same edges, as a stacked histogram needs.
+        for v in (0, 1):
+            xv = df.loc[df["target"] == v, col].dropna().to_numpy(dtype=float)
+            cv, _ = np.histogram(xv, bins=edges)
+            got_v = h["counts_by_target"][str(v)]
+            if len(got_v) != len(cv):
+                bad.append(f"numeric.{col}.histogram.counts_by_target.{v}: "
+                           "wrong length")
+                continue
+            for i, c in enumerate(cv):
+                same(f"numeric.{col}.histogram.counts_by_target.{v}[{i}]",
+                     got_v[i], c)
 
     for col in CATEGORICAL:
         vc = df[col].value_counts().sort_index()
@@ -115,6 +128,8 @@ def main():
         if got is None:
             continue
         same(f"sites.{site}.rows", got["rows"], len(part))
+        same(f"sites.{site}.target_0", got["target_0"],
+             (part["target"] == 0).sum())
         same(f"sites.{site}.target_1", got["target_1"],
              (part["target"] == 1).sum())
         same(f"sites.{site}.target_1_rate", got["target_1_rate"],

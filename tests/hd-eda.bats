@@ -72,24 +72,25 @@ small_fixture() {
 	[ "$(jv s.json 'd["missing"]["chol"]')" = '{"count": 1, "percent": 25}' ]
 	[ "$(jv s.json 'd["categorical"]["ca"]')" = \
 		'{"levels": [{"value": 0, "count": 1}, {"value": 1, "count": 1}], "missing": 2}' ]
-	[ "$(jv s.json 'd["target"]')" = '{"counts": {"0": 1, "1": 3}, "percent": {"0": 25, "1": 75}}' ]
-	[ "$(jv s.json '[d["sites"]["b"][k] for k in ("rows", "target_1", "target_1_rate")] + [d["sites"]["b"]["missing"]["ca"]]')" = '[2, 2, 1, 2]' ]
+	[ "$(jv s.json 'd["target"]')" = '{"counts": {"0": 1, "1": 3}, "percent": {"0": 25, "1": 75}, "fraction": {"0": 0.25, "1": 0.75}}' ]
+	[ "$(jv s.json '[d["sites"]["b"][k] for k in ("rows", "target_0", "target_1", "target_1_rate")] + [d["sites"]["b"]["missing"]["ca"]]')" = '[2, 0, 2, 1, 2]' ]
 	[ "$(jv s.json '[w["message"] for w in d["warnings"]]')" = '["ca: every one of the 2 rows from b lacks it"]' ]
 }
 
-@test "histograms have equal-width bins from min to max, the last one closed" {
+@test "histograms have equal-width bins from min to max, the last one closed, counted by class too" {
 	small_fixture t.csv
 	hd-eda --bins 3 -o s.json t.csv
+	# age 40 (target 0), 50, 60, 70 (target 1)
 	[ "$(jv s.json 'd["numeric"]["age"]["histogram"]')" = \
-		'{"edges": [40, 50, 60, 70], "counts": [1, 1, 2]}' ]
+		'{"edges": [40, 50, 60, 70], "counts": [1, 1, 2], "counts_by_target": {"0": [1, 0, 0], "1": [0, 1, 2]}}' ]
 	# chol skips its missing value.
 	[ "$(jv s.json 'd["numeric"]["chol"]["histogram"]')" = \
-		'{"edges": [200, 233.33333333333334, 266.6666666666667, 300], "counts": [1, 1, 1]}' ]
+		'{"edges": [200, 233.33333333333334, 266.6666666666667, 300], "counts": [1, 1, 1], "counts_by_target": {"0": [1, 0, 0], "1": [0, 1, 1]}}' ]
 	# A constant column is widened by 0.5 each way, as numpy does.
 	awk -F, -v OFS=, 'NR > 1 { $2 = 50 } 1' t.csv > c.csv
 	hd-eda --bins 2 -o c.json c.csv
 	[ "$(jv c.json 'd["numeric"]["age"]["histogram"]')" = \
-		'{"edges": [49.5, 50, 50.5], "counts": [0, 4]}' ]
+		'{"edges": [49.5, 50, 50.5], "counts": [0, 4], "counts_by_target": {"0": [0, 1], "1": [0, 3]}}' ]
 }
 
 @test "correlations use the rows where both columns are present" {
@@ -213,14 +214,15 @@ small_fixture() {
 @test "two input files or an unknown option are usage errors, exit 2" {
 	run -2 --separate-stderr hd-eda a.csv b.csv
 	[ "${stderr_lines[0]}" = "hd-eda: one input file at most" ]
-	[ "${stderr_lines[1]}" = "usage: hd-eda [-o SUMMARY.json] [-r REPORT.txt] [--bins N] [FILE|-]" ]
+	[ "${stderr_lines[1]}" = "usage: hd-eda [-o SUMMARY.json] [-r REPORT.txt] [--bins N] [--plot-data DIR]" ]
 	run -2 --separate-stderr hd-eda --frobnicate
 	[[ "${stderr_lines[0]}" == *"unrecognized option '--frobnicate'" ]]
 }
 
 @test "--help prints the synopsis on standard output, exit 0" {
 	run -0 --separate-stderr hd-eda --help
-	[ "${lines[0]}" = "usage: hd-eda [-o SUMMARY.json] [-r REPORT.txt] [--bins N] [FILE|-]" ]
+	[ "${lines[0]}" = "usage: hd-eda [-o SUMMARY.json] [-r REPORT.txt] [--bins N] [--plot-data DIR]" ]
+	[ "${lines[1]}" = "              [FILE|-]" ]
 	[ -z "$stderr" ]
 }
 
@@ -228,7 +230,7 @@ small_fixture() {
 	small_fixture t.csv
 	sed -i '3s/,,/,abc,/' t.csv
 	mkdir out
-	run -1 --separate-stderr hd-eda -o out/s.json -r out/r.txt t.csv
+	run -1 --separate-stderr hd-eda -o out/s.json -r out/r.txt --plot-data out/plots t.csv
 	[ ! -e out/s.json ]
 	[ ! -e out/r.txt ]
 	[ -z "$(ls -A out)" ]
@@ -240,6 +242,76 @@ small_fixture() {
 	run -1 --separate-stderr hd-eda -o out/no-dir/s.json -r out/r.txt t.csv
 	[ "$stderr" = "hd-eda: out/no-dir/s.json: cannot create: No such file or directory" ]
 	[ -z "$(ls -A out)" ]
+	# nor plot data (their folder is made, but stays empty)
+	run -1 --separate-stderr hd-eda -o out/no-dir/s.json --plot-data out/plots t.csv
+	[ "$stderr" = "hd-eda: out/no-dir/s.json: cannot create: No such file or directory" ]
+	[ -z "$(find out -type f)" ]
+}
+
+@test "--plot-data writes the histograms by class, the correlations, the classes and the sites" {
+	small_fixture t.csv
+	run -0 --separate-stderr hd-eda --bins 3 -o s.json --plot-data p t.csv
+	[ -z "$stderr" ]
+	[ "$(cd p && ls | tr '\n' ' ')" = "class.dat corr.dat hist-age.dat hist-chol.dat hist-oldpeak.dat hist-thalach.dat hist-trestbps.dat site.dat " ]
+	# age 40 (target 0), 50, 60, 70 (target 1); chol without its missing value
+	diff -u - p/hist-age.dat <<-'EOF'
+	# lo hi count target_0 target_1
+	40 50 1 1 0
+	50 60 1 0 1
+	60 70 2 0 2
+	EOF
+	diff -u - p/hist-chol.dat <<-'EOF'
+	# lo hi count target_0 target_1
+	200 233.33333333333334 1 1 0
+	233.33333333333334 266.6666666666667 1 0 1
+	266.6666666666667 300 1 0 1
+	EOF
+	diff -u - p/class.dat <<-'EOF'
+	# target label count fraction percent
+	0 "no disease" 1 0.25 25
+	1 "disease" 3 0.75 75
+	EOF
+	diff -u - p/site.dat <<-'EOF'
+	# site rows target_0 target_1 target_1_rate
+	"a" 2 1 1 0.5
+	"b" 2 0 2 1
+	EOF
+	# The matrix with its names, each number as the summary writes it,
+	# null as NaN (sex and chol are both present only in rows where
+	# sex is 1).
+	"$PY" - s.json p/corr.dat <<-'EOF'
+	import json, re, shlex, sys
+	d = json.load(open(sys.argv[1]))["correlation"]
+	raw = open(sys.argv[1]).read()
+	lines = [l for l in open(sys.argv[2]) if not l.startswith("#")]
+	rows = [shlex.split(l) for l in lines]
+	assert rows[0] == ["r"] + d["columns"], rows[0]
+	assert [r[0] for r in rows[1:]] == d["columns"]
+	want = [["NaN" if x is None else x for x in row] for row in d["matrix"]]
+	got = [[x if x == "NaN" else json.loads(x) for x in r[1:]] for r in rows[1:]]
+	assert got == want, (got, want)
+	assert "NaN" in lines[2], "sex x chol should be undefined"
+	# the very text: every number of the file is in the summary
+	for r in rows[1:]:
+	    for x in r[1:]:
+	        assert x == "NaN" or re.search(r"[\[ ,]" + re.escape(x) + r"[\],\n]", raw), x
+	EOF
+}
+
+@test "--plot-data makes its folder with its parents; an empty name is a usage error, a file in the way exit 1" {
+	small_fixture t.csv
+	run -0 --separate-stderr hd-eda -o s.json --plot-data a/b/c t.csv
+	[ -s a/b/c/corr.dat ]
+	run -2 --separate-stderr hd-eda -o s2.json --plot-data '' t.csv
+	[ "${stderr_lines[0]}" = "hd-eda: --plot-data: empty folder name" ]
+	[ ! -e s2.json ]
+	touch f
+	run -1 --separate-stderr hd-eda -o s2.json --plot-data f/p t.csv
+	[ "$stderr" = "hd-eda: cannot create f/p: Not a directory" ]
+	[ ! -e s2.json ]
+	run -1 --separate-stderr hd-eda -o s2.json --plot-data f t.csv
+	[ "$stderr" = "hd-eda: f: not a folder" ]
+	[ ! -e s2.json ]
 }
 
 @test "a header with no rows gives zero counts and null statistics" {

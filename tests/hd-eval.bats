@@ -32,11 +32,11 @@ near() {        # got want
 }
 
 # hd-eval --scores on a file that must be refused: exit 1, exactly one
-# message, nothing on stdout and no output file (not even a temporary)
-# in the output's folder.
+# message, nothing on stdout and no output file (not even a temporary,
+# nor the plot data or their folder) in the output's folder.
 refused() {     # file message
 	mkdir -p out
-	run --separate-stderr hd-eval --scores -o out/m.json "$1"
+	run --separate-stderr hd-eval --scores -o out/m.json --plot-data out/plots "$1"
 	[ "$status" -eq 1 ] || fail "exit $status for $1"
 	[ -z "$output" ]
 	[ "$stderr" = "$2" ] || fail "stderr: $stderr"
@@ -263,6 +263,74 @@ print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
 	[ -z "$output" ]
 	cmp a.json out/m.json
 	[ "$(ls -A out)" = m.json ]
+}
+
+@test "--plot-data writes the ROC points, the confusion cells, the calibration bins, the decision curve and a summary" {
+	# The scores of the first test: at 0.5, tn 2, fp 0, fn 1, tp 1.
+	printf '0 0.1\n0 0.4\n1 0.35\n1 0.8\n' | scores s.csv
+	run -0 --separate-stderr hd-eval --scores -o m.json --plot-data p s.csv
+	[ -z "$stderr" ]
+	[ "$(cd p && ls | tr '\n' ' ')" = "calibration.dat confusion.dat decision.dat roc.dat summary.dat " ]
+	diff -u - p/roc.dat <<-'EOF'
+	# fpr tpr threshold
+	0 0 NaN
+	0 0.5 0.8
+	0.5 0.5 0.4
+	0.5 1 0.35
+	1 1 0.1
+	EOF
+	diff -u - p/confusion.dat <<-'EOF'
+	# actual predicted count
+	0 0 2
+	0 1 0
+	1 0 1
+	1 1 1
+	EOF
+	diff -u - p/summary.dat <<-'EOF'
+	# n threshold roc_auc
+	4 0.5 0.75
+	EOF
+	# The bins and the curve, row for row the metrics file's numbers
+	# in its very text (null as NaN).
+	"$PY" - m.json p <<-'EOF'
+	import json, sys
+	t = json.load(open(sys.argv[1]))["test"]
+	def table(name):
+	    lines = open(f"{sys.argv[2]}/{name}").read().splitlines()
+	    return lines[0], [l.split(" ") for l in lines[1:]]
+	def text(x):
+	    return "NaN" if x is None else json.dumps(x)
+	head, rows = table("calibration.dat")
+	assert head == "# mean_predicted observed n lo hi", head
+	want = [[text(b[k]) for k in head[2:].split()]
+	        for b in t["calibration"]["bins"]["equal_width"]]
+	assert rows == want, (rows, want)
+	assert sum(int(r[2]) for r in rows) == 4
+	assert sum(r[0] == "NaN" for r in rows) == 7    # 3 bins hold the 4
+	head, rows = table("decision.dat")
+	assert head == "# threshold model treat_all treat_none", head
+	dc = t["decision_curve"]
+	want = [[text(dc[k][i]) for k in head[2:].split()] for i in range(99)]
+	assert rows == want, (rows, want)
+	EOF
+}
+
+@test "--plot-data is written only with the metrics: an empty name is a usage error, an unwritable metrics file leaves no table" {
+	printf '0 0.1\n0 0.4\n1 0.35\n1 0.8\n' | scores s.csv
+	run -2 --separate-stderr hd-eval --scores --plot-data '' -o m.json s.csv
+	[ "${stderr_lines[0]}" = "hd-eval: --plot-data: empty folder name" ]
+	[ ! -e m.json ]
+	run -1 --separate-stderr hd-eval --scores --plot-data p -o no/m.json s.csv
+	[ "$stderr" = "hd-eval: no/m.json: cannot create: No such file or directory" ]
+	[ -z "$(find p -type f)" ]
+	touch f
+	run -1 --separate-stderr hd-eval --scores --plot-data f -o m.json s.csv
+	[ "$stderr" = "hd-eval: f: not a folder" ]
+	[ ! -e m.json ]
+	# and to standard output, with the tables beside
+	run -0 --separate-stderr hd-eval --scores --plot-data p s.csv
+	[ "$(jq -r .format <<<"$output")" = hd-metrics ]
+	[ "$(tail -n 1 p/summary.dat)" = "4 0.5 0.75" ]
 }
 
 @test "a probability that is missing, not a number or outside [0, 1] is refused by line and column" {

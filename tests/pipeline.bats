@@ -21,12 +21,13 @@ installed_under() {
 	done
 }
 
-# Every output file with its modification time, for before/after checks.
+# Every output file with its modification time, for before/after checks;
+# but the plots, whose reruns tests/plots.bats checks, and the run
+# records, which grow with every run that changes something
+# (tests/hd-runs.bats).
 stamps() {
-	# The run records grow with every run that changes something; they
-	# are tested in hd-runs.bats.
-	(cd "$W" && find data art -type f ! -path 'art/runs/*' ! -path art/.run \
-		-printf '%p %T@\n' | sort)
+	(cd "$W" && find data art \( -path art/plots -o -path art/runs \) -prune -o \
+		-type f ! -path art/.run -printf '%p %T@\n' | sort)
 }
 
 # Rerun the pipeline on a copy of the first run with make arguments $@;

@@ -19,7 +19,8 @@
 #include "cli.h"
 
 static const struct hd_usage usage = {
-	"[-o SUMMARY.json] [-r REPORT.txt] [--bins N] [FILE|-]",
+	"[-o SUMMARY.json] [-r REPORT.txt] [--bins N] [--plot-data DIR]\n"
+	"              [FILE|-]",
 	"Summarise the clean CSV made by hd-clean as JSON, and optionally\n"
 	"as a plain-text report.\n"
 	"\n"
@@ -28,6 +29,9 @@ static const struct hd_usage usage = {
 	"  -r, --report FILE   also write a plain-text report (atomically)\n"
 	"  -b, --bins N        histogram bins per numeric column, 1 to 1000\n"
 	"                      (default 10)\n"
+	"      --plot-data DIR also write the numbers of the plots into DIR\n"
+	"                      (created if missing): hist-COLUMN.dat,\n"
+	"                      corr.dat, class.dat, site.dat\n"
 	"      --help          show this help\n"
 	"      --version       show the version\n",
 };
@@ -46,6 +50,11 @@ static const char *col_name(int k)
 static double pct(size_t part, size_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : NAN;
+}
+
+static double frac(size_t part, size_t whole)
+{
+	return whole ? (double)part / (double)whole : NAN;
 }
 
 /* ---------------------------------------------------------------------
@@ -224,18 +233,25 @@ static void moments(const double *x, size_t n, double *mean, double *sd)
 }
 
 /*
- * numpy.histogram(x, bins): equal-width bins from min to max (widened
- * by 0.5 each way when they coincide), the last bin closed.  The edges
- * are computed as numpy.linspace does, and a value is placed by the
- * scaled offset and then corrected against the edges, as numpy does.
+ * numpy.histogram of column k: bins equal-width bins from min to max of
+ * its n present values x (sorted; widened by 0.5 each way when they
+ * coincide), the last bin closed.  The edges are computed as
+ * numpy.linspace does, and a value is placed by the scaled offset and
+ * then corrected against the edges, as numpy does.  The rows of each
+ * class are counted apart too, so the histogram can be stacked; a bin's
+ * count is their sum.
  */
-static cJSON *histogram(const double *x, size_t n, int bins)
+static cJSON *histogram(const struct table *t, int k, const double *x,
+                        size_t n, int bins)
 {
 	cJSON *h = cJSON_CreateObject();
 	cJSON *je = cJSON_AddArrayToObject(h, "edges");
 	cJSON *jc = cJSON_AddArrayToObject(h, "counts");
+	cJSON *jt = cJSON_AddObjectToObject(h, "counts_by_target");
+	cJSON *jt0 = cJSON_AddArrayToObject(jt, "0");
+	cJSON *jt1 = cJSON_AddArrayToObject(jt, "1");
 	double lo, hi, norm, step, *edge;
-	size_t *count;
+	size_t *count;          /* 2 x bins: target 0, then target 1 */
 
 	if (n == 0)
 		return h;
@@ -246,31 +262,40 @@ static cJSON *histogram(const double *x, size_t n, int bins)
 	norm = bins / (hi - lo);
 	step = (hi - lo) / bins;
 	edge = hd_xmalloc(((size_t)bins + 1) * sizeof *edge);
-	count = hd_xcalloc((size_t)bins, sizeof *count);
+	count = hd_xcalloc(2 * (size_t)bins, sizeof *count);
 	for (int i = 0; i < bins; i++)
 		edge[i] = i * step + lo;
 	edge[bins] = hi;
-	for (size_t i = 0; i < n; i++) {
-		long b = (long)((x[i] - lo) * norm);
+	for (size_t i = 0; i < t->nrows; i++) {
+		double v = t->v[i * NCOL + k];
+		long b;
 
+		if (isnan(v))
+			continue;
+		b = (long)((v - lo) * norm);
 		if (b == bins)
 			b--;
-		if (x[i] < edge[b])
+		if (v < edge[b])
 			b--;
-		if (b != bins - 1 && x[i] >= edge[b + 1])
+		if (b != bins - 1 && v >= edge[b + 1])
 			b++;
-		count[b]++;
+		count[(t->v[i * NCOL + TARGET] == 1) * bins + b]++;
 	}
 	for (int i = 0; i <= bins; i++)
 		cJSON_AddItemToArray(je, hd_json_num(edge[i]));
-	for (int i = 0; i < bins; i++)
-		cJSON_AddItemToArray(jc, hd_json_num((double)count[i]));
+	for (int i = 0; i < bins; i++) {
+		cJSON_AddItemToArray(jc, hd_json_num((double)(count[i] +
+		                                              count[bins + i])));
+		cJSON_AddItemToArray(jt0, hd_json_num((double)count[i]));
+		cJSON_AddItemToArray(jt1, hd_json_num((double)count[bins + i]));
+	}
 	free(edge);
 	free(count);
 	return h;
 }
 
-static cJSON *describe(const double *x, size_t n, int bins)
+static cJSON *describe(const struct table *t, int k, const double *x,
+                       size_t n, int bins)
 {
 	cJSON *o = cJSON_CreateObject();
 	double mean, sd;
@@ -284,7 +309,7 @@ static cJSON *describe(const double *x, size_t n, int bins)
 	hd_json_add_num(o, "50%", hd_quantile(x, n, 0.5));
 	hd_json_add_num(o, "75%", hd_quantile(x, n, 0.75));
 	hd_json_add_num(o, "max", n ? x[n - 1] : NAN);
-	cJSON_AddItemToObject(o, "histogram", histogram(x, n, bins));
+	cJSON_AddItemToObject(o, "histogram", histogram(t, k, x, n, bins));
 	return o;
 }
 
@@ -318,7 +343,7 @@ static void add_columns(cJSON *root, const struct table *t, int bins)
 
 		if (hd_features[k].kind == HD_NUMERIC)
 			cJSON_AddItemToObject(num, col_name(k),
-			                      describe(x, m, bins));
+			                      describe(t, k, x, m, bins));
 		else
 			cJSON_AddItemToObject(cat, col_name(k),
 			                      value_counts(x, m, t->nrows - m));
@@ -345,6 +370,7 @@ static void add_counts(cJSON *root, const struct table *t)
 	cJSON *tg = cJSON_AddObjectToObject(root, "target");
 	cJSON *tc = cJSON_AddObjectToObject(tg, "counts");
 	cJSON *tp = cJSON_AddObjectToObject(tg, "percent");
+	cJSON *tf = cJSON_AddObjectToObject(tg, "fraction");
 	cJSON *miss = cJSON_AddObjectToObject(root, "missing");
 	cJSON *m;
 	size_t pos = 0;
@@ -355,6 +381,8 @@ static void add_counts(cJSON *root, const struct table *t)
 	hd_json_add_num(tc, "1", (double)pos);
 	hd_json_add_num(tp, "0", pct(t->nrows - pos, t->nrows));
 	hd_json_add_num(tp, "1", pct(pos, t->nrows));
+	hd_json_add_num(tf, "0", frac(t->nrows - pos, t->nrows));
+	hd_json_add_num(tf, "1", frac(pos, t->nrows));
 
 	/* source is never missing: read_row refuses such a row. */
 	cJSON_AddItemToArray(cols, cJSON_CreateString(HD_COL_SOURCE));
@@ -479,9 +507,9 @@ static void add_sites(cJSON *root, const struct table *t)
 		cJSON *m;
 
 		hd_json_add_num(o, "rows", (double)s->rows);
+		hd_json_add_num(o, "target_0", (double)(s->rows - s->pos));
 		hd_json_add_num(o, "target_1", (double)s->pos);
-		hd_json_add_num(o, "target_1_rate",
-		                (double)s->pos / (double)s->rows);
+		hd_json_add_num(o, "target_1_rate", frac(s->pos, s->rows));
 		m = cJSON_AddObjectToObject(o, "missing");
 		for (int k = 0; k < NCOL; k++)
 			hd_json_add_num(m, col_name(k), (double)s->miss[k]);
@@ -699,40 +727,153 @@ static void write_report(FILE *fp, const cJSON *root)
 		        jget(w, "message")->valuestring);
 }
 
+/* ---------------------------------------------------------------------
+ * Plot data, printed from the summary (hd-eda(1) lists the files)
+ * ------------------------------------------------------------------- */
+
+/* hist-COLUMN.dat for each numeric column: a row a bin. */
+static int plot_histograms(struct hd_plot *pl, const cJSON *root)
+{
+	for (const cJSON *c = jget(root, "numeric")->child; c; c = c->next) {
+		const cJSON *h = jget(c, "histogram");
+		const cJSON *by = jget(h, "counts_by_target");
+		const cJSON *e = jget(h, "edges")->child;
+		const cJSON *n = jget(h, "counts")->child;
+		const cJSON *n0 = jget(by, "0")->child, *n1 = jget(by, "1")->child;
+		char name[64];
+		FILE *fp;
+
+		snprintf(name, sizeof name, "hist-%s.dat", c->string);
+		fp = hd_plot_file(pl, name, "lo hi count target_0 target_1");
+		if (fp == NULL)
+			return -1;
+		for (; e && e->next && n && n0 && n1;
+		     e = e->next, n = n->next, n0 = n0->next, n1 = n1->next) {
+			hd_plot_num(fp, e, ' ');
+			hd_plot_num(fp, e->next, ' ');
+			hd_plot_num(fp, n, ' ');
+			hd_plot_num(fp, n0, ' ');
+			hd_plot_num(fp, n1, '\n');
+		}
+	}
+	return 0;
+}
+
 /*
- * The report is written first but renamed into place only once the
- * summary is, so a failure leaves neither file behind.
+ * corr.dat: the matrix as gnuplot's "matrix columnheaders rowheaders"
+ * reads it, a row of the column names and then each row led by its
+ * name (the first field of the names' row is a placeholder).
+ */
+static int plot_correlation(struct hd_plot *pl, const cJSON *root)
+{
+	const cJSON *c = jget(root, "correlation");
+	const cJSON *names = jget(c, "columns")->child;
+	const cJSON *row = jget(c, "matrix")->child;
+	FILE *fp = hd_plot_file(pl, "corr.dat", "a matrix: the names of its "
+	                        "columns, then a row each, its name first");
+
+	if (fp == NULL)
+		return -1;
+	hd_plot_str(fp, "r", names ? ' ' : '\n');
+	for (const cJSON *n = names; n; n = n->next)
+		hd_plot_str(fp, n->valuestring, n->next ? ' ' : '\n');
+	for (const cJSON *n = names; n && row; n = n->next, row = row->next) {
+		hd_plot_str(fp, n->valuestring, ' ');
+		for (const cJSON *x = row->child; x; x = x->next)
+			hd_plot_num(fp, x, x->next ? ' ' : '\n');
+	}
+	return 0;
+}
+
+/* class.dat: a row a class; site.dat: a row a site. */
+static int plot_counts(struct hd_plot *pl, const cJSON *root)
+{
+	static const char *const label[2] = { "no disease", "disease" };
+	const cJSON *tg = jget(root, "target");
+	FILE *fp = hd_plot_file(pl, "class.dat",
+	                        "target label count fraction percent");
+
+	if (fp == NULL)
+		return -1;
+	for (int y = 0; y <= 1; y++) {
+		const char *k = y ? "1" : "0";
+
+		fprintf(fp, "%d ", y);
+		hd_plot_str(fp, label[y], ' ');
+		hd_plot_num(fp, jget(jget(tg, "counts"), k), ' ');
+		hd_plot_num(fp, jget(jget(tg, "fraction"), k), ' ');
+		hd_plot_num(fp, jget(jget(tg, "percent"), k), '\n');
+	}
+	fp = hd_plot_file(pl, "site.dat",
+	                  "site rows target_0 target_1 target_1_rate");
+	if (fp == NULL)
+		return -1;
+	for (const cJSON *s = jget(root, "sites")->child; s; s = s->next) {
+		hd_plot_str(fp, s->string, ' ');
+		hd_plot_num(fp, jget(s, "rows"), ' ');
+		hd_plot_num(fp, jget(s, "target_0"), ' ');
+		hd_plot_num(fp, jget(s, "target_1"), ' ');
+		hd_plot_num(fp, jget(s, "target_1_rate"), '\n');
+	}
+	return 0;
+}
+
+/* Every .dat file into dir, not yet renamed into place. */
+static int write_plot_data(struct hd_plot *pl, const char *dir,
+                           const cJSON *root)
+{
+	if (hd_plot_begin(pl, dir) != 0)
+		return -1;
+	if (plot_histograms(pl, root) != 0 || plot_correlation(pl, root) != 0 ||
+	    plot_counts(pl, root) != 0) {
+		hd_plot_abort(pl);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The report and the plot data are written first but renamed into
+ * place only once the summary is, so a failure before then leaves none
+ * of the files behind.
  */
 static int write_outputs(cJSON *root, const char *json_path,
-                         const char *report_path)
+                         const char *report_path, const char *plot_dir)
 {
 	struct hd_out rep;
+	struct hd_plot pl = { 0 };
 
 	if (report_path != NULL) {
 		if (hd_out_open(&rep, report_path) != 0)
 			return HD_EXIT_DATA;
 		write_report(rep.fp, root);
 	}
-	if (hd_json_write(json_path ? json_path : "-", root) != 0) {
+	if ((plot_dir != NULL && write_plot_data(&pl, plot_dir, root) != 0) ||
+	    hd_json_write(json_path ? json_path : "-", root) != 0 ||
+	    (report_path != NULL && hd_out_commit(&rep) != 0)) {
 		if (report_path != NULL)
-			hd_out_abort(&rep);
+			hd_out_abort(&rep);     /* nothing if committed */
+		hd_plot_abort(&pl);
 		return HD_EXIT_DATA;
 	}
-	if (report_path != NULL && hd_out_commit(&rep) != 0)
+	if (hd_plot_commit(&pl) != 0)
 		return HD_EXIT_DATA;
 	return HD_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
+	enum { OPT_PLOT_DATA = 0x100 };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "report", required_argument, NULL, 'r' },
 		{ "bins", required_argument, NULL, 'b' },
+		{ "plot-data", required_argument, NULL, OPT_PLOT_DATA },
 		HD_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *output = NULL, *report = NULL, *input = "-";
+	const char *plot_dir = NULL;
 	struct table t = { 0 };
 	cJSON *root;
 	int c, bins = 10, rc;
@@ -742,6 +883,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'r': report = optarg; break;
+		case OPT_PLOT_DATA: plot_dir = optarg; break;
 		case 'b':
 			bins = (int)hd_opt_long("--bins", optarg, 1, MAX_BINS);
 			break;
@@ -761,6 +903,10 @@ int main(int argc, char **argv)
 		hd_usage_exit(&usage, HD_EXIT_USAGE);
 	}
 
+	if (plot_dir != NULL && plot_dir[0] == '\0') {
+		hd_err("--plot-data: empty folder name");
+		hd_usage_exit(&usage, HD_EXIT_USAGE);
+	}
 	if (hd_same_file(output, report)) {
 		hd_err("-o and --report name the same file, %s", report);
 		hd_usage_exit(&usage, HD_EXIT_USAGE);
@@ -773,7 +919,7 @@ int main(int argc, char **argv)
 	}
 	root = summarise(&t, bins);
 	table_free(&t);
-	rc = write_outputs(root, output, report);
+	rc = write_outputs(root, output, report, plot_dir);
 	cJSON_Delete(root);
 	return rc;
 }

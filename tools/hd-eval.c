@@ -44,9 +44,9 @@ static size_t parse_thresholds(const char *arg, double *t)
 
 static const struct hd_usage usage = {
 	"[-o FILE] [-t T] [--bootstrap N] [--seed N] [--thresholds LIST]\n"
-	"               [--oof FILE] MODEL DATA\n"
+	"               [--oof FILE] [--plot-data DIR] MODEL DATA\n"
 	"       hd-eval --scores [-o FILE] [-t T] [--bootstrap N] [--seed N]\n"
-	"               [--thresholds LIST] [--oof FILE] [FILE]",
+	"               [--thresholds LIST] [--oof FILE] [--plot-data DIR] [FILE]",
 	"Score MODEL on the labelled clean CSV DATA, or read scores already\n"
 	"made (columns target and probability), and write metrics as JSON.\n"
 	"\n"
@@ -60,6 +60,9 @@ static const struct hd_usage usage = {
 	"      --oof FILE      out-of-fold predictions of cross-validation\n"
 	"                      (hd-fit-lr/-rf --oof): the Youden threshold is\n"
 	"                      chosen on them and reported on the test rows\n"
+	"      --plot-data DIR also write the numbers of the plots into DIR\n"
+	"                      (created if missing): roc.dat, confusion.dat,\n"
+	"                      calibration.dat, decision.dat, summary.dat\n"
 	"  -o, --output FILE   write here (atomically) instead of stdout\n"
 	"      --help          show this help\n"
 	"      --version       show the version\n",
@@ -340,9 +343,119 @@ static cJSON *model_json(const struct hd_model *m, const char *path)
 	return o;
 }
 
+/* ---------------------------------------------------------------------
+ * Plot data, printed from the test figures (hd-eval(1) lists the files)
+ * ------------------------------------------------------------------- */
+
+static const cJSON *jget(const cJSON *obj, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+/* Open dir/name with the n column names key[] as its header line. */
+static FILE *open_table(struct hd_plot *pl, const char *name,
+                        const char *const *key, int n)
+{
+	char header[256] = "";
+
+	for (int k = 0; k < n; k++) {
+		strncat(header, key[k], sizeof header - strlen(header) - 2);
+		if (k + 1 < n)
+			strcat(header, " ");
+	}
+	return hd_plot_file(pl, name, header);
+}
+
+/*
+ * A row for each element of the parallel arrays obj[key[0..n)], n <=
+ * 8, a column each; the shortest array ends the table.
+ */
+static int plot_columns(struct hd_plot *pl, const char *name,
+                        const cJSON *obj, const char *const *key, int n)
+{
+	const cJSON *item[8];
+	FILE *fp = open_table(pl, name, key, n);
+
+	if (fp == NULL)
+		return -1;
+	for (int k = 0; k < n; k++)
+		item[k] = jget(obj, key[k]) ? jget(obj, key[k])->child : NULL;
+	for (;;) {
+		for (int k = 0; k < n; k++)
+			if (item[k] == NULL)
+				return 0;
+		for (int k = 0; k < n; k++) {
+			hd_plot_num(fp, item[k], k + 1 < n ? ' ' : '\n');
+			item[k] = item[k]->next;
+		}
+	}
+}
+
+/* One row: the members key[0..n) of o. */
+static void plot_row(FILE *fp, const cJSON *o, const char *const *key, int n)
+{
+	for (int k = 0; k < n; k++)
+		hd_plot_num(fp, jget(o, key[k]), k + 1 < n ? ' ' : '\n');
+}
+
+static int plot_confusion(struct hd_plot *pl, const cJSON *test)
+{
+	/* actual, predicted and the count's key, row by row */
+	static const char *const cell[4][3] = {
+		{ "0", "0", "tn" }, { "0", "1", "fp" },
+		{ "1", "0", "fn" }, { "1", "1", "tp" },
+	};
+	const cJSON *conf = jget(test, "confusion");
+	FILE *fp = hd_plot_file(pl, "confusion.dat", "actual predicted count");
+
+	if (fp == NULL)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		fprintf(fp, "%s %s ", cell[i][0], cell[i][1]);
+		hd_plot_num(fp, jget(conf, cell[i][2]), '\n');
+	}
+	return 0;
+}
+
+/*
+ * Every .dat file into dir, not yet renamed into place; the columns are
+ * named as the members of test they hold.
+ */
+static int write_plot_data(struct hd_plot *pl, const char *dir,
+                           const cJSON *test)
+{
+	static const char *const roc[] = { "fpr", "tpr", "threshold" };
+	static const char *const cal[] = { "mean_predicted", "observed", "n",
+	                                   "lo", "hi" };
+	static const char *const dec[] = { "threshold", "model", "treat_all",
+	                                   "treat_none" };
+	static const char *const sum[] = { "n", "threshold", "roc_auc" };
+	const cJSON *bins = jget(jget(jget(test, "calibration"), "bins"),
+	                         "equal_width");
+	FILE *fp;
+
+	if (hd_plot_begin(pl, dir) != 0)
+		return -1;
+	if (plot_columns(pl, "roc.dat", jget(test, "roc"), roc, 3) != 0 ||
+	    plot_confusion(pl, test) != 0 ||
+	    (fp = open_table(pl, "calibration.dat", cal, 5)) == NULL)
+		goto fail;
+	for (const cJSON *b = bins ? bins->child : NULL; b; b = b->next)
+		plot_row(fp, b, cal, 5);
+	if (plot_columns(pl, "decision.dat", jget(test, "decision_curve"),
+	                 dec, 4) != 0 ||
+	    (fp = open_table(pl, "summary.dat", sum, 3)) == NULL)
+		goto fail;
+	plot_row(fp, test, sum, 3);
+	return 0;
+fail:
+	hd_plot_abort(pl);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_SEED = 0x100, OPT_THRESHOLDS, OPT_OOF };
+	enum { OPT_SEED = 0x100, OPT_THRESHOLDS, OPT_OOF, OPT_PLOT_DATA };
 	static const struct option longopts[] = {
 		{ "scores", no_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
@@ -350,6 +463,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "thresholds", required_argument, NULL, OPT_THRESHOLDS },
 		{ "oof", required_argument, NULL, OPT_OOF },
+		{ "plot-data", required_argument, NULL, OPT_PLOT_DATA },
 		{ "output", required_argument, NULL, 'o' },
 		HD_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -360,7 +474,8 @@ int main(int argc, char **argv)
 	                                      thresholds);
 	int c, by_scores = 0, rc, resamples = 2000;
 	uint64_t seed = 42;
-	const char *oof_path = NULL;
+	const char *oof_path = NULL, *plot_dir = NULL;
+	struct hd_plot pl = { 0 };
 	cJSON *test;
 	struct scores s = { 0 };
 	struct hd_model m;
@@ -379,12 +494,17 @@ int main(int argc, char **argv)
 			nthresholds = parse_thresholds(optarg, thresholds);
 			break;
 		case OPT_OOF: oof_path = optarg; break;
+		case OPT_PLOT_DATA: plot_dir = optarg; break;
 		case 't':
 			threshold = hd_opt_double("--threshold", optarg, 0, 1);
 			break;
 		case 'o': output = optarg; break;
 		default: hd_common_opt(c, &usage);
 		}
+	}
+	if (plot_dir != NULL && plot_dir[0] == '\0') {
+		hd_err("--plot-data: empty folder name");
+		hd_usage_exit(&usage, HD_EXIT_USAGE);
 	}
 	if (by_scores) {
 		if (optind < argc)
@@ -464,7 +584,13 @@ int main(int argc, char **argv)
 	}
 	cJSON_AddItemToObject(root, "subgroups", subgroups(&s, &opts));
 
-	rc = hd_json_write(output, root);
+	/* The plot data appear once the metrics are in place, or not at all. */
+	if (plot_dir != NULL && write_plot_data(&pl, plot_dir, test) != 0)
+		rc = -1;
+	else if ((rc = hd_json_write(output, root)) != 0)
+		hd_plot_abort(&pl);
+	else
+		rc = hd_plot_commit(&pl);
 	cJSON_Delete(root);
 	scores_free(&s);
 	if (!by_scores)

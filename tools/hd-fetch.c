@@ -183,39 +183,6 @@ static void sleep_s(double sec)
 		;
 }
 
-/* "mkdir -p": 0, or -1 after saying why. */
-static int mkdir_p(const char *dir)
-{
-	char *p = hd_xstrdup(dir);
-	struct stat st;
-	int rc = 0;
-
-	for (char *s = p + 1;; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-			hd_err("cannot create %s: %s", p, strerror(errno));
-			rc = -1;
-			break;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	if (rc == 0 && stat(dir, &st) != 0) {
-		hd_err("%s: %s", dir, strerror(errno));
-		rc = -1;
-	} else if (rc == 0 && !S_ISDIR(st.st_mode)) {
-		hd_err("%s: not a folder", dir);
-		rc = -1;
-	}
-	free(p);
-	return rc;
-}
-
 /* 1 if path holds the pinned bytes, 0 if other bytes, -1 (errno) if unreadable. */
 static int verify(const char *path, const char *want, char got[HD_SHA256_HEX])
 {
@@ -793,7 +760,7 @@ int main(int argc, char **argv)
 	status = source_url(src, from, &f.base);
 	if (status != HD_EXIT_OK)
 		return status;
-	if (mkdir_p(o.dir) != 0) {
+	if (hd_mkdir_p(o.dir) != 0) {
 		free(f.base);
 		return HD_EXIT_DATA;
 	}

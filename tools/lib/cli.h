@@ -100,6 +100,9 @@ void hd_out_abort(struct hd_out *o);
  * exist, the same inode)?  "-" is standard output, never a file.
  */
 int hd_same_file(const char *a, const char *b);
+/* "mkdir -p": dir and its missing parents.  0, or -1 after saying why
+ * (an empty name, a part that is not a folder). */
+int hd_mkdir_p(const char *dir);
 /* Remove temporaries of every open hd_out on a fatal signal. */
 void hd_out_cleanup_on_signals(void);
 
@@ -107,6 +110,40 @@ void hd_out_cleanup_on_signals(void);
 void hd_csv_put(FILE *fp, const char *s, size_t len);
 /* The same into dst (room for 2 * len + 2); returns the end. */
 char *hd_csv_field(char *dst, const char *s, size_t len);
+
+/* ---------------------------------------------------------------------
+ * Plot data: tables for gnuplot (plotdat.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * The .dat files one run writes into a folder (--plot-data DIR): text,
+ * one row a line, fields separated by one space, the first line "# "
+ * and the column names.  Each is written under a temporary name;
+ * hd_plot_commit renames them all into place, hd_plot_abort removes
+ * them, so that they appear after the tool's other outputs or not at
+ * all.  A tool writes at most HD_PLOT_FILES.
+ */
+#define HD_PLOT_FILES 10
+struct hd_plot {
+	char *dir;                              /* owned */
+	struct hd_out out[HD_PLOT_FILES];       /* out[0..n) open */
+	int n;
+};
+/* Create dir (and its parents) if missing.  0, or -1 after saying why. */
+int hd_plot_begin(struct hd_plot *pl, const char *dir);
+/* Open dir/name and write its "# columns" line; NULL after saying why. */
+FILE *hd_plot_file(struct hd_plot *pl, const char *name, const char *columns);
+/*
+ * One field, then end (' ' or '\n'): a number of a JSON document in
+ * the very text its file has, NaN for null (gnuplot skips the point);
+ * a string in double quotes, any '"' or control byte in it as '_'
+ * (gnuplot's data files have no escapes).
+ */
+void hd_plot_num(FILE *fp, const cJSON *item, int end);
+void hd_plot_str(FILE *fp, const char *s, int end);
+/* Rename every file into place: 0, or -1 if one failed (said why). */
+int hd_plot_commit(struct hd_plot *pl);
+void hd_plot_abort(struct hd_plot *pl);
 
 /* ---------------------------------------------------------------------
  * CSV input over libcsv (csvin.c)

@@ -18,9 +18,10 @@
 
 /*
  * Temporaries still open, so that a signal can remove them.  A tool
- * writes at most a handful of files at once.
+ * writes at most a handful of files at once, and its plot data
+ * (HD_PLOT_FILES).
  */
-#define MAX_OPEN 8
+#define MAX_OPEN (8 + HD_PLOT_FILES)
 static char *volatile open_tmp[MAX_OPEN];
 
 static void track(char *tmp)
@@ -78,6 +79,44 @@ int hd_same_file(const char *a, const char *b)
 		return 1;
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int hd_mkdir_p(const char *dir)
+{
+	char *p;
+	struct stat st;
+	int rc = 0;
+
+	if (dir[0] == '\0') {
+		hd_err("empty folder name");
+		return -1;
+	}
+	p = hd_xstrdup(dir);
+	/* Each prefix that ends before a slash, then the whole name. */
+	for (char *s = p + 1;; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			hd_err("cannot create %s: %s", p, strerror(errno));
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	if (rc == 0 && stat(dir, &st) != 0) {
+		hd_err("%s: %s", dir, strerror(errno));
+		rc = -1;
+	} else if (rc == 0 && !S_ISDIR(st.st_mode)) {
+		hd_err("%s: not a folder", dir);
+		rc = -1;
+	}
+	free(p);
+	return rc;
 }
 
 int hd_out_open(struct hd_out *o, const char *path)
