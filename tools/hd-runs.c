@@ -634,19 +634,6 @@ static char *copy_name(const char *path)
 	return hd_xstrdup(p);
 }
 
-/* mkdir -p of the folders above path. */
-static int make_parents(char *path)
-{
-	for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		int rc = mkdir(path, 0777);
-		*s = '/';
-		if (rc != 0 && errno != EEXIST)
-			return -1;
-	}
-	return 0;
-}
-
 static int copy_file(const char *from, const char *to)
 {
 	char err[256], *tmp;
@@ -659,8 +646,8 @@ static int copy_file(const char *from, const char *to)
 		return -1;
 	}
 	tmp = hd_xstrdup(to);
-	if (make_parents(tmp) != 0 || hd_out_open(&o, to) != 0) {
-		hd_err("%s: %s", to, strerror(errno));
+	*strrchr(tmp, '/') = '\0';     /* to is always DIR/files/NAME */
+	if (hd_mkdir_p(tmp) != 0 || hd_out_open(&o, to) != 0) {
 		free(tmp);
 		free(data);
 		return -1;
@@ -953,17 +940,8 @@ static int cmd_record(void)
 
 	/* The folder, under a temporary name until it is complete. */
 	const char *dir = opt.dir;
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		char *p = hd_xstrdup(dir);
-		size_t n = strlen(p);
-		p = hd_xrealloc(p, n + 2);
-		strcpy(p + n, "/");
-		if (make_parents(p) != 0 || (mkdir(dir, 0777) != 0 && errno != EEXIST)) {
-			hd_err("%s: %s", dir, strerror(errno));
-			rc = -1;
-		}
-		free(p);
-	}
+	if (hd_mkdir_p(dir) != 0)
+		rc = -1;
 	snprintf(tmpdir, sizeof tmpdir, "%s/.tmp-%s", dir, id);
 	while (rc == 0 && mkdir(tmpdir, 0777) != 0) {
 		if (errno != EEXIST) {
