@@ -303,6 +303,29 @@ int hd_cross_validate(enum hd_model_kind kind, const void *params,
 #define HD_METRICS_VERSION 1
 
 /*
+ * The figures of one evaluation (a metrics file's "test" object, a
+ * subgroup of it, a held-out site of hd-loso): where each one is, which
+ * way is better, and the name of its 95 % interval under "intervals".
+ * The one table every reader goes by: hd-select ranks by these,
+ * hd-report shows them.
+ */
+struct hd_figure {
+	const char *name;       /* its member, and its name on command lines */
+	const char *group;      /* NULL: in the figures object itself; else
+	                           in this member object of it */
+	const char *interval;   /* its interval under "intervals", or NULL */
+	int better;             /* 1 higher, -1 lower, 0 neither (a
+	                           calibration slope is best at 1) */
+	const char *label;      /* for people: "ROC-AUC" */
+};
+extern const struct hd_figure hd_figure_list[];
+extern const size_t hd_nfigures;
+/* The figure called name, or NULL. */
+const struct hd_figure *hd_figure_find(const char *name);
+/* Its value in figures object obj (null reads as NaN): 0, or -1 if absent. */
+int hd_figure_get(const cJSON *obj, const struct hd_figure *f, double *v);
+
+/*
  * ROC-AUC of scores p against labels y, ties counted as half (the area
  * under the trapezoidal ROC curve, as scikit-learn's roc_auc_score).
  * NaN when only one class is present.
