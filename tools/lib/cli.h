@@ -12,6 +12,7 @@
 #ifndef HD_CLI_H
 #define HD_CLI_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +48,10 @@ void *hd_xmalloc(size_t n);
 void *hd_xcalloc(size_t n, size_t size);
 void *hd_xrealloc(void *p, size_t n);
 char *hd_xstrdup(const char *s);
+/* printf into a new string, which the caller frees. */
+char *hd_xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *hd_xvprintf(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
 
 /* ---------------------------------------------------------------------
  * Usage and options (util.c)
