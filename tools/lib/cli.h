@@ -158,6 +158,9 @@ int hd_json_write(const char *path, cJSON *root);
  * "version" is at most max_version.  NULL after printing why.
  */
 cJSON *hd_json_read(const char *path, const char *fmt, int max_version);
+/* The same, and the SHA-256 of the bytes it parsed, in hex. */
+cJSON *hd_json_read_sha256(const char *path, const char *fmt, int max_version,
+                           char hex[HD_SHA256_HEX]);
 
 /* ---------------------------------------------------------------------
  * Data sets: labelled rows read from clean CSV (data.c)
