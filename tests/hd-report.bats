@@ -387,12 +387,21 @@ misused() {
 }
 
 @test "leave-one-site-out of another model, or of other data, is exit 1" {
-	lr=$(jq -r .model.sha256 lr.metrics.json)
-	rf=$(jq -r .model.sha256 rf.metrics.json)
-	LRL=rf.loso.json refused "hd-report: rf.loso.json: made from the model with sha256 $rf, but lr.metrics.json evaluated lr.model.json (sha256 $lr): they are not one model"
+	LRL=rf.loso.json refused "hd-report: rf.loso.json: made from a random_forest with other hyperparameters than lr.model.json, which lr.metrics.json evaluated: they are not one model"
+	jq '.model.hyperparameters.C = 2' lr.loso.json > "$T/l.json"
+	LRL=$T/l.json refused "hd-report: $T/l.json: made from a logistic_regression with other hyperparameters than lr.model.json, which lr.metrics.json evaluated: they are not one model"
 	d=$(sha256sum heart.csv | cut -d' ' -f1)
 	t=$(sha256sum test.csv | cut -d' ' -f1)
 	DATA=test.csv refused "hd-report: lr.loso.json: made from data with sha256 $d, but --data test.csv has sha256 $t"$'\n'"hd-report: rf.loso.json: made from data with sha256 $d, but --data test.csv has sha256 $t"
+}
+
+@test "leave-one-site-out of the same recipe refitted since is shown, with the file it was made from" {
+	jq '.model.file = "old.model.json" | .model.sha256 = "0123"' lr.loso.json > "$T/l.json"
+	LRL=$T/l.json report -o "$O/r.html"
+	check text "$O/r.html" > text
+	grep -A2 -x 'its model, refitted since with the same hyperparameters (lr)' text | tail -n 2 > got
+	printf '%s\n' old.model.json 0123 > want
+	diff -u want got
 }
 
 @test "a selected model that is none of the evaluated ones is exit 1" {

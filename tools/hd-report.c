@@ -1556,9 +1556,16 @@ static void section_run(struct report *r, struct doc *d)
 		          c->metrics.sha256);
 		input_row(d, "model file", c->name, c->model_path,
 		          c->model.sha256);
-		if (c->loso.path != NULL)
+		if (c->loso.path != NULL) {
+			struct node lm = obj(top(&c->loso), "model");
+
 			input_row(d, "leave-one-site-out", c->name, c->loso.path,
 			          c->loso.sha256);
+			if (strcmp(str(lm, "sha256"), c->model.sha256) != 0)
+				input_row(d, "its model, refitted since with the "
+				          "same hyperparameters", c->name,
+				          str(lm, "file"), str(lm, "sha256"));
+		}
 	}
 	input_row(d, "selected model", NULL, r->sel.path, r->selected.sha256);
 	for (size_t i = 0; i < r->nplots; i++) {
@@ -2100,13 +2107,16 @@ static int read_plot(struct plot *p)
 
 /*
  * A model's metrics, the model file they name (which must be the one
- * they evaluated) and its leave-one-site-out results (which must be of
- * the same model, and of the data given with --data).
+ * they evaluated) and its leave-one-site-out results, which must be of
+ * the same kind and hyperparameters, and of the data given with --data.
+ * Not of the same file: hd-loso refits the model's recipe and uses none
+ * of what it learned, and a refit of the same recipe is another file
+ * (it records when it was made), which make need not rerun hd-loso for.
  */
 static int load_cand(struct report *r, struct cand *c)
 {
 	struct node m, lm, ld;
-	const char *sha, *lsha;
+	const char *sha, *lkind;
 	char err[300];
 
 	if (read_json(&c->metrics, HD_METRICS_FORMAT, HD_METRICS_VERSION) != 0)
@@ -2143,14 +2153,16 @@ static int load_cand(struct report *r, struct cand *c)
 		return -1;
 	lm = obj(top(&c->loso), "model");
 	ld = obj(top(&c->loso), "data");
-	lsha = str(lm, "sha256");
+	lkind = str(lm, "kind");
 	obj(top(&c->loso), "sites");
 	if (c->loso.bad)
 		return -1;
-	if (strcmp(lsha, sha) != 0) {
-		hd_err("%s: made from the model with sha256 %s, but %s "
-		       "evaluated %s (sha256 %s): they are not one model",
-		       c->loso.path, lsha, c->metrics.path, c->model_path, sha);
+	if (strcmp(lkind, hd_model_kind_name(c->model.kind)) != 0 ||
+	    !cJSON_Compare(at(lm, "hyperparameters").j,
+	                   at(top(&c->mfile), "hyperparameters").j, 1)) {
+		hd_err("%s: made from a %s with other hyperparameters than %s, "
+		       "which %s evaluated: they are not one model",
+		       c->loso.path, lkind, c->model_path, c->metrics.path);
 		return -1;
 	}
 	if (r->data_path != NULL && strcmp(str(ld, "sha256"),
