@@ -1017,7 +1017,8 @@ static struct node loso_worst(struct cand *c)
 /*
  * Readable on a phone (fluid images, tables that scroll sideways) and
  * printable (no figure or table row split across pages, no coloured
- * backgrounds); no font, script or style from anywhere else.
+ * backgrounds, tables that wrap to the paper instead of scrolling); no
+ * font, script or style from anywhere else.
  */
 static const char style[] =
 	"html{-webkit-text-size-adjust:100%}\n"
@@ -1044,7 +1045,8 @@ static const char style[] =
 	"padding:.5rem 1rem}\n"
 	"@media print{body{max-width:none;padding:0;color:#000}"
 	"nav{display:none}.note{background:none}"
-	".scroll{overflow:visible}"
+	".scroll{overflow:visible}table{font-size:.75rem}"
+	"td{white-space:normal;overflow-wrap:anywhere}"
 	"tr,figure,img{break-inside:avoid;page-break-inside:avoid}"
 	"h2,h3,h4{break-after:avoid;page-break-after:avoid}}\n";
 
