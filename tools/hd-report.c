@@ -605,8 +605,13 @@ static void put_row(struct doc *d, struct row *r, int head)
 {
 	fputs("<tr>", d->h);
 	for (size_t i = 0; i < r->n; i++) {
+		/* Words align left, figures right. */
+		int word = (r->cell[i][0] | 0x20) >= 'a' &&
+		           (r->cell[i][0] | 0x20) <= 'z';
+
 		fputs(head ? "<th scope=\"col\">" : i == 0 ?
-		      "<th scope=\"row\">" : "<td>", d->h);
+		      "<th scope=\"row\">" : word ? "<td class=\"t\">" : "<td>",
+		      d->h);
 		put_html(d->h, r->cell[i]);
 		fputs(head || i == 0 ? "</th>" : "</td>", d->h);
 	}
@@ -1024,7 +1029,7 @@ static const char style[] =
 	"html{-webkit-text-size-adjust:100%}\n"
 	"body{margin:0 auto;max-width:62rem;padding:0 1rem 2rem;"
 	"font:1rem/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,"
-	"sans-serif;color:#1b1b1b;background:#fff}\n"
+	"sans-serif;color:#1b1b1b;background:#fff;overflow-wrap:break-word}\n"
 	"h1{font-size:1.6rem;line-height:1.25}\n"
 	"h2{margin-top:2.5rem;border-bottom:1px solid #ccc}\n"
 	"img{max-width:100%;height:auto}\n"
@@ -1038,7 +1043,7 @@ static const char style[] =
 	"th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd;"
 	"text-align:right;vertical-align:top}\n"
 	"th:first-child,td:first-child,thead th{text-align:left}\n"
-	"td{white-space:nowrap}\n"
+	"td{white-space:nowrap}\ntd.t{text-align:left}\n"
 	"tr.selected th{font-weight:700}\n"
 	"code{font-size:.85rem;word-break:break-all}\n"
 	".note{border-left:4px solid #b35900;background:#fff4e5;"
@@ -1258,7 +1263,7 @@ static void metrics_table(struct report *r, struct doc *d)
 		put_html(d->h, c->name);
 		if (k == r->winner)
 			fputs(" (selected)", d->h);
-		fputs("</th><td>", d->h);
+		fputs("</th><td class=\"t\">", d->h);
 		put_html(d->h, kind_of(c));
 		fprintf(d->h, "</td><td>%s</td><td>", cnt(num(t, "n")));
 		put_html(d->h, raw(t, "threshold", rb));
