@@ -3,8 +3,8 @@
 
 Loads the clean CSV with pandas, recomputes every number the summary
 holds (describe(), isna().sum(), value_counts(), corr(), numpy.histogram,
-target and per-site counts, duplicates, warnings) and compares.  Prints
-each mismatch and exits 1 if there is any.
+target and per-site counts and zeros, duplicates, warnings) and compares.
+Prints each mismatch and exits 1 if there is any.
 """
 import json
 import math
@@ -137,6 +137,11 @@ def main():
         pm = part.isna().sum()
         for col in cols:
             same(f"sites.{site}.missing.{col}", got["missing"][col], pm[col])
+        if list(got["zeros"]) != ["trestbps", "chol"]:
+            bad.append(f"sites.{site}.zeros: {list(got['zeros'])}")
+        for col in ("trestbps", "chol"):
+            same(f"sites.{site}.zeros.{col}", got["zeros"][col],
+                 (part[col] == 0).sum())
 
     # The warnings the data calls for, as (code, column, site, count).
     want = set()

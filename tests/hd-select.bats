@@ -273,6 +273,9 @@ reason() { jq -r .selection.reason model.json; }
 	run -0 --separate-stderr hd-select --by ece -o m2.json lr.m.json rf.m.json
 	best=$(jq -s -r 'min_by(.test.calibration.ece) | .model.file' lr.m.json rf.m.json)
 	[ "$(jq -r .selection.file m2.json)" = "$best" ]
+	# The table's ece column shows the values, not "-".
+	ece=$(jq -r '.test.calibration.ece' "${best%.json}.m.json")
+	[[ "${lines[1]}" == "* "*" $(printf '%.4f' "$ece") "* ]] || fail "table: ${lines[1]}"
 	run -0 --separate-stderr hd-select --by brier_skill -o m3.json lr.m.json rf.m.json
 	best=$(jq -s -r 'max_by(.test.calibration.brier_skill) | .model.file' lr.m.json rf.m.json)
 	[ "$(jq -r .selection.file m3.json)" = "$best" ]

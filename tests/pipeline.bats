@@ -27,7 +27,7 @@ installed_under() {
 # (tests/hd-runs.bats).
 stamps() {
 	(cd "$W" && find data art \( -path art/plots -o -path art/runs \) -prune -o \
-		-type f ! -path art/.run -printf '%p %T@\n' | sort)
+		-type f ! -path art/.run -printf '%p %T@\n' | LC_ALL=C sort)
 }
 
 # Rerun the pipeline on a copy of the first run with make arguments $@;
@@ -38,7 +38,7 @@ rerun_changed() {
 	sleep 1
 	run -0 mk pipeline "$@"
 	stamps > after
-	changed=$(join before after | awk '$2 != $3 {print $1}' | tr '\n' ' ')
+	changed=$(LC_ALL=C join before after | awk '$2 != $3 {print $1}' | tr '\n' ' ')
 }
 
 setup_file() {
@@ -70,6 +70,8 @@ setup() {
 	done
 	[ "$(jq -r .format "$W/art/model.json")" = hd-model ]
 	jq -e .selection "$W/art/model.json" > /dev/null
+	"$PY" "$REPO/tests/report_check.py" check "$W/art/report.html"
+	head -n 1 "$W/art/MODEL_CARD.md" | grep -q '^# Model card: '
 }
 
 @test "both models meet the quality floor and the selected one has the best test ROC-AUC" {
@@ -98,13 +100,13 @@ setup() {
 
 @test "changing the split seed reruns the split and what follows, not fetch, clean or eda" {
 	rerun_changed SEED=7
-	[ "$changed" = "art/loso/lr.loso.json art/loso/rf.loso.json art/metrics/lr.metrics.json art/metrics/rf.metrics.json art/model.json art/models/lr.model.json art/models/lr.oof.csv art/models/rf.model.json art/models/rf.oof.csv data/split/test.csv data/split/train.csv " ] ||
+	[ "$changed" = "art/MODEL_CARD.md art/loso/lr.loso.json art/loso/rf.loso.json art/metrics/lr.metrics.json art/metrics/rf.metrics.json art/model.json art/models/lr.model.json art/models/lr.oof.csv art/models/rf.model.json art/models/rf.oof.csv art/report.html data/split/test.csv data/split/train.csv " ] ||
 		fail "changed: $changed"
 }
 
-@test "changing a forest parameter reruns only the forest, its evaluation, its leave-one-site-out and the selection" {
+@test "changing a forest parameter reruns only the forest, its evaluation, its leave-one-site-out, the selection and the report" {
 	rerun_changed RF_TREES=50
-	[ "$changed" = "art/loso/rf.loso.json art/metrics/rf.metrics.json art/model.json art/models/rf.model.json art/models/rf.oof.csv " ] ||
+	[ "$changed" = "art/MODEL_CARD.md art/loso/rf.loso.json art/metrics/rf.metrics.json art/model.json art/models/rf.model.json art/models/rf.oof.csv art/report.html " ] ||
 		fail "changed: $changed"
 	[ "$(jq .hyperparameters.n_estimators "$W/art/models/rf.model.json")" = 50 ]
 }

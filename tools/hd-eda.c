@@ -66,6 +66,8 @@ struct site {
 	char *name;             /* owned */
 	size_t rows, pos;       /* rows, rows with target 1 */
 	size_t miss[NCOL];      /* missing values per column */
+	size_t zeros[HD_NFEAT]; /* 0 where the schema says it means "not
+	                           measured" (zero_is_missing), per feature */
 };
 
 struct table {
@@ -161,6 +163,8 @@ static int read_row(struct table *t, const struct hd_record *rec,
 	s->pos += y;
 	for (int k = 0; k < NCOL; k++)
 		s->miss[k] += isnan(row[k]) != 0;
+	for (int k = 0; k < HD_NFEAT; k++)
+		s->zeros[k] += hd_features[k].zero_is_missing && row[k] == 0;
 	t->src[t->nrows++] = s->name;
 	return 0;
 }
@@ -513,6 +517,11 @@ static void add_sites(cJSON *root, const struct table *t)
 		m = cJSON_AddObjectToObject(o, "missing");
 		for (int k = 0; k < NCOL; k++)
 			hd_json_add_num(m, col_name(k), (double)s->miss[k]);
+		m = cJSON_AddObjectToObject(o, "zeros");
+		for (int k = 0; k < HD_NFEAT; k++)
+			if (hd_features[k].zero_is_missing)
+				hd_json_add_num(m, col_name(k),
+				                (double)s->zeros[k]);
 	}
 }
 
@@ -546,10 +555,8 @@ static void add_warnings(cJSON *root, const struct table *t, size_t dups)
 	for (int k = 0; k < HD_NFEAT; k++) {
 		size_t c = 0;
 
-		if (!hd_features[k].zero_is_missing)
-			continue;
-		for (size_t i = 0; i < t->nrows; i++)
-			c += t->v[i * NCOL + k] == 0;
+		for (size_t i = 0; i < t->nsites; i++)
+			c += t->site[i].zeros[k];
 		if (c > 0)
 			warn(list, "zero_values", col_name(k), NULL, c,
 			     "%s: %zu row%s 0, not a possible value; probably "

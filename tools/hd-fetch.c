@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -111,30 +110,6 @@ enum result { FETCH_OK, FETCH_FAILED, FETCH_SKIPPED };
 /* ---------------------------------------------------------------------
  * Small helpers
  * ------------------------------------------------------------------- */
-
-/* printf into a fresh buffer; the caller frees it. */
-static char *xprintf(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static char *xprintf(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	char *s;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		hd_err("vsnprintf: %s", strerror(errno));
-		abort();
-	}
-	s = hd_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
 
 /* Seconds to milliseconds, never rounding a positive time down to 0. */
 static long to_ms(double sec)
@@ -256,7 +231,7 @@ static int source_url(const char *src, const char *from, char **base)
 			return HD_EXIT_USAGE;
 		}
 		slash = src[strlen(src) - 1] == '/' ? "" : "/";
-		*base = xprintf("%s%s", src, slash);
+		*base = hd_xprintf("%s%s", src, slash);
 		return HD_EXIT_OK;
 	}
 	/* A folder: curl needs it as an absolute file:// URL. */
@@ -271,7 +246,7 @@ static int source_url(const char *src, const char *from, char **base)
 	*base = file_url(abs);
 	free(abs);
 	if (strcmp(*base + strlen(*base) - 1, "/") != 0) {
-		char *b = xprintf("%s/", *base);
+		char *b = hd_xprintf("%s/", *base);
 
 		free(*base);
 		*base = b;
@@ -625,9 +600,9 @@ static enum result fetch_fresh(struct fetch *f, const struct pinned *p,
 static enum result fetch_one(struct fetch *f, const struct pinned *p)
 {
 	const char *dir = f->o->dir;
-	char *path = xprintf("%s/%s", dir, p->name);
-	char *part = xprintf("%s/.%s.part", dir, p->name);
-	char *url = xprintf("%s%s", f->base, p->name);
+	char *path = hd_xprintf("%s/%s", dir, p->name);
+	char *part = hd_xprintf("%s/.%s.part", dir, p->name);
+	char *url = hd_xprintf("%s%s", f->base, p->name);
 	char got[HD_SHA256_HEX];
 	enum result res = FETCH_FAILED;
 	struct stat st;

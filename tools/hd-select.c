@@ -40,25 +40,6 @@ static const struct hd_usage usage = {
 	"      --version       show the version\n",
 };
 
-/*
- * Selection metrics: the name, where it is in the metrics file's
- * "test" object (a member of "calibration" for the calibration ones),
- * and the name of its 95 % interval under "test.intervals", if any.
- */
-static const struct metric {
-	const char *name;
-	int lower_wins;
-	const char *group;      /* NULL: test itself */
-	const char *interval;   /* NULL: none */
-} metrics[] = {
-	{ "roc_auc", 0, NULL, "roc_auc" }, { "accuracy", 0, NULL, "accuracy" },
-	{ "precision", 0, NULL, "ppv" }, { "recall", 0, NULL, "sensitivity" },
-	{ "f1", 0, NULL, "f1" }, { "brier", 1, NULL, "brier" },
-	{ "log_loss", 1, NULL, NULL }, { "ece", 1, "calibration", NULL },
-	{ "brier_skill", 0, "calibration", NULL },
-};
-#define NMETRICS (sizeof metrics / sizeof metrics[0])
-
 /* The columns of the comparison table, from the "test" object. */
 static const char *const shown[] = {
 	"accuracy", "precision", "recall", "f1", "roc_auc"
@@ -81,7 +62,8 @@ struct cand {
 	int order;              /* position on the command line */
 };
 
-static const struct metric *metric;
+/* The selection metric: one of hd_figure_list with a direction. */
+static const struct hd_figure *metric;
 
 /* Smaller is simpler; a kind we do not know comes after both. */
 static int simplicity(const char *kind)
@@ -141,9 +123,7 @@ static int load_cand(struct cand *c)
 		hd_err("%s: no \"test\" object", c->path);
 		return -1;
 	}
-	if (hd_json_get_num(metric->group ? cJSON_GetObjectItemCaseSensitive(
-	                    c->test, metric->group) : c->test, metric->name,
-	                    &c->value) != 0) {
+	if (hd_figure_get(c->test, metric, &c->value) != 0) {
 		hd_err("%s: no number \"test.%s%s%s\"", c->path,
 		       metric->group ? metric->group : "", metric->group ? "." : "",
 		       metric->name);
@@ -184,7 +164,7 @@ static int rank_cmp(const void *pa, const void *pb)
 	int a_cv = !isnan(a->cv_mean), b_cv = !isnan(b->cv_mean);
 
 	if (a->value != b->value)
-		return (a->value < b->value) == metric->lower_wins ? -1 : 1;
+		return (a->value < b->value) == (metric->better < 0) ? -1 : 1;
 	/* A model with a CV record beats one without: it has evidence. */
 	if (a_cv != b_cv)
 		return b_cv - a_cv;
@@ -226,7 +206,7 @@ static char *reason(const struct cand *w, const struct cand *r)
 		        metric->name, v1);
 	} else if (w->value != r->value) {
 		fprintf(fp, "%s has the %s test %s, %s against %s for %s.",
-		        wn, metric->lower_wins ? "lowest" : "highest",
+		        wn, metric->better < 0 ? "lowest" : "highest",
 		        metric->name, v1, hd_fmt_double(v2, r->value), rn);
 	} else {
 		fprintf(fp, "%s and %s tie on test %s (%s)", wn, rn,
@@ -269,11 +249,13 @@ static cJSON *candidate_json(const struct cand *c, int rank)
 	cJSON_AddStringToObject(o, "sha256", c->sha256);
 	cJSON_AddStringToObject(o, "metrics_file", c->path);
 	t = cJSON_AddObjectToObject(o, "test");
-	for (size_t i = 0; i < NMETRICS; i++) {
+	/* The figures of "test" itself, not those inside "calibration". */
+	for (size_t i = 0; i < hd_nfigures; i++) {
+		const struct hd_figure *f = &hd_figure_list[i];
 		double v;
 
-		if (hd_json_get_num(c->test, metrics[i].name, &v) == 0)
-			hd_json_add_num(t, metrics[i].name, v);
+		if (f->group == NULL && hd_figure_get(c->test, f, &v) == 0)
+			hd_json_add_num(t, f->name, v);
 	}
 	if (isnan(c->cv_mean)) {
 		cJSON_AddNullToObject(o, "cv_roc_auc");
@@ -294,7 +276,7 @@ static cJSON *selection_json(struct cand *cands, size_t n,
 
 	cJSON_AddStringToObject(sel, "metric", metric->name);
 	cJSON_AddStringToObject(sel, "direction",
-	                        metric->lower_wins ? "lower" : "higher");
+	                        metric->better < 0 ? "lower" : "higher");
 	hd_json_add_num(sel, "value", ranked[0]->value);
 	cJSON_AddStringToObject(sel, "file", ranked[0]->file);
 	cJSON_AddStringToObject(sel, "tie_break", "higher cross-validated "
@@ -314,14 +296,19 @@ static cJSON *selection_json(struct cand *cands, size_t n,
 	return sel;
 }
 
+static void put_value(FILE *fp, int width, double v)
+{
+	if (!isnan(v))
+		fprintf(fp, "  %-*.4f", width, v);
+	else
+		fprintf(fp, "  %-*s", width, "-");
+}
+
 static void put_num(FILE *fp, int width, const cJSON *test, const char *key)
 {
 	double v;
 
-	if (hd_json_get_num(test, key, &v) == 0 && !isnan(v))
-		fprintf(fp, "  %-*.4f", width, v);
-	else
-		fprintf(fp, "  %-*s", width, "-");
+	put_value(fp, width, hd_json_get_num(test, key, &v) == 0 ? v : NAN);
 }
 
 /* The interval of the selection metric in c's metrics, or -1. */
@@ -393,7 +380,7 @@ static void print_table(FILE *fp, struct cand **ranked, size_t n,
 		for (size_t k = 0; k < NSHOWN; k++)
 			put_num(fp, 9, c->test, shown[k]);
 		if (extra)
-			put_num(fp, 9, c->test, metric->name);
+			put_value(fp, 9, c->value);   /* calibration's too */
 		if (isnan(c->cv_mean))
 			snprintf(cv, sizeof cv, "-");
 		else
@@ -423,15 +410,12 @@ int main(int argc, char **argv)
 	int c, rc = HD_EXIT_DATA;
 
 	hd_set_prog(argv);
-	metric = &metrics[0];
+	metric = hd_figure_find("roc_auc");
 	while ((c = getopt_long(argc, argv, "m:o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			metric = NULL;
-			for (size_t i = 0; i < NMETRICS; i++)
-				if (strcmp(optarg, metrics[i].name) == 0)
-					metric = &metrics[i];
-			if (metric == NULL) {
+			metric = hd_figure_find(optarg);
+			if (metric == NULL || metric->better == 0) {
 				hd_err("--by: '%s' is not one of roc_auc, "
 				       "accuracy, precision, recall, f1, brier, "
 				       "log_loss, ece, brier_skill", optarg);

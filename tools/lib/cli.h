@@ -12,6 +12,7 @@
 #ifndef HD_CLI_H
 #define HD_CLI_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +48,10 @@ void *hd_xmalloc(size_t n);
 void *hd_xcalloc(size_t n, size_t size);
 void *hd_xrealloc(void *p, size_t n);
 char *hd_xstrdup(const char *s);
+/* printf into a new string, which the caller frees. */
+char *hd_xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *hd_xvprintf(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
 
 /* ---------------------------------------------------------------------
  * Usage and options (util.c)
@@ -190,6 +195,9 @@ int hd_json_write(const char *path, cJSON *root);
  * "version" is at most max_version.  NULL after printing why.
  */
 cJSON *hd_json_read(const char *path, const char *fmt, int max_version);
+/* The same, and the SHA-256 of the bytes it parsed, in hex. */
+cJSON *hd_json_read_sha256(const char *path, const char *fmt, int max_version,
+                           char hex[HD_SHA256_HEX]);
 
 /* ---------------------------------------------------------------------
  * Data sets: labelled rows read from clean CSV (data.c)
@@ -338,6 +346,29 @@ int hd_cross_validate(enum hd_model_kind kind, const void *params,
 /* The metrics file hd-eval writes and hd-select reads. */
 #define HD_METRICS_FORMAT "hd-metrics"
 #define HD_METRICS_VERSION 1
+
+/*
+ * The figures of one evaluation (a metrics file's "test" object, a
+ * subgroup of it, a held-out site of hd-loso): where each one is, which
+ * way is better, and the name of its 95 % interval under "intervals".
+ * The one table every reader goes by: hd-select ranks by these,
+ * hd-report shows them.
+ */
+struct hd_figure {
+	const char *name;       /* its member, and its name on command lines */
+	const char *group;      /* NULL: in the figures object itself; else
+	                           in this member object of it */
+	const char *interval;   /* its interval under "intervals", or NULL */
+	int better;             /* 1 higher, -1 lower, 0 neither (a
+	                           calibration slope is best at 1) */
+	const char *label;      /* for people: "ROC-AUC" */
+};
+extern const struct hd_figure hd_figure_list[];
+extern const size_t hd_nfigures;
+/* The figure called name, or NULL. */
+const struct hd_figure *hd_figure_find(const char *name);
+/* Its value in figures object obj (null reads as NaN): 0, or -1 if absent. */
+int hd_figure_get(const cJSON *obj, const struct hd_figure *f, double *v);
 
 /*
  * ROC-AUC of scores p against labels y, ties counted as half (the area

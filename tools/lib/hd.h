@@ -172,6 +172,11 @@ void hd_json_set_format(cJSON *root, const char *fmt, int version);
  */
 int hd_json_strict(const char *text, size_t len, size_t *at, const char **why);
 /*
+ * Is text[0..len) UTF-8 (RFC 3629: shortest forms, no surrogates, at
+ * most U+10FFFF), as hd_json_strict requires of a string?  1 or 0.
+ */
+int hd_utf8_valid(const char *text, size_t len);
+/*
  * Parse text[0..len) as one JSON document followed by nothing but white
  * space, checked by hd_json_strict first.  NULL when it is not, with *line and *col (1-based) where the
  * parse stopped.  cJSON gives NULL for no memory too; cJSON's hooks

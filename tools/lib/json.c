@@ -187,6 +187,19 @@ static int utf8(struct scan *s)
 	return 0;
 }
 
+int hd_utf8_valid(const char *text, size_t len)
+{
+	struct scan s = { (const unsigned char *)text,
+	                  (const unsigned char *)text + len, NULL, 0 };
+
+	while (s.p < s.end)
+		if (*s.p < 0x80)
+			s.p++;
+		else if (utf8(&s) != 0)
+			return 0;
+	return 1;
+}
+
 /*
  * Bytes that stand for themselves in a string: printable ASCII but the
  * quote (0x22) and the backslash (0x5c).  The scan skips runs of them
@@ -532,6 +545,12 @@ int hd_json_write(const char *path, cJSON *root)
 
 cJSON *hd_json_read(const char *path, const char *fmt, int max_version)
 {
+	return hd_json_read_sha256(path, fmt, max_version, NULL);
+}
+
+cJSON *hd_json_read_sha256(const char *path, const char *fmt, int max_version,
+                           char hex[HD_SHA256_HEX])
+{
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	char err[300], *text;
 	size_t len;
@@ -542,6 +561,8 @@ cJSON *hd_json_read(const char *path, const char *fmt, int max_version)
 		hd_err("%s: %s", name, err);
 		return NULL;
 	}
+	if (hex != NULL)
+		hd_sha256_hex(text, len, hex);
 	root = hd_json_parse(text, len, &line, &col);
 	free(text);
 	if (root == NULL) {

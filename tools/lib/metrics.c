@@ -13,6 +13,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -240,4 +241,37 @@ cJSON *hd_metrics_to_json(const struct hd_metrics *m, const double *p,
 	add_count(counts, "0", n - npos);
 	add_count(counts, "1", npos);
 	return o;
+}
+
+/* ---------------------------------------------------------------------
+ * Where the figures are in an evaluation's JSON
+ * ------------------------------------------------------------------- */
+
+const struct hd_figure hd_figure_list[] = {
+	{ "roc_auc", NULL, "roc_auc", 1, "ROC-AUC" },
+	{ "accuracy", NULL, "accuracy", 1, "Accuracy" },
+	{ "precision", NULL, "ppv", 1, "Precision" },
+	{ "recall", NULL, "sensitivity", 1, "Recall" },
+	{ "f1", NULL, "f1", 1, "F1" },
+	{ "brier", NULL, "brier", -1, "Brier score" },
+	{ "log_loss", NULL, NULL, -1, "Log loss" },
+	{ "ece", "calibration", NULL, -1, "ECE" },
+	{ "brier_skill", "calibration", NULL, 1, "Brier skill" },
+	{ "slope", "calibration", "calibration_slope", 0, "Calibration slope" },
+};
+const size_t hd_nfigures = sizeof hd_figure_list / sizeof hd_figure_list[0];
+
+const struct hd_figure *hd_figure_find(const char *name)
+{
+	for (size_t i = 0; i < hd_nfigures; i++)
+		if (strcmp(hd_figure_list[i].name, name) == 0)
+			return &hd_figure_list[i];
+	return NULL;
+}
+
+int hd_figure_get(const cJSON *obj, const struct hd_figure *f, double *v)
+{
+	if (f->group != NULL)
+		obj = cJSON_GetObjectItemCaseSensitive(obj, f->group);
+	return cJSON_IsObject(obj) ? hd_json_get_num(obj, f->name, v) : -1;
 }

@@ -117,6 +117,35 @@ char *hd_xstrdup(const char *s)
 	return memcpy(hd_xmalloc(n), s, n);
 }
 
+char *hd_xvprintf(const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+	char *s;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0) {
+		hd_err("vsnprintf: %s", strerror(errno));
+		abort();
+	}
+	s = hd_xmalloc((size_t)n + 1);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+char *hd_xprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = hd_xvprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 /* ---------------------------------------------------------------------
  * Options
  * ------------------------------------------------------------------- */
