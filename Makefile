@@ -11,7 +11,6 @@ include params.mk
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.SECONDARY:
 
 # ---------------------------------------------------------------------
 # Build

@@ -111,6 +111,18 @@ setup() {
 	[ "$(jq .hyperparameters.n_estimators "$W/art/models/rf.model.json")" = 50 ]
 }
 
+@test "an output deleted by hand is made again, and every step after it reruns" {
+	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
+	stamps > before
+	rm "$W/art/models/rf.model.json"
+	sleep 1
+	run -0 mk pipeline
+	stamps > after
+	changed=$(join before after | awk '$2 != $3 {print $1}' | tr '\n' ' ')
+	[ "$changed" = "art/MODEL_CARD.md art/loso/rf.loso.json art/metrics/rf.metrics.json art/model.json art/models/rf.model.json art/models/rf.oof.csv art/report.html " ] ||
+		fail "changed: $changed"
+}
+
 @test "a failing step keeps the last good output, writes nothing half, and make stops" {
 	cp -a "$W" "$BATS_TEST_TMPDIR/w" && W=$BATS_TEST_TMPDIR/w
 	cp "$W/data/heart.csv" good.csv
