@@ -1275,16 +1275,17 @@ static double run_metric(const struct run *r, const char *name)
 	return NAN;
 }
 
+/* Which way --sort orders a metric: the figure's own direction
+ * (hd_figure_list) by its last name, and a spread (roc_auc_std) low. */
 static int lower_is_better(const char *name)
 {
-	static const char *const low[] = { "brier", "log_loss", "ece", "std" };
 	const char *last = strrchr(name, '.');
+	const struct hd_figure *f;
 
 	last = last ? last + 1 : name;
-	for (size_t i = 0; i < sizeof low / sizeof low[0]; i++)
-		if (strcmp(last, low[i]) == 0 || strstr(last, low[i]))
-			return strcmp(last, "brier_skill") != 0;
-	return 0;
+	if ((f = hd_figure_find(last)))
+		return f->better < 0;
+	return strstr(last, "std") != NULL;
 }
 
 /* A value as people read it: numbers to 6 significant digits. */
@@ -1578,16 +1579,15 @@ static void show_text(const struct run *r, size_t nruns)
 		for (size_t i = 0; i < n; i++)
 			emit("  %-26.*s", (int)name_len(names[i]), names[i]);
 		endline();
-		model_row(r, names, n, "ROC-AUC", "test.roc_auc", "test.intervals.roc_auc", NULL);
-		model_row(r, names, n, "accuracy", "test.accuracy", "test.intervals.accuracy", NULL);
-		model_row(r, names, n, "precision", "test.precision", "test.intervals.ppv", NULL);
-		model_row(r, names, n, "recall", "test.recall", "test.intervals.sensitivity", NULL);
-		model_row(r, names, n, "F1", "test.f1", "test.intervals.f1", NULL);
-		model_row(r, names, n, "Brier", "test.brier", "test.intervals.brier", NULL);
-		model_row(r, names, n, "log loss", "test.log_loss", NULL, NULL);
-		model_row(r, names, n, "ECE", "test.calibration.ece", NULL, NULL);
-		model_row(r, names, n, "calibration slope", "test.calibration.slope",
-		          "test.intervals.calibration_slope", NULL);
+		/* The test figures every hd tool shows, in their order. */
+		for (size_t i = 0; i < hd_nfigures; i++) {
+			const struct hd_figure *f = &hd_figure_list[i];
+			char key[128], ci[128];
+			snprintf(key, sizeof key, "test.%s%s%s", f->group ? f->group : "",
+			         f->group ? "." : "", f->name);
+			snprintf(ci, sizeof ci, "test.intervals.%s", f->interval ? f->interval : "");
+			model_row(r, names, n, f->label, key, f->interval ? ci : NULL, NULL);
+		}
 		model_row(r, names, n, "CV ROC-AUC", "cv.roc_auc_mean", NULL, "cv.roc_auc_std");
 		model_row(r, names, n, "Youden threshold", "test.youden.threshold", NULL, NULL);
 		/* Subgroups and left-out sites, named as the first model has them. */
