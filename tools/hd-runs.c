@@ -1100,6 +1100,13 @@ static int run_exists(const char *id)
 }
 
 /* The runs the index lists and not removed since, whose folders exist. */
+static void free_runs(struct runs *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		free(rs->id[i]);
+	free(rs->id);
+}
+
 static int load_index(struct runs *rs)
 {
 	char path[4096], err[256];
@@ -1129,12 +1136,14 @@ static int load_index(struct runs *rs)
 		if (!(o = hd_json_parse(s, (size_t)(nl - s), &l, &c))) {
 			hd_err_at(path, lineno, c, "not a JSON line");
 			free(text);
+			free_runs(rs);
 			return -1;
 		}
 		if (hd_json_check_format(o, INDEX_FORMAT, RUN_VERSION, why, sizeof why) != 0) {
 			hd_err_at(path, lineno, 0, "%s", why);
 			cJSON_Delete(o);
 			free(text);
+			free_runs(rs);
 			return -1;
 		}
 		const char *ev = jstr(o, "event"), *id = jstr(o, "run");
@@ -1163,13 +1172,6 @@ static int load_index(struct runs *rs)
 	}
 	rs->n = k;
 	return 0;
-}
-
-static void free_runs(struct runs *rs)
-{
-	for (size_t i = 0; i < rs->n; i++)
-		free(rs->id[i]);
-	free(rs->id);
 }
 
 /* Which run a name means: -, ~N, an id or a unique prefix of one.
