@@ -281,8 +281,13 @@ BROWSER := tests/browser
 BROWSER_DEPS := $(BROWSER)/node_modules/.package-lock.json
 .PHONY: deps-browser
 deps-browser: $(BROWSER_DEPS)
+# Node trusts its own list of certificate authorities, not the
+# machine's; a registry reached through a proxy with a local authority
+# (in /etc/ssl/certs, as apt and curl use it) needs the machine's too.
+SYSTEM_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
 $(BROWSER_DEPS): $(BROWSER)/package-lock.json $(BROWSER)/package.json | deps-test
-	npm ci --prefix $(BROWSER) --no-audit --no-fund
+	$(if $(SYSTEM_CA),NODE_EXTRA_CA_CERTS="$${NODE_EXTRA_CA_CERTS:-$(SYSTEM_CA)}") \
+		npm ci --prefix $(BROWSER) --no-audit --no-fund
 	@touch $@
 
 .PHONY: test bench clean distclean
