@@ -36,12 +36,16 @@ LIB_SRC := $(wildcard tools/lib/*.c)
 LIB_OBJ := $(LIB_SRC:tools/lib/%.c=$(OBJ)/lib/%.o)
 LIB_A   := $(BUILD)/libhd.a
 
-# Programs and their objects: a tool is the one source tools/NAME.c;
-# the responder is every source in fcgi/ (fcgi/fcgi.h says which is
-# which).  Each program gets a link rule over its own object list.
+# Programs and their objects: a tool is tools/NAME.c (its options and
+# main) and, when it is large, the sources in tools/NAME/ (a header
+# there says which part is where); the responder is every source in
+# fcgi/ (fcgi/fcgi.h says which is which).  Each program gets a link
+# rule over its own object list.
 TOOLS    := $(patsubst tools/%.c,%,$(wildcard tools/hd-*.c))
 PROGRAMS := $(TOOLS) hd-fcgi
-$(foreach t,$(TOOLS),$(eval OBJS_$(t) := $(OBJ)/$(t).o))
+$(foreach t,$(TOOLS),$(eval OBJS_$(t) := $(OBJ)/$(t).o \
+	$(patsubst tools/%.c,$(OBJ)/%.o,$(wildcard tools/$(t)/*.c))))
+TOOL_OBJ := $(foreach t,$(TOOLS),$(OBJS_$(t)))
 FCGI_OBJ := $(patsubst fcgi/%.c,$(OBJ)/fcgi/%.o,$(wildcard fcgi/*.c))
 OBJS_hd-fcgi := $(FCGI_OBJ)
 PROGS    := $(PROGRAMS:%=$(BIN)/%)
@@ -95,7 +99,7 @@ $$(BUILD)/tests/$(1): tests/unit/$(1).c $$(UNIT_OBJS_$(1)) $$(LIB_A) | deps-buil
 endef
 $(foreach u,$(UNIT),$(eval $(call unit,$(u))))
 
--include $(LIB_OBJ:.o=.d) $(TOOLS:%=$(OBJ)/%.d) $(FCGI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(FCGI_OBJ:.o=.d)
 
 # ---------------------------------------------------------------------
 # Install: make install [PREFIX=/usr/local] [DESTDIR=/staging]
