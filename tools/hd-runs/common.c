@@ -19,13 +19,13 @@
 
 void fmt_utc(time_t t, int ms, char buf[40])
 {
-	struct tm tm;
+	char s[32];
+	size_t n = strlen(hd_utc_time(t, s));
 
-	gmtime_r(&t, &tm);
-	tm.tm_year %= 10000;    /* four digits, whatever the clock says */
-	snprintf(buf, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	         tm.tm_min, tm.tm_sec, ms);
+	/* The library's UTC time, with the milliseconds before its Z. */
+	if (n > 0 && s[n - 1] == 'Z')
+		s[--n] = '\0';
+	snprintf(buf, 40, "%s.%03dZ", s, ms);
 }
 
 void add_str_or_null(cJSON *o, const char *key, const char *s)

@@ -251,15 +251,18 @@ static void free_named(struct named *v, size_t n)
  * against two runs started in the same millisecond. */
 static void make_id(time_t t, int ms, char id[48])
 {
-	struct tm tm;
+	char utc[40], *o = id;
 	uint16_t r = 0;
 
 	if (getrandom(&r, sizeof r, 0) != sizeof r)
 		r = (uint16_t)(getpid() ^ clock());
-	gmtime_r(&t, &tm);
-	snprintf(id, 48, "%04d%02d%02dT%02d%02d%02d.%03dZ-%04x",
-	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	         tm.tm_min, tm.tm_sec, ms, r);
+	/* The start as fmt_utc writes it, without its - and : (ISO 8601's
+	 * basic format, a name every file system takes). */
+	fmt_utc(t, ms, utc);
+	for (const char *s = utc; *s; s++)
+		if (*s != '-' && *s != ':')
+			*o++ = *s;
+	snprintf(o, 48 - (size_t)(o - id), "-%04x", r);
 }
 
 static cJSON *new_doc(const char *kind, const char *id)
