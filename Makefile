@@ -6,6 +6,8 @@
 #   make deps-browser  the browser tests' node packages (make test does it)
 #   make bench       the speed benchmarks (bench/)
 #   make SANITIZE=1  build with AddressSanitizer and UBSan into build/san
+#   make RELEASE=1   the hardened release build into build/release
+#   make COVERAGE=1  the gcov-instrumented build into build/cov
 
 include params.mk
 
@@ -21,10 +23,27 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -pthread
 LDLIBS  := -lcsv -lcjson -lnettle -lm -pthread
 
+LDFLAGS ?=
+
+# Build modes, each into a folder of its own:
+#   SANITIZE=1  AddressSanitizer + UBSan (build/san), the suite's 2nd pass
+#   RELEASE=1   the hardened release build (build/release): what the
+#               image and a deploy ship; ci/security checks its binaries
+#   COVERAGE=1  gcov instrumentation (build/cov), for ci/test
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/san
 CFLAGS  := -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
+else ifeq ($(RELEASE),1)
+BUILD   ?= build/release
+CFLAGS  := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+SANFLAGS :=
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+else ifeq ($(COVERAGE),1)
+BUILD   ?= build/cov
+CFLAGS  := -O0 -g --coverage
+SANFLAGS :=
+LDFLAGS += --coverage
 else
 BUILD   ?= build
 SANFLAGS :=
@@ -88,14 +107,14 @@ $(LIB_A): $(LIB_OBJ)
 define program
 $$(BIN)/$(1): $$(OBJS_$(1)) $$(LIB_A)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$(OBJS_$(1)) $$(LIB_A) $$(LDLIBS_$(1)) $$(LDLIBS)
+	$$(CC) $$(CFLAGS) $$(SANFLAGS) $$(LDFLAGS) -o $$@ $$(OBJS_$(1)) $$(LIB_A) $$(LDLIBS_$(1)) $$(LDLIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
 
 define unit
 $$(BUILD)/tests/$(1): tests/unit/$(1).c $$(UNIT_OBJS_$(1)) $$(LIB_A) | deps-build
 	@mkdir -p $$(@D)
-	$$(CC) $$(WARN) $$(CFLAGS) $$(SANFLAGS) -Itools/lib -Ifcgi -o $$@ $$< $$(UNIT_OBJS_$(1)) $$(LIB_A) $$(LDLIBS_$(1)) $$(LDLIBS)
+	$$(CC) $$(WARN) $$(CFLAGS) $$(SANFLAGS) $$(LDFLAGS) -Itools/lib -Ifcgi -o $$@ $$< $$(UNIT_OBJS_$(1)) $$(LIB_A) $$(LDLIBS_$(1)) $$(LDLIBS)
 endef
 $(foreach u,$(UNIT),$(eval $(call unit,$(u))))
 

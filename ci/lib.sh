@@ -1,0 +1,36 @@
+# ci/lib.sh - sourced by every ci/<phase> script (ci/lint, ci/test ...).
+#
+# A phase runs from a clean clone on its own, installs what it needs
+# (ci/deps GROUP) and ends with exactly one verdict line on stdout:
+#
+#   PHASE: PASS: what was checked
+#   PHASE: FAIL: what went wrong
+#   PHASE: SKIP: why it could not run here
+#
+# Exit status: 0 passed, 1 failed, 2 usage, 3 skipped.  ci/all reads
+# the status, not the text.  Progress and tool output go to stderr.
+# shellcheck shell=bash
+set -euo pipefail
+PHASE=${PHASE:-${0##*/}}
+HD_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$HD_REPO"
+# The UCI files come from the mirror beside the checkout when there is one.
+if [ -z "${HD_DATA_MIRROR:-}" ] && [ -d ../shared/data/uci-heart-disease ]; then
+	HD_DATA_MIRROR=$(cd ../shared/data/uci-heart-disease && pwd)
+	export HD_DATA_MIRROR
+fi
+# What the phases leave for people to read (coverage HTML, logs).
+CI_OUT=${CI_OUT:-$HD_REPO/artifacts/ci}
+
+pass() { trap - ERR; echo "$PHASE: PASS: $*"; exit 0; }
+fail() { trap - ERR; echo "$PHASE: FAIL: $*"; exit 1; }
+skip() { trap - ERR; echo "$PHASE: SKIP: $*"; exit 3; }
+say()  { echo "$PHASE: $*" >&2; }
+# A command that fails without its phase saying why still ends in a verdict.
+trap 'fail "line $LINENO: $BASH_COMMAND exited $?"' ERR
+
+# need GROUP...: the Debian packages of ci/packages' groups (installed
+# as root, else the apt-get line is printed and the phase fails).
+need() {
+	ci/deps "$@" || fail "missing Debian packages (groups: $*)"
+}
