@@ -26,7 +26,7 @@ FILE *hd_plot_file(struct hd_plot *pl, const char *name, const char *columns)
 	char *path;
 	int rc;
 
-	if (pl->n == HD_PLOT_FILES) {   /* a tool asks for more than it said */
+	if (pl->n == HD_PLOT_FILES) { /* a tool asks for more than it said */
 		hd_err("%s/%s: too many plot data files", pl->dir, name);
 		return NULL;
 	}
@@ -46,11 +46,11 @@ void hd_plot_num(FILE *fp, const cJSON *item, int end)
 {
 	char buf[HD_NUMBUF];
 
-	if (cJSON_IsRaw(item))          /* hd_json_num's exact text */
+	if (cJSON_IsRaw(item)) /* hd_json_num's exact text */
 		fputs(item->valuestring, fp);
 	else if (cJSON_IsNumber(item))
 		fputs(hd_fmt_double(buf, item->valuedouble), fp);
-	else                            /* null: undefined */
+	else /* null: undefined */
 		fputs("NaN", fp);
 	fputc(end, fp);
 }

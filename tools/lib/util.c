@@ -67,7 +67,8 @@ const char *hd_excerpt(const char *s, char buf[HD_EXCERPT])
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f)
-			k += (size_t)snprintf(buf + k, HD_EXCERPT - k, "\\x%02x", c);
+			k += (size_t)snprintf(buf + k, HD_EXCERPT - k,
+			                      "\\x%02x", c);
 		else
 			buf[k++] = (char)c;
 	}
@@ -171,16 +172,13 @@ _Noreturn void hd_version_exit(void)
 void hd_common_opt(int c, const struct hd_usage *u)
 {
 	switch (c) {
-	case HD_OPT_HELP:
-		hd_usage_exit(u, HD_EXIT_OK);
-	case HD_OPT_VERSION:
-		hd_version_exit();
+	case HD_OPT_HELP: hd_usage_exit(u, HD_EXIT_OK);
+	case HD_OPT_VERSION: hd_version_exit();
 	case '?':
 	case ':':
 		/* getopt already said what was wrong */
 		hd_usage_exit(u, HD_EXIT_USAGE);
-	default:
-		return;
+	default: return;
 	}
 }
 
