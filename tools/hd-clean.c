@@ -125,7 +125,7 @@ static const char *allowed(const struct hd_feature *f, char buf[HD_NUMBUF])
 	for (unsigned v = 0; v < 8 * sizeof f->levels; v++)
 		if (f->levels & (1u << v))
 			len += (size_t)snprintf(buf + len, HD_NUMBUF - len,
-			                        len ? ", %u" : "%u", v);
+			                        "%s%u", len ? ", " : "", v);
 	return buf;
 }
 

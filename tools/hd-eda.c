@@ -536,6 +536,7 @@ warn(cJSON *list, const char *code, const char *column, const char *site,
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	cJSON_AddStringToObject(w, "code", code);

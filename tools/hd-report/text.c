@@ -39,6 +39,7 @@ const char *f3(double x)
 
 	if (isnan(x))
 		return DASH;
+	/* Flawfinder: ignore: both formats are literals, chosen by a condition */
 	snprintf(b, TXT, fabs(x) < 1e9 ? "%.3f" : "%.4g",
 	         fabs(x) < 0.0005 ? 0.0 : x);
 	return b;
@@ -51,6 +52,7 @@ const char *cnt(double x)
 
 	if (isnan(x))
 		return DASH;
+	/* Flawfinder: ignore: both formats are literals, chosen by a condition */
 	snprintf(b, TXT, fabs(x) < 1e15 ? "%.0f" : "%.4g", x);
 	return b;
 }

@@ -125,6 +125,7 @@ int hd_out_open(struct hd_out *o, const char *path)
 {
 	struct stat st;
 	mode_t mask;
+	size_t tmplen;
 	int fd;
 
 	memset(o, 0, sizeof *o);
@@ -147,9 +148,9 @@ int hd_out_open(struct hd_out *o, const char *path)
 		return 0;
 	}
 	o->path = hd_xstrdup(path);
-	o->tmp = hd_xmalloc(strlen(path) + sizeof ".tmp.XXXXXX");
-	strcpy(o->tmp, path);
-	strcat(o->tmp, ".tmp.XXXXXX");
+	tmplen = strlen(path) + sizeof ".tmp.XXXXXX";
+	o->tmp = hd_xmalloc(tmplen);
+	snprintf(o->tmp, tmplen, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
 		hd_err("%s: cannot create: %s", path, strerror(errno));

@@ -24,6 +24,7 @@ FILE *hd_plot_file(struct hd_plot *pl, const char *name, const char *columns)
 {
 	struct hd_out *o;
 	char *path;
+	size_t len;
 	int rc;
 
 	if (pl->n == HD_PLOT_FILES) { /* a tool asks for more than it said */
@@ -31,8 +32,9 @@ FILE *hd_plot_file(struct hd_plot *pl, const char *name, const char *columns)
 		return NULL;
 	}
 	o = &pl->out[pl->n];
-	path = hd_xmalloc(strlen(pl->dir) + strlen(name) + 2);
-	sprintf(path, "%s/%s", pl->dir, name);
+	len = strlen(pl->dir) + strlen(name) + 2;
+	path = hd_xmalloc(len);
+	snprintf(path, len, "%s/%s", pl->dir, name);
 	rc = hd_out_open(o, path);
 	free(path);
 	if (rc != 0)

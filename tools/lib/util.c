@@ -38,6 +38,7 @@ void hd_err(const char *fmt, ...)
 
 	fprintf(stderr, "%s: ", hd_prog);
 	va_start(ap, fmt);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
@@ -54,6 +55,7 @@ void hd_err_at(const char *file, long line, long col, const char *fmt, ...)
 		fprintf(stderr, ":%ld", col);
 	fputs(": ", stderr);
 	va_start(ap, fmt);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
@@ -125,6 +127,7 @@ char *hd_xvprintf(const char *fmt, va_list ap)
 	char *s;
 
 	va_copy(aq, ap);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	n = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
 	if (n < 0) {
@@ -132,6 +135,7 @@ char *hd_xvprintf(const char *fmt, va_list ap)
 		abort();
 	}
 	s = hd_xmalloc((size_t)n + 1);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;
 }
