@@ -17,19 +17,17 @@
 
 #include "fcgi.h"
 
-const int status_code[NCODES] = {
-	200, 400, 404, 405, 408, 411, 413, 414, 415, 422, 431, 500, 502, 503,
-	504
-};
+const int status_code[NCODES] = { 200, 400, 404, 405, 408, 411, 413, 414,
+	                          415, 422, 431, 500, 502, 503, 504 };
 
-const double bucket_le[NBOUNDS] = {
-	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
-};
+const double bucket_le[NBOUNDS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+	                            0.05,   0.1,   0.25,   0.5,   1 };
 
 /* Changes with the layout; the file name carries the version too. */
-#define SHM_MAGIC (UINT64_C(0x6864666367690000) ^ ((uint64_t)NSLOTS << 32) ^ \
-                   ((uint64_t)NCOUNTERS << 16) ^ (uint64_t)sizeof(struct slot) ^ \
-                   ((uint64_t)sizeof(struct shm) << 40))
+#define SHM_MAGIC                                                      \
+	(UINT64_C(0x6864666367690000) ^ ((uint64_t)NSLOTS << 32) ^     \
+	 ((uint64_t)NCOUNTERS << 16) ^ (uint64_t)sizeof(struct slot) ^ \
+	 ((uint64_t)sizeof(struct shm) << 40))
 
 void counters_add(struct counters *c, enum counter k, uint64_t n)
 {
@@ -71,7 +69,8 @@ static void take_slot(struct counters *c)
 	c->me = me;
 	if (atomic_load(&me->epoch) != c->epoch) {
 		for (int i = 0; i < NCOUNTERS; i++)
-			atomic_store_explicit(&me->c[i], 0, memory_order_relaxed);
+			atomic_store_explicit(&me->c[i], 0,
+			                      memory_order_relaxed);
 		atomic_store_explicit(&me->starts, 0, memory_order_relaxed);
 		atomic_store(&me->epoch, c->epoch);
 	}
@@ -101,7 +100,7 @@ int counters_open_private(struct counters *c, uint64_t epoch)
 
 int counters_open(struct counters *c, const char *shm_id, int slot_base)
 {
-	char base[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
+	char base[sizeof((struct sockaddr_un *)0)->sun_path + 1];
 	char id[128], name[180];
 	struct stat st;
 	uint64_t expect = 0;
@@ -128,18 +127,22 @@ int counters_open(struct counters *c, const char *shm_id, int slot_base)
 
 	fd = shm_open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		note("%s: %s; counting this worker alone", c->path, strerror(errno));
+		note("%s: %s; counting this worker alone", c->path,
+		     strerror(errno));
 		goto fallback;
 	}
 	/* Every worker may be first: growing to the same size is idempotent. */
 	if ((e = posix_fallocate(fd, 0, (off_t)sizeof *c->shm)) != 0 &&
-	    (fstat(fd, &st) != 0 || (st.st_size < (off_t)sizeof *c->shm &&
-	                             ftruncate(fd, (off_t)sizeof *c->shm) != 0))) {
-		note("%s: %s; counting this worker alone", c->path, strerror(e));
+	    (fstat(fd, &st) != 0 ||
+	     (st.st_size < (off_t)sizeof *c->shm &&
+	      ftruncate(fd, (off_t)sizeof *c->shm) != 0))) {
+		note("%s: %s; counting this worker alone", c->path,
+		     strerror(e));
 		close(fd);
 		goto fallback;
 	}
-	p = mmap(NULL, sizeof *c->shm, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, sizeof *c->shm, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	         0);
 	close(fd);
 	if (p == MAP_FAILED) {
 		note("%s: mmap: %s; counting this worker alone", c->path,
@@ -147,7 +150,8 @@ int counters_open(struct counters *c, const char *shm_id, int slot_base)
 		goto fallback;
 	}
 	c->shm = p;
-	if (!atomic_compare_exchange_strong(&c->shm->magic, &expect, SHM_MAGIC) &&
+	if (!atomic_compare_exchange_strong(&c->shm->magic, &expect,
+	                                    SHM_MAGIC) &&
 	    expect != SHM_MAGIC) {
 		note("%s: laid out by another build; counting this worker alone",
 		     c->path);
@@ -190,7 +194,8 @@ void counters_request(struct counters *c, int status, double seconds)
 	counters_add(c, C_REQUESTS, 1);
 	counters_add(c, C_STATUS + status_index(status), 1);
 	counters_add(c, C_BUCKET + b, 1);
-	counters_add(c, C_LATENCY_NS, seconds > 0 ? (uint64_t)(seconds * 1e9) : 0);
+	counters_add(c, C_LATENCY_NS,
+	             seconds > 0 ? (uint64_t)(seconds * 1e9) : 0);
 }
 
 void counters_snapshot(const struct counters *c, struct snapshot *s)
@@ -200,16 +205,20 @@ void counters_snapshot(const struct counters *c, struct snapshot *s)
 	for (int k = 0; k < NSLOTS; k++) {
 		struct slot *sl = &c->shm->slot[k];
 
-		if (atomic_load_explicit(&sl->epoch, memory_order_acquire) != c->epoch ||
-		    atomic_load_explicit(&sl->starts, memory_order_relaxed) == 0)
+		if (atomic_load_explicit(&sl->epoch, memory_order_acquire) !=
+		            c->epoch ||
+		    atomic_load_explicit(&sl->starts, memory_order_relaxed) ==
+		            0)
 			continue;
 		for (int i = 0; i < NCOUNTERS; i++)
-			s->t[i] += atomic_load_explicit(&sl->c[i], memory_order_relaxed);
+			s->t[i] += atomic_load_explicit(&sl->c[i],
+			                                memory_order_relaxed);
 		s->worker[s->nworkers].slot = k;
 		s->worker[s->nworkers].pid = atomic_load(&sl->pid);
 		s->worker[s->nworkers].starts = atomic_load(&sl->starts);
 		s->worker[s->nworkers].requests =
-			atomic_load_explicit(&sl->c[C_REQUESTS], memory_order_relaxed);
+			atomic_load_explicit(&sl->c[C_REQUESTS],
+		                             memory_order_relaxed);
 		s->nworkers++;
 	}
 }

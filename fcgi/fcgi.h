@@ -38,16 +38,16 @@
  * ------------------------------------------------------------------- */
 
 struct settings {
-	const char *model;      /* model file path, NULL = none configured */
-	const char *openapi;    /* OpenAPI document path */
-	const char *docs;       /* documentation page path */
-	const char *shm_id;     /* counters' name, NULL = from the socket */
-	long max_body;          /* bytes of a request body we accept */
-	long max_batch;         /* patients in one request */
-	double threshold;       /* predict 1 when p >= threshold */
-	long reload_ms;         /* stat() the model at most this often */
-	int slot_base;          /* first counter slot of this worker group */
-	long read_timeout;      /* seconds a body may stall before 408 */
+	const char *model;   /* model file path, NULL = none configured */
+	const char *openapi; /* OpenAPI document path */
+	const char *docs;    /* documentation page path */
+	const char *shm_id;  /* counters' name, NULL = from the socket */
+	long max_body;       /* bytes of a request body we accept */
+	long max_batch;      /* patients in one request */
+	double threshold;    /* predict 1 when p >= threshold */
+	long reload_ms;      /* stat() the model at most this often */
+	int slot_base;       /* first counter slot of this worker group */
+	long read_timeout;   /* seconds a body may stall before 408 */
 };
 
 /* ---------------------------------------------------------------------
@@ -60,7 +60,7 @@ struct settings {
 struct buf {
 	char *p;
 	size_t len, cap;
-	int oom;                /* a growth failed: the content is incomplete */
+	int oom; /* a growth failed: the content is incomplete */
 };
 
 int buf_grow(struct buf *b, size_t more);
@@ -95,7 +95,7 @@ double seconds_between(const struct timespec *a, const struct timespec *b);
  * ------------------------------------------------------------------- */
 
 #define NCODES 15
-#define NSTATUS (NCODES + 1)            /* the last one counts the others */
+#define NSTATUS (NCODES + 1) /* the last one counts the others */
 extern const int status_code[NCODES];
 #define NBOUNDS 11
 #define NBUCKETS (NBOUNDS + 1)
@@ -103,18 +103,27 @@ extern const int status_code[NCODES];
 extern const double bucket_le[NBOUNDS];
 
 enum counter {
-	C_REQUESTS, C_PREDICTIONS, C_POSITIVE, C_NEGATIVE, C_BATCHES,
-	C_IMPUTED, C_UNSEEN, C_RELOADS, C_REFUSED, C_LATENCY_NS,
-	C_STATUS,                               /* NSTATUS of them */
-	C_BUCKET = C_STATUS + NSTATUS,          /* NBUCKETS, not cumulative */
+	C_REQUESTS,
+	C_PREDICTIONS,
+	C_POSITIVE,
+	C_NEGATIVE,
+	C_BATCHES,
+	C_IMPUTED,
+	C_UNSEEN,
+	C_RELOADS,
+	C_REFUSED,
+	C_LATENCY_NS,
+	C_STATUS,                      /* NSTATUS of them */
+	C_BUCKET = C_STATUS + NSTATUS, /* NBUCKETS, not cumulative */
 	NCOUNTERS = C_BUCKET + NBUCKETS
 };
 
 /* One cache line at least per worker, so that workers never share one. */
 struct slot {
-	_Alignas(64) _Atomic uint64_t epoch;    /* lighttpd's pid owning the counts */
-	_Atomic uint64_t pid;                   /* the worker now in the slot */
-	_Atomic uint64_t starts;                /* workers that took the slot */
+	_Alignas(64) _Atomic uint64_t
+		epoch;           /* lighttpd's pid owning the counts */
+	_Atomic uint64_t pid;    /* the worker now in the slot */
+	_Atomic uint64_t starts; /* workers that took the slot */
 	_Atomic uint64_t c[NCOUNTERS];
 };
 
@@ -135,12 +144,12 @@ struct shm {
 };
 
 struct counters {
-	struct shm *shm;        /* mapped, or private when sharing failed */
-	int shared;             /* shm is the shared file */
-	struct slot *me;        /* this worker's slot */
+	struct shm *shm; /* mapped, or private when sharing failed */
+	int shared;      /* shm is the shared file */
+	struct slot *me; /* this worker's slot */
 	int slot;
 	uint64_t epoch;
-	char path[200];         /* for the operator: /dev/shm/hd-fcgi-ID-v1 */
+	char path[200]; /* for the operator: /dev/shm/hd-fcgi-ID-v1 */
 };
 
 /*
@@ -160,7 +169,7 @@ int status_index(int status);
 
 /* The counters of every worker of this server at one moment. */
 struct snapshot {
-	uint64_t t[NCOUNTERS];          /* sums over the workers */
+	uint64_t t[NCOUNTERS]; /* sums over the workers */
 	int nworkers;
 	struct {
 		int slot;
@@ -197,7 +206,7 @@ struct arena {
 	unsigned char *base;
 	size_t size, used;
 	int active;
-	int oom;                /* an allocation failed while active */
+	int oom; /* an allocation failed while active */
 };
 int arena_init(struct arena *a, size_t size);
 /* Route cJSON's allocations through a (once per process). */
@@ -207,9 +216,9 @@ void arena_free(struct arena *a);
 /* Patients of one request: n of them, x is n x HD_NFEAT, NaN = null. */
 struct patients {
 	long n;
-	int is_batch;           /* the body was an array */
-	double *x;              /* max_batch x HD_NFEAT, owned by the caller */
-	uint16_t *imputed;      /* max_batch bit sets over hd_features */
+	int is_batch;      /* the body was an array */
+	double *x;         /* max_batch x HD_NFEAT, owned by the caller */
+	uint16_t *imputed; /* max_batch bit sets over hd_features */
 };
 
 /* Build the index that matches JSON keys to features (once). */
@@ -221,9 +230,8 @@ void validate_init(void);
  * content, 500 out of memory) with the error answer's body in out.
  * errs is scratch for the error list.
  */
-int validate_body(const char *text, size_t len, long max_batch,
-                  struct arena *a, struct buf *errs, struct buf *out,
-                  struct patients *p);
+int validate_body(const char *text, size_t len, long max_batch, struct arena *a,
+                  struct buf *errs, struct buf *out, struct patients *p);
 
 /* ---------------------------------------------------------------------
  * The served model (served.c)
@@ -238,18 +246,18 @@ struct file_id {
 
 struct served {
 	struct hd_model m;
-	int ok;                 /* m holds a model */
-	int restored;           /* m came from the last verified copy */
-	double *z;              /* scratch of m.prep.dim doubles */
-	char *identity;         /* JSON object text: kind, sha256, created */
-	char *detail;           /* the same with path, load time, ... */
-	char *refused;          /* JSON object text of the last refusal, or NULL */
-	char why[600];          /* when !ok: why no model can be served */
-	struct file_id seen;    /* the file last examined */
+	int ok;              /* m holds a model */
+	int restored;        /* m came from the last verified copy */
+	double *z;           /* scratch of m.prep.dim doubles */
+	char *identity;      /* JSON object text: kind, sha256, created */
+	char *detail;        /* the same with path, load time, ... */
+	char *refused;       /* JSON object text of the last refusal, or NULL */
+	char why[600];       /* when !ok: why no model can be served */
+	struct file_id seen; /* the file last examined */
 	int seen_valid;
 	int checked_once;
 	struct timespec checked;
-	char copy[220];         /* the last verified copy's path, "" = none */
+	char copy[220]; /* the last verified copy's path, "" = none */
 };
 
 /* The largest model file read (64 MiB); anything larger is refused. */
@@ -278,13 +286,13 @@ struct req {
 	FCGX_Request *fr;
 	struct params pm;
 	const char *method;
-	const char *path;       /* PATH_INFO under fix-root-scriptname */
-	long clen;              /* CONTENT_LENGTH */
-	long consumed;          /* body bytes read so far */
-	int head;               /* HEAD: the answer has no body */
+	const char *path; /* PATH_INFO under fix-root-scriptname */
+	long clen;        /* CONTENT_LENGTH */
+	long consumed;    /* body bytes read so far */
+	int head;         /* HEAD: the answer has no body */
 	int status;
-	const char *ctype;      /* of the answer */
-	const char *allow;      /* Allow header of a 405, else NULL */
+	const char *ctype; /* of the answer */
+	const char *allow; /* Allow header of a 405, else NULL */
 };
 
 const char *reason_phrase(int status);
@@ -296,8 +304,8 @@ void ep_predict(struct req *q);
 void ep_health(struct req *q);
 void ep_metrics(struct req *q);
 /* /openapi.json and /docs: a file read at start-up, or 404. */
-void ep_static(struct req *q, const char *text, size_t len,
-               const char *ctype, const char *what);
+void ep_static(struct req *q, const char *text, size_t len, const char *ctype,
+               const char *what);
 /* An error lighttpd found itself, handed over by server.error-handler:
  * answered (1), or not such a request (0). */
 int ep_lighttpd_error(struct req *q);
@@ -307,7 +315,7 @@ int ep_lighttpd_error(struct req *q);
  * ------------------------------------------------------------------- */
 
 struct doc {
-	char *text;             /* owned, NULL = not configured or unreadable */
+	char *text; /* owned, NULL = not configured or unreadable */
 	size_t len;
 };
 
@@ -316,10 +324,10 @@ struct server {
 	struct counters counters;
 	struct served model;
 	struct arena arena;
-	struct buf out;         /* the answer's body */
-	struct buf errs;        /* validation errors, gathered */
-	char *body;             /* the request body, max_body + 1 bytes */
-	struct patients batch;  /* room for max_batch patients */
+	struct buf out;        /* the answer's body */
+	struct buf errs;       /* validation errors, gathered */
+	char *body;            /* the request body, max_body + 1 bytes */
+	struct patients batch; /* room for max_batch patients */
 	struct doc openapi, docs;
 };
 

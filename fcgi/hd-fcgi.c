@@ -103,8 +103,15 @@ static const struct hd_usage usage = {
 #define MAX_BODY_LIMIT (1L << 30)
 
 enum {
-	OPT_OPENAPI = 0x2000, OPT_DOCS, OPT_SHM, OPT_MAX_BODY, OPT_MAX_BATCH,
-	OPT_THRESHOLD, OPT_RELOAD, OPT_SLOT_BASE, OPT_READ_TIMEOUT
+	OPT_OPENAPI = 0x2000,
+	OPT_DOCS,
+	OPT_SHM,
+	OPT_MAX_BODY,
+	OPT_MAX_BATCH,
+	OPT_THRESHOLD,
+	OPT_RELOAD,
+	OPT_SLOT_BASE,
+	OPT_READ_TIMEOUT
 };
 
 static void set_max_body(const char *opt, const char *v)
@@ -192,11 +199,16 @@ static void gather_params(char **envp, struct params *pm)
 		size_t len, off;
 	} want[] = {
 #define P(n, f) { n "=", sizeof n, offsetof(struct params, f) }
-		P("REQUEST_METHOD", method), P("PATH_INFO", path_info),
-		P("SCRIPT_NAME", script_name), P("CONTENT_LENGTH", content_length),
-		P("CONTENT_TYPE", content_type), P("QUERY_STRING", query),
-		P("HTTP_ACCEPT", accept), P("REDIRECT_URI", redirect_uri),
-		P("REDIRECT_STATUS", redirect_status), P("REQUEST_URI", request_uri),
+		P("REQUEST_METHOD", method),
+		P("PATH_INFO", path_info),
+		P("SCRIPT_NAME", script_name),
+		P("CONTENT_LENGTH", content_length),
+		P("CONTENT_TYPE", content_type),
+		P("QUERY_STRING", query),
+		P("HTTP_ACCEPT", accept),
+		P("REDIRECT_URI", redirect_uri),
+		P("REDIRECT_STATUS", redirect_status),
+		P("REQUEST_URI", request_uri),
 #undef P
 	};
 
@@ -210,7 +222,8 @@ static void gather_params(char **envp, struct params *pm)
 		for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 			if (e[0] == want[i].name[0] &&
 			    strncmp(e, want[i].name, want[i].len) == 0) {
-				*(const char **)((char *)pm + want[i].off) = e + want[i].len;
+				*(const char **)((char *)pm + want[i].off) =
+					e + want[i].len;
 				break;
 			}
 	}
@@ -262,8 +275,10 @@ static void drain(struct req *q)
 
 	while (q->consumed < q->clen) {
 		long want = q->clen - q->consumed;
-		int k = FCGX_GetStr(sink, want > (long)sizeof sink ?
-		                    (int)sizeof sink : (int)want, q->fr->in);
+		int k = FCGX_GetStr(sink,
+		                    want > (long)sizeof sink ? (int)sizeof sink
+		                                             : (int)want,
+		                    q->fr->in);
 
 		if (k <= 0)
 			break;
@@ -292,7 +307,8 @@ static void route(struct req *q)
 		q->ctype = "application/json";
 		q->allow = "GET, HEAD, POST";
 		server.out.len = 0;
-		buf_puts(&server.out, "{\"allow\":[\"GET\",\"HEAD\",\"POST\"]}");
+		buf_puts(&server.out,
+		         "{\"allow\":[\"GET\",\"HEAD\",\"POST\"]}");
 		return;
 	}
 	if (strcmp(p, "/predict") == 0) {
@@ -313,10 +329,11 @@ static void route(struct req *q)
 			ep_metrics(q);
 		else if (p[1] == 'o')
 			ep_static(q, server.openapi.text, server.openapi.len,
-			           "application/json", "OpenAPI document");
+			          "application/json", "OpenAPI document");
 		else
 			ep_static(q, server.docs.text, server.docs.len,
-			           "text/html; charset=utf-8", "documentation page");
+			          "text/html; charset=utf-8",
+			          "documentation page");
 		return;
 	}
 	/* The report is a file lighttpd sends itself for GET and HEAD
@@ -353,13 +370,15 @@ static void answer(struct req *q)
 		len = sizeof oom_body - 1;
 	}
 	/* Every 503 (no model yet, overload) says when to come back. */
-	n = snprintf(head, sizeof head, "Status: %d %s\r\nContent-Type: %s\r\n"
+	n = snprintf(head, sizeof head,
+	             "Status: %d %s\r\nContent-Type: %s\r\n"
 	             "Content-Length: %zu\r\nCache-Control: no-store\r\n"
 	             "X-Content-Type-Options: nosniff\r\n%s%s%s%s\r\n",
 	             q->status, reason_phrase(q->status), q->ctype, len,
 	             q->allow ? "Allow: " : "", q->allow ? q->allow : "",
 	             q->allow ? "\r\n" : "",
-	             q->status == 503 ? "Retry-After: " RETRY_AFTER "\r\n" : "");
+	             q->status == 503 ? "Retry-After: " RETRY_AFTER "\r\n"
+	                              : "");
 	FCGX_PutStr(head, n, q->fr->out);
 	if (!q->head && len > 0)
 		FCGX_PutStr(data, (int)len, q->fr->out);
@@ -433,7 +452,8 @@ static void serve(void)
 		}
 		drain(&q);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		counters_request(&server.counters, server.out.oom ? 500 : q.status,
+		counters_request(&server.counters,
+		                 server.out.oom ? 500 : q.status,
 		                 seconds_between(&t0, &t1));
 		answer(&q);
 		FCGX_Finish_r(&fr);
@@ -478,7 +498,9 @@ int main(int argc, char **argv)
 		case OPT_THRESHOLD: set_threshold("--threshold", optarg); break;
 		case OPT_RELOAD: set_reload("--reload-interval", optarg); break;
 		case OPT_SLOT_BASE: set_slot_base("--slot-base", optarg); break;
-		case OPT_READ_TIMEOUT: set_read_timeout("--read-timeout", optarg); break;
+		case OPT_READ_TIMEOUT:
+			set_read_timeout("--read-timeout", optarg);
+			break;
 		default: hd_common_opt(c, &usage);
 		}
 	}
@@ -492,7 +514,8 @@ int main(int argc, char **argv)
 	}
 	if (server.cfg.shm_id && !valid_shm_id(server.cfg.shm_id)) {
 		hd_err("--shm/HD_METRICS_SHM: '%s' must be 1 to 100 of "
-		       "A-Z a-z 0-9 . _ -", server.cfg.shm_id);
+		       "A-Z a-z 0-9 . _ -",
+		       server.cfg.shm_id);
 		return HD_EXIT_USAGE;
 	}
 	if (FCGX_Init() != 0 || FCGX_IsCGI()) {
@@ -521,7 +544,8 @@ int main(int argc, char **argv)
 	}
 	arena_install(&server.arena);
 	validate_init();
-	server.openapi.text = load_doc(server.cfg.openapi, &server.openapi.len, 1);
+	server.openapi.text =
+		load_doc(server.cfg.openapi, &server.openapi.len, 1);
 	server.docs.text = load_doc(server.cfg.docs, &server.docs.len, 0);
 	server.body = malloc((size_t)server.cfg.max_body + 1);
 	server.batch.x = malloc((size_t)server.cfg.max_batch * HD_NFEAT *
@@ -536,7 +560,8 @@ int main(int argc, char **argv)
 	}
 	served_start();
 	note("worker %d ready, counters in %s%s", server.counters.slot,
-	     server.counters.path, server.counters.shared ? "" : " (not shared)");
+	     server.counters.path,
+	     server.counters.shared ? "" : " (not shared)");
 
 	serve();
 

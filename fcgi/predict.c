@@ -57,7 +57,7 @@ static void score(struct buf *out, const double *x, uint16_t imputed,
 	int yes = p >= server.cfg.threshold;
 
 	buf_puts(out, yes ? "{\"prediction\":1,\"probability\":"
-	                : "{\"prediction\":0,\"probability\":");
+	                  : "{\"prediction\":0,\"probability\":");
 	buf_json_num(out, p);
 	buf_puts(out, ",");
 	put_imputed(out, imputed);
@@ -72,7 +72,8 @@ static void score(struct buf *out, const double *x, uint16_t imputed,
 		buf_puts(out, hd_features[f].name);
 		buf_puts(out, ": level ");
 		buf_puts(out, hd_fmt_double(num, x[f]));
-		buf_puts(out, " was not seen in training; scored as an unseen level\"");
+		buf_puts(out,
+		         " was not seen in training; scored as an unseen level\"");
 		first = 0;
 	}
 	buf_puts(out, "]}");
@@ -84,7 +85,8 @@ static void score(struct buf *out, const double *x, uint16_t imputed,
 
 void ep_predict(struct req *q)
 {
-	uint64_t tally[4] = { 0, 0, 0, 0 };   /* positive, negative, imputed, unseen */
+	uint64_t tally[4] = { 0, 0, 0,
+		              0 }; /* positive, negative, imputed, unseen */
 	long n, i;
 	int status, is_batch;
 	char *body = server.body;
@@ -97,8 +99,10 @@ void ep_predict(struct req *q)
 	if (q->clen > server.cfg.max_body) {
 		char msg[96];
 
-		snprintf(msg, sizeof msg, "Request body too large: the limit "
-		         "is %ld bytes", server.cfg.max_body);
+		snprintf(msg, sizeof msg,
+		         "Request body too large: the limit "
+		         "is %ld bytes",
+		         server.cfg.max_body);
 		fail(q, 413, msg);
 		return;
 	}
@@ -114,9 +118,11 @@ void ep_predict(struct req *q)
 		int e = FCGX_GetError(q->fr->in);
 
 		if (e == EAGAIN || e == EWOULDBLOCK)
-			fail(q, 408, "Request Timeout: the body stopped arriving");
+			fail(q, 408,
+			     "Request Timeout: the body stopped arriving");
 		else
-			fail(q, 400, "The request body is shorter than its Content-Length");
+			fail(q, 400,
+			     "The request body is shorter than its Content-Length");
 		return;
 	}
 	body[q->clen] = '\0';
@@ -126,8 +132,7 @@ void ep_predict(struct req *q)
 	}
 
 	status = validate_body(body, (size_t)q->clen, server.cfg.max_batch,
-	                       &server.arena, &server.errs, out,
-	                       &server.batch);
+	                       &server.arena, &server.errs, out, &server.batch);
 	if (status != 0) {
 		q->status = status;
 		q->ctype = "application/json";
@@ -136,7 +141,8 @@ void ep_predict(struct req *q)
 	if (!server.model.ok) {
 		char msg[sizeof server.model.why + 40];
 
-		snprintf(msg, sizeof msg, "No model can be served: %s", server.model.why);
+		snprintf(msg, sizeof msg, "No model can be served: %s",
+		         server.model.why);
 		fail(q, 503, msg);
 		return;
 	}
@@ -151,7 +157,8 @@ void ep_predict(struct req *q)
 	for (i = 0; i < n; i++) {
 		if (i)
 			buf_puts(out, ",");
-		score(out, server.batch.x + i * HD_NFEAT, server.batch.imputed[i], tally);
+		score(out, server.batch.x + i * HD_NFEAT,
+		      server.batch.imputed[i], tally);
 	}
 	if (is_batch) {
 		buf_printf(out, "],\"count\":%ld", n);

@@ -70,8 +70,10 @@ static int describe(const struct hd_model *m, size_t bytes, int restored,
 	ok = d && cJSON_AddStringToObject(d, "path", server.cfg.model) &&
 	     cJSON_AddNumberToObject(d, "bytes", (double)bytes) &&
 	     cJSON_AddNumberToObject(d, "encoded_features", m->prep.dim) &&
-	     cJSON_AddStringToObject(d, "loaded_at", hd_utc_time(time(NULL), when)) &&
-	     (!restored || cJSON_AddStringToObject(d, "restored_from", S->copy));
+	     cJSON_AddStringToObject(d, "loaded_at",
+	                             hd_utc_time(time(NULL), when)) &&
+	     (!restored ||
+	      cJSON_AddStringToObject(d, "restored_from", S->copy));
 	if (ok) {
 		*identity = cJSON_PrintUnformatted(id);
 		*detail = cJSON_PrintUnformatted(d);
@@ -95,12 +97,13 @@ static void refuse(const char *reason, const char *sha256, int at_start)
 	if (!at_start)
 		counters_add(&server.counters, C_REFUSED, 1);
 	if (S->ok)
-		note("%s: refused (%s); still serving sha256 %s", server.cfg.model,
-		     reason, S->m.sha256);
+		note("%s: refused (%s); still serving sha256 %s",
+		     server.cfg.model, reason, S->m.sha256);
 	else
 		note("%s: cannot load: %s", server.cfg.model, reason);
 	if (!S->ok)
-		snprintf(S->why, sizeof S->why, "%s: %s", server.cfg.model, reason);
+		snprintf(S->why, sizeof S->why, "%s: %s", server.cfg.model,
+		         reason);
 	free(S->refused);
 	S->refused = NULL;
 	if (o && cJSON_AddStringToObject(o, "path", server.cfg.model) &&
@@ -150,7 +153,8 @@ fail:
 static int install(struct hd_model *m, size_t len, int restored, int at_start)
 {
 	char hex[HD_SHA256_HEX], *identity, *detail;
-	double *z = malloc((size_t)(m->prep.dim > 0 ? m->prep.dim : 1) * sizeof *z);
+	double *z =
+		malloc((size_t)(m->prep.dim > 0 ? m->prep.dim : 1) * sizeof *z);
 
 	if (z == NULL || describe(m, len, restored, &identity, &detail) != 0) {
 		free(z);
@@ -179,9 +183,11 @@ static int install(struct hd_model *m, size_t len, int restored, int at_start)
 		S->refused = NULL;
 		if (!at_start)
 			counters_add(&server.counters, C_RELOADS, 1);
-		note("%s: %s %s, sha256 %s", server.cfg.model, at_start ? "serving" :
-		     S->ok ? "reloaded" : "loaded", hd_model_kind_name(m->kind),
-		     m->sha256);
+		note("%s: %s %s, sha256 %s", server.cfg.model,
+		     at_start ? "serving"
+		     : S->ok  ? "reloaded"
+		              : "loaded",
+		     hd_model_kind_name(m->kind), m->sha256);
 	}
 	S->ok = 1;
 	return 0;
@@ -219,8 +225,8 @@ static void load(int at_start)
 			return;
 		}
 		if (!S->ok)
-			snprintf(S->why, sizeof S->why, "%s: %s", server.cfg.model,
-			         strerror(e));
+			snprintf(S->why, sizeof S->why, "%s: %s",
+			         server.cfg.model, strerror(e));
 		if (!S->ok || at_start)
 			note("%s: %s", server.cfg.model, strerror(e));
 		S->seen_valid = 0;
@@ -233,7 +239,8 @@ static void load(int at_start)
 
 		close(fd);
 		if (S_ISREG(st.st_mode))
-			snprintf(why, sizeof why, "larger than the limit of %zu bytes",
+			snprintf(why, sizeof why,
+			         "larger than the limit of %zu bytes",
 			         MAX_MODEL_BYTES);
 		else
 			snprintf(why, sizeof why, "not a regular file");
@@ -267,7 +274,8 @@ static void restore(void)
 	char err[300];
 
 	if (S->copy[0] == '\0' ||
-	    atomic_load(&server.counters.shm->model_epoch) != server.counters.epoch ||
+	    atomic_load(&server.counters.shm->model_epoch) !=
+	            server.counters.epoch ||
 	    stat(S->copy, &st) != 0)
 		return;
 	if (hd_model_load(&m, S->copy, MAX_MODEL_BYTES, err, sizeof err) != 0) {
@@ -280,7 +288,8 @@ static void restore(void)
 void served_start(void)
 {
 	if (server.counters.shared)
-		snprintf(S->copy, sizeof S->copy, "%s.model", server.counters.path);
+		snprintf(S->copy, sizeof S->copy, "%s.model",
+		         server.counters.path);
 	load(1);
 	if (!S->ok)
 		restore();
@@ -293,15 +302,15 @@ void served_watch(const struct timespec *now)
 	struct stat st;
 	struct file_id f;
 
-	if (S->checked_once &&
-	    seconds_between(&S->checked, now) * 1000 < (double)server.cfg.reload_ms)
+	if (S->checked_once && seconds_between(&S->checked, now) * 1000 <
+	                               (double)server.cfg.reload_ms)
 		return;
 	S->checked = *now;
 	S->checked_once = 1;
 	if (stat(server.cfg.model, &st) != 0) {
 		if (!S->ok)
-			snprintf(S->why, sizeof S->why, "%s: %s", server.cfg.model,
-			         strerror(errno));
+			snprintf(S->why, sizeof S->why, "%s: %s",
+			         server.cfg.model, strerror(errno));
 		S->seen_valid = 0;
 		return;
 	}
@@ -335,7 +344,8 @@ int served_check(const char *path)
 		double ms;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (hd_model_load(&m, path, MAX_MODEL_BYTES, err, sizeof err) != 0) {
+		if (hd_model_load(&m, path, MAX_MODEL_BYTES, err, sizeof err) !=
+		    0) {
 			hd_err("%s: %s", path, err);
 			return HD_EXIT_DATA;
 		}
@@ -351,7 +361,8 @@ int served_check(const char *path)
 	printf("%s: %s, sha256 %s, %d encoded features, created %s\n", path,
 	       hd_model_kind_name(m.kind), m.sha256, m.prep.dim,
 	       hd_model_created(&m) ? hd_model_created(&m) : "unknown");
-	printf("%s: loaded in %.3f ms (best of 5: %.3f ms)\n", path, first, best);
+	printf("%s: loaded in %.3f ms (best of 5: %.3f ms)\n", path, first,
+	       best);
 	hd_model_free(&m);
 	return HD_EXIT_OK;
 }

@@ -33,8 +33,8 @@ void ep_health(struct req *q)
 		buf_puts(out, ",\"refused\":");
 		buf_puts(out, server.model.refused);
 	}
-	buf_printf(out, ",\"worker\":{\"pid\":%ld,\"slot\":%d}}", (long)getpid(),
-	     server.counters.slot);
+	buf_printf(out, ",\"worker\":{\"pid\":%ld,\"slot\":%d}}",
+	           (long)getpid(), server.counters.slot);
 }
 
 void ep_metrics(struct req *q)
@@ -53,13 +53,14 @@ void ep_metrics(struct req *q)
 	}
 }
 
-void ep_static(struct req *q, const char *text, size_t len,
-               const char *ctype, const char *what)
+void ep_static(struct req *q, const char *text, size_t len, const char *ctype,
+               const char *what)
 {
 	if (text == NULL) {
 		char msg[80];
 
-		snprintf(msg, sizeof msg, "Not Found: no %s is configured", what);
+		snprintf(msg, sizeof msg, "Not Found: no %s is configured",
+		         what);
 		fail(q, 404, msg);
 		return;
 	}
@@ -86,24 +87,20 @@ int ep_lighttpd_error(struct req *q)
 	const char *orig = q->pm.request_uri;
 	long status;
 
-	if (uri == NULL || st == NULL || hd_parse_long(st, 400, 599, &status) != 0)
+	if (uri == NULL || st == NULL ||
+	    hd_parse_long(st, 400, 599, &status) != 0)
 		return 0;
 	switch (status) {
-	case 413:
-		fail(q, 413, "Request body too large");
-		break;
+	case 413: fail(q, 413, "Request body too large"); break;
 	case 501:
 		if (orig == NULL || *orig == '\0')
 			method_not_allowed(q, "GET, HEAD, POST");
 		else
-			fail(q, 400, "Bad Request: unsupported Transfer-Encoding");
+			fail(q, 400,
+			     "Bad Request: unsupported Transfer-Encoding");
 		break;
-	case 505:
-		fail(q, 400, "Bad Request: unsupported HTTP version");
-		break;
-	case 400:
-		fail(q, 400, "Bad Request: malformed HTTP request");
-		break;
+	case 505: fail(q, 400, "Bad Request: unsupported HTTP version"); break;
+	case 400: fail(q, 400, "Bad Request: malformed HTTP request"); break;
 	case 500:
 	case 502:
 	case 503:
@@ -113,11 +110,11 @@ int ep_lighttpd_error(struct req *q)
 		 * are busy: to the client that is "try again shortly", with
 		 * Retry-After, whatever lighttpd's own code for it was.
 		 */
-		fail(q, 503, "Service Unavailable: the server is overloaded or "
+		fail(q, 503,
+		     "Service Unavailable: the server is overloaded or "
 		     "restarting; retry shortly");
 		break;
-	default:
-		fail(q, (int)status, reason_phrase((int)status));
+	default: fail(q, (int)status, reason_phrase((int)status));
 	}
 	return 1;
 }

@@ -58,6 +58,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 		size_t room = b->oom ? 0 : b->cap - b->len;
 
 		va_start(ap, fmt);
+		/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 		n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
 		va_end(ap);
 		if (n < 0)
@@ -138,6 +139,7 @@ void note(const char *fmt, ...)
 	fprintf(stderr, "%s %s[%ld]: ", hd_utc_time(time(NULL), when), hd_prog,
 	        (long)getpid());
 	va_start(ap, fmt);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
@@ -145,5 +147,6 @@ void note(const char *fmt, ...)
 
 double seconds_between(const struct timespec *a, const struct timespec *b)
 {
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+	return (double)(b->tv_sec - a->tv_sec) +
+	       (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }

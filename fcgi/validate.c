@@ -40,7 +40,8 @@ static void json_free(void *p)
 	struct arena *a = hooked;
 	uintptr_t x = (uintptr_t)p, b = a ? (uintptr_t)a->base : 0;
 
-	if (a == NULL || x - b >= a->size)  /* not in the arena (wraps if below) */
+	if (a == NULL ||
+	    x - b >= a->size) /* not in the arena (wraps if below) */
 		free(p);
 }
 
@@ -102,7 +103,8 @@ static void err_input(struct buf *errs, const cJSON *v)
 		buf_puts(errs, ",\"input\":");
 		buf_json_num(errs, v->valuedouble);
 	} else if (cJSON_IsBool(v)) {
-		buf_puts(errs, cJSON_IsTrue(v) ? ",\"input\":true" : ",\"input\":false");
+		buf_puts(errs, cJSON_IsTrue(v) ? ",\"input\":true"
+		                               : ",\"input\":false");
 	} else if (cJSON_IsString(v) && strlen(v->valuestring) <= 64) {
 		for (const char *s = v->valuestring; *s; s++)
 			if (*s < 0x20 || *s > 0x7e)
@@ -151,7 +153,7 @@ static void read_patient(struct buf *errs, const cJSON *o, long index,
 {
 	const cJSON *item[HD_NFEAT] = { NULL }, *kv;
 
-	cJSON_ArrayForEach(kv, o) {
+	cJSON_ArrayForEach (kv, o) {
 		int f = kv->string ? feature_of(kv->string) : -1;
 
 		if (f >= 0)
@@ -167,7 +169,8 @@ static void read_patient(struct buf *errs, const cJSON *o, long index,
 
 		x[f] = NAN;
 		if (v == NULL) {
-			err_open(errs, nerr, index, ft->name, "missing", "Field required");
+			err_open(errs, nerr, index, ft->name, "missing",
+			         "Field required");
 			buf_puts(errs, "}");
 			continue;
 		}
@@ -198,13 +201,17 @@ static void read_patient(struct buf *errs, const cJSON *o, long index,
 		if (d < ft->min || d > ft->max) {
 			int low = d < ft->min;
 
-			snprintf(msg, sizeof msg, "Input should be %s than or "
-			         "equal to %s", low ? "greater" : "less",
+			snprintf(msg, sizeof msg,
+			         "Input should be %s than or "
+			         "equal to %s",
+			         low ? "greater" : "less",
 			         hd_fmt_double(num, low ? ft->min : ft->max));
-			err_open(errs, nerr, index, ft->name, low ? "greater_than_equal"
-			         : "less_than_equal", msg);
+			err_open(errs, nerr, index, ft->name,
+			         low ? "greater_than_equal" : "less_than_equal",
+			         msg);
 			err_input(errs, v);
-			buf_printf(errs, ",\"ctx\":{\"%s\":%s}}", low ? "ge" : "le", num);
+			buf_printf(errs, ",\"ctx\":{\"%s\":%s}}",
+			           low ? "ge" : "le", num);
 		} else {
 			err_open(errs, nerr, index, ft->name, "int_from_float",
 			         "Input should be a valid integer, got a number "
@@ -215,9 +222,8 @@ static void read_patient(struct buf *errs, const cJSON *o, long index,
 	}
 }
 
-int validate_body(const char *text, size_t len, long max_batch,
-                  struct arena *a, struct buf *errs, struct buf *out,
-                  struct patients *p)
+int validate_body(const char *text, size_t len, long max_batch, struct arena *a,
+                  struct buf *errs, struct buf *out, struct patients *p)
 {
 	const char *why;
 	const cJSON *item;
@@ -233,9 +239,11 @@ int validate_body(const char *text, size_t len, long max_batch,
 	 */
 	if (hd_json_strict(text, len, &at, &why) != 0) {
 		out->len = 0;
-		buf_printf(out, "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":"
+		buf_printf(out,
+		           "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":"
 		           "[\"body\",%zu],\"msg\":\"JSON decode error\",\"ctx\":"
-		           "{\"error\":", at);
+		           "{\"error\":",
+		           at);
 		buf_json_str(out, len == 0 ? "the body is empty" : why);
 		buf_puts(out, "}}]}");
 		return 400;
@@ -253,7 +261,8 @@ int validate_body(const char *text, size_t len, long max_batch,
 		/* Should the grammar check and cJSON ever disagree, it is
 		 * still the client's JSON that was refused: 400, never 500. */
 		out->len = 0;
-		buf_puts(out, "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":"
+		buf_puts(out,
+		         "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":"
 		         "[\"body\",0],\"msg\":\"JSON decode error\",\"ctx\":"
 		         "{\"error\":\"not read by the JSON parser\"}}]}");
 		return 400;
@@ -264,27 +273,32 @@ int validate_body(const char *text, size_t len, long max_batch,
 	is_batch = cJSON_IsArray(doc);
 	n = is_batch ? cJSON_GetArraySize(doc) : 1;
 	if (!is_batch && !cJSON_IsObject(doc)) {
-		err_open(errs, &nerr, -1, NULL, "model_attributes_type", "Input should "
+		err_open(errs, &nerr, -1, NULL, "model_attributes_type",
+		         "Input should "
 		         "be an object of features or an array of such objects");
 		buf_puts(errs, "}");
 	} else if (is_batch && n == 0) {
-		err_open(errs, &nerr, -1, NULL, "too_short", "List should have at "
+		err_open(errs, &nerr, -1, NULL, "too_short",
+		         "List should have at "
 		         "least 1 item after validation, not 0");
 		buf_puts(errs, ",\"ctx\":{\"min_length\":1}}");
 	} else if (is_batch && n > max_batch) {
 		char msg[120];
 
-		snprintf(msg, sizeof msg, "List should have at most %ld items "
-		         "after validation, not %ld", max_batch, n);
+		snprintf(msg, sizeof msg,
+		         "List should have at most %ld items "
+		         "after validation, not %ld",
+		         max_batch, n);
 		err_open(errs, &nerr, -1, NULL, "too_long", msg);
 		buf_printf(errs, ",\"ctx\":{\"max_length\":%ld}}", max_batch);
 	} else if (!is_batch) {
 		read_patient(errs, doc, -1, p->x, p->imputed, &nerr);
 	} else {
 		i = 0;
-		cJSON_ArrayForEach(item, doc) {
+		cJSON_ArrayForEach (item, doc) {
 			if (!cJSON_IsObject(item)) {
-				err_open(errs, &nerr, i, NULL, "model_attributes_type",
+				err_open(errs, &nerr, i, NULL,
+				         "model_attributes_type",
 				         "Input should be a valid dictionary or "
 				         "object to extract fields from");
 				buf_puts(errs, "}");

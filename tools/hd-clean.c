@@ -29,18 +29,20 @@ static const struct hd_usage usage = {
 	"      --version       show the version\n",
 };
 
-#define NRAW (HD_NFEAT + 1)     /* 13 features and num */
-#define MAX_SHOWN 20            /* bad rows described before going quiet */
+#define NRAW (HD_NFEAT + 1) /* 13 features and num */
+#define MAX_SHOWN 20        /* bad rows described before going quiet */
 
 /* ---------------------------------------------------------------------
  * A set of 128-bit row digests (open addressing, linear probing)
  * ------------------------------------------------------------------- */
 
-struct digest { uint64_t a, b; };       /* a == 0 && b == 0: empty slot */
+struct digest {
+	uint64_t a, b;
+}; /* a == 0 && b == 0: empty slot */
 
 struct set {
 	struct digest *slot;
-	size_t cap, n;          /* cap is a power of two */
+	size_t cap, n; /* cap is a power of two */
 };
 
 static int set_add(struct set *s, struct digest d);
@@ -65,7 +67,7 @@ static int set_add(struct set *s, struct digest d)
 	if (2 * (s->n + 1) > s->cap)
 		set_grow(s);
 	if (d.a == 0 && d.b == 0)
-		d.b = 1;        /* the empty marker; one digest in 2^128 */
+		d.b = 1; /* the empty marker; one digest in 2^128 */
 	for (i = d.a & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
 		if (s->slot[i].a == d.a && s->slot[i].b == d.b)
 			return 0;
@@ -123,7 +125,7 @@ static const char *allowed(const struct hd_feature *f, char buf[HD_NUMBUF])
 	for (unsigned v = 0; v < 8 * sizeof f->levels; v++)
 		if (f->levels & (1u << v))
 			len += (size_t)snprintf(buf + len, HD_NUMBUF - len,
-			                        len ? ", %u" : "%u", v);
+			                        "%s%u", len ? ", " : "", v);
 	return buf;
 }
 
@@ -148,7 +150,8 @@ static int clean_row(const struct hd_record *rec, const char *file,
 	if (rec->n != NRAW) {
 		if (show)
 			hd_err_at(file, rec->line, 0,
-			          "expected %d fields, found %zu", NRAW, rec->n);
+			          "expected %d fields, found %zu", NRAW,
+			          rec->n);
 		return -1;
 	}
 	len += (size_t)snprintf(line, cap, "%s", site);
@@ -176,7 +179,8 @@ static int clean_row(const struct hd_record *rec, const char *file,
 				if (show)
 					hd_err_at(file, rec->line, (long)i + 1,
 					          "num: '%s' is not 0, 1, 2, 3 "
-					          "or 4", hd_excerpt(v, ex));
+					          "or 4",
+					          hd_excerpt(v, ex));
 				return -1;
 			}
 			text = x > 0 ? "1" : "0";
@@ -208,8 +212,8 @@ static int clean_row(const struct hd_record *rec, const char *file,
 }
 
 /* Clean one input; returns 0, or -1 on an I/O or CSV syntax error. */
-static int clean_file(const char *path, const struct opts *o,
-                      struct set *seen, struct stats *st, FILE *out)
+static int clean_file(const char *path, const struct opts *o, struct set *seen,
+                      struct stats *st, FILE *out)
 {
 	struct hd_csv *in = hd_csv_open(path);
 	struct hd_record rec;
@@ -292,8 +296,8 @@ int main(int argc, char **argv)
 				       "NAME to name the site");
 				hd_usage_exit(&usage, HD_EXIT_USAGE);
 			}
-	if (o.source != NULL && (o.source[0] == '\0' ||
-	                         strpbrk(o.source, ",\"\r\n") != NULL)) {
+	if (o.source != NULL &&
+	    (o.source[0] == '\0' || strpbrk(o.source, ",\"\r\n") != NULL)) {
 		hd_err("--source: '%s' is not a usable site name", o.source);
 		return HD_EXIT_USAGE;
 	}

@@ -37,8 +37,8 @@ static const struct hd_usage usage = {
 };
 
 #define FORMAT "hd-eda-summary"
-#define NCOL (HD_NFEAT + 1)     /* per row: the 13 features, then target */
-#define TARGET HD_NFEAT         /* column index of target in a row */
+#define NCOL (HD_NFEAT + 1) /* per row: the 13 features, then target */
+#define TARGET HD_NFEAT     /* column index of target in a row */
 #define MAX_BINS 1000
 
 /* Column k of a row: a feature name, or "target". */
@@ -71,10 +71,10 @@ struct site {
 };
 
 struct table {
-	double *v;              /* nrows x NCOL, row-major; NAN = missing */
-	const char **src;       /* nrows: its site's name (interned, so equal
+	double *v;         /* nrows x NCOL, row-major; NAN = missing */
+	const char **src;  /* nrows: its site's name (interned, so equal
 	                           sites are equal pointers) */
-	struct site *site;      /* nsites, sorted by name once read, as
+	struct site *site; /* nsites, sorted by name once read, as
 	                           pandas' groupby orders them */
 	size_t nrows, cap, nsites;
 };
@@ -184,7 +184,7 @@ static int read_table(const char *path, struct table *t)
 	hd_csv_close(&in);
 	if (rc < 0)
 		return -1;
-	if (t->nsites > 0)      /* qsort wants a real array even for none */
+	if (t->nsites > 0) /* qsort wants a real array even for none */
 		qsort(t->site, t->nsites, sizeof *t->site, cmp_site);
 	return 0;
 }
@@ -245,8 +245,8 @@ static void moments(const double *x, size_t n, double *mean, double *sd)
  * class are counted apart too, so the histogram can be stacked; a bin's
  * count is their sum.
  */
-static cJSON *histogram(const struct table *t, int k, const double *x,
-                        size_t n, int bins)
+static cJSON *histogram(const struct table *t, int k, const double *x, size_t n,
+                        int bins)
 {
 	cJSON *h = cJSON_CreateObject();
 	cJSON *je = cJSON_AddArrayToObject(h, "edges");
@@ -255,7 +255,7 @@ static cJSON *histogram(const struct table *t, int k, const double *x,
 	cJSON *jt0 = cJSON_AddArrayToObject(jt, "0");
 	cJSON *jt1 = cJSON_AddArrayToObject(jt, "1");
 	double lo, hi, norm, step, *edge;
-	size_t *count;          /* 2 x bins: target 0, then target 1 */
+	size_t *count; /* 2 x bins: target 0, then target 1 */
 
 	if (n == 0)
 		return h;
@@ -288,8 +288,9 @@ static cJSON *histogram(const struct table *t, int k, const double *x,
 	for (int i = 0; i <= bins; i++)
 		cJSON_AddItemToArray(je, hd_json_num(edge[i]));
 	for (int i = 0; i < bins; i++) {
-		cJSON_AddItemToArray(jc, hd_json_num((double)(count[i] +
-		                                              count[bins + i])));
+		cJSON_AddItemToArray(jc,
+		                     hd_json_num((double)(count[i] +
+		                                          count[bins + i])));
 		cJSON_AddItemToArray(jt0, hd_json_num((double)count[i]));
 		cJSON_AddItemToArray(jt1, hd_json_num((double)count[bins + i]));
 	}
@@ -298,8 +299,8 @@ static cJSON *histogram(const struct table *t, int k, const double *x,
 	return h;
 }
 
-static cJSON *describe(const struct table *t, int k, const double *x,
-                       size_t n, int bins)
+static cJSON *describe(const struct table *t, int k, const double *x, size_t n,
+                       int bins)
 {
 	cJSON *o = cJSON_CreateObject();
 	double mean, sd;
@@ -471,7 +472,7 @@ static int cmp_row(const void *pa, const void *pb)
 {
 	const struct rowref *a = pa, *b = pb;
 
-	if (a->src != b->src)   /* interned: the names differ */
+	if (a->src != b->src) /* interned: the names differ */
 		return strcmp(a->src, b->src);
 	for (int k = 0; k < NCOL; k++) {
 		int c = cmp_cell(a->v[k], b->v[k]);
@@ -527,14 +528,15 @@ static void add_sites(cJSON *root, const struct table *t)
 
 /* Append {code, message, column?, site?, count} to the warnings list. */
 static void __attribute__((format(printf, 6, 7)))
-warn(cJSON *list, const char *code, const char *column,
-                 const char *site, size_t count, const char *fmt, ...)
+warn(cJSON *list, const char *code, const char *column, const char *site,
+     size_t count, const char *fmt, ...)
 {
 	cJSON *w = cJSON_CreateObject();
 	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	cJSON_AddStringToObject(w, "code", code);
@@ -560,8 +562,8 @@ static void add_warnings(cJSON *root, const struct table *t, size_t dups)
 		if (c > 0)
 			warn(list, "zero_values", col_name(k), NULL, c,
 			     "%s: %zu row%s 0, not a possible value; probably "
-			     "not measured", col_name(k), c,
-			     c == 1 ? " is" : "s are");
+			     "not measured",
+			     col_name(k), c, c == 1 ? " is" : "s are");
 	}
 	for (int k = 0; k < NCOL; k++) {
 		size_t c = count_missing(t, k);
@@ -575,9 +577,10 @@ static void add_warnings(cJSON *root, const struct table *t, size_t dups)
 		for (int k = 0; k < NCOL; k++)
 			if (s->miss[k] == s->rows)
 				warn(list, "site_column_missing", col_name(k),
-				     s->name, s->rows, "%s: every one of the "
-				     "%zu rows from %s lacks it", col_name(k),
-				     s->rows, s->name);
+				     s->name, s->rows,
+				     "%s: every one of the "
+				     "%zu rows from %s lacks it",
+				     col_name(k), s->rows, s->name);
 	if (dups > 0)
 		warn(list, "duplicate_rows", NULL, NULL, dups,
 		     "%zu row%s repeat%s an earlier row exactly", dups,
@@ -622,7 +625,7 @@ static const cJSON *jget(const cJSON *obj, const char *key)
 static void put_num(FILE *fp, int w, int prec, double x)
 {
 	if (fabs(x) < 0.5 * pow(10, -prec))
-		x = 0;          /* print no "-0.00" */
+		x = 0; /* print no "-0.00" */
 	if (isnan(x))
 		fprintf(fp, " %*s", w, "-");
 	else
@@ -650,9 +653,8 @@ static void report_head(FILE *fp, const cJSON *root)
 
 static void report_columns(FILE *fp, const cJSON *root)
 {
-	static const char *const stat[] = {
-		"count", "mean", "std", "min", "25%", "50%", "75%", "max"
-	};
+	static const char *const stat[] = { "count", "mean", "std", "min",
+		                            "25%",   "50%",  "75%", "max" };
 
 	fprintf(fp, "\nNumeric columns\n  %-10s", "column");
 	for (int i = 0; i < 8; i++)
@@ -665,7 +667,8 @@ static void report_columns(FILE *fp, const cJSON *root)
 		fputc('\n', fp);
 	}
 	fprintf(fp, "\nCategorical columns (level: count)\n");
-	for (const cJSON *c = jget(root, "categorical")->child; c; c = c->next) {
+	for (const cJSON *c = jget(root, "categorical")->child; c;
+	     c = c->next) {
 		fprintf(fp, "  %-10s", c->string);
 		for (const cJSON *l = jget(c, "levels")->child; l; l = l->next)
 			fprintf(fp, " %g: %-5.0f", jnum(l, "value"),
@@ -746,7 +749,8 @@ static int plot_histograms(struct hd_plot *pl, const cJSON *root)
 		const cJSON *by = jget(h, "counts_by_target");
 		const cJSON *e = jget(h, "edges")->child;
 		const cJSON *n = jget(h, "counts")->child;
-		const cJSON *n0 = jget(by, "0")->child, *n1 = jget(by, "1")->child;
+		const cJSON *n0 = jget(by, "0")->child,
+			    *n1 = jget(by, "1")->child;
 		char name[64];
 		FILE *fp;
 
@@ -776,7 +780,8 @@ static int plot_correlation(struct hd_plot *pl, const cJSON *root)
 	const cJSON *c = jget(root, "correlation");
 	const cJSON *names = jget(c, "columns")->child;
 	const cJSON *row = jget(c, "matrix")->child;
-	FILE *fp = hd_plot_file(pl, "corr.dat", "a matrix: the names of its "
+	FILE *fp = hd_plot_file(pl, "corr.dat",
+	                        "a matrix: the names of its "
 	                        "columns, then a row each, its name first");
 
 	if (fp == NULL)
@@ -859,7 +864,7 @@ static int write_outputs(cJSON *root, const char *json_path,
 	    hd_json_write(json_path ? json_path : "-", root) != 0 ||
 	    (report_path != NULL && hd_out_commit(&rep) != 0)) {
 		if (report_path != NULL)
-			hd_out_abort(&rep);     /* nothing if committed */
+			hd_out_abort(&rep); /* nothing if committed */
 		hd_plot_abort(&pl);
 		return HD_EXIT_DATA;
 	}

@@ -28,11 +28,11 @@ static size_t parse_thresholds(const char *arg, double *t)
 		double x;
 		const char *end = hd_parse_number(s, &x);
 
-		if (end == NULL || (*end != ',' && *end != '\0') || x < 0 || x > 1 ||
-		    n == MAX_THRESHOLDS) {
+		if (end == NULL || (*end != ',' && *end != '\0') || x < 0 ||
+		    x > 1 || n == MAX_THRESHOLDS) {
 			hd_err("--thresholds: '%s' is not a list of at most %d "
-			       "numbers from 0 to 1, comma-separated", arg,
-			       MAX_THRESHOLDS);
+			       "numbers from 0 to 1, comma-separated",
+			       arg, MAX_THRESHOLDS);
 			exit(HD_EXIT_USAGE);
 		}
 		t[n++] = x;
@@ -174,7 +174,8 @@ static int read_scores(const char *path, struct scores *s)
 	hd_csv_hash(in);
 	if ((rc = hd_csv_next(in, &rec)) <= 0) {
 		if (rc == 0)
-			hd_err_at(file, 1, 0, "empty input: expected a header "
+			hd_err_at(file, 1, 0,
+			          "empty input: expected a header "
 			          "line");
 		goto fail;
 	}
@@ -192,7 +193,8 @@ static int read_scores(const char *path, struct scores *s)
 	scol = hd_header_find(&rec, HD_COL_SOURCE);
 	xcol = hd_header_find(&rec, "sex");
 	while ((rc = hd_csv_next(in, &rec)) > 0)
-		if (scores_row(file, &rec, ncol, ycol, pcol, scol, xcol, s) != 0)
+		if (scores_row(file, &rec, ncol, ycol, pcol, scol, xcol, s) !=
+		    0)
 			goto fail;
 	if (rc < 0)
 		goto fail;
@@ -213,8 +215,8 @@ fail:
  * Score every row of data with the model.  Returns how many rows held a
  * categorical level that training never saw (encoded as all zeros).
  */
-static size_t score_model(const struct hd_model *m,
-                          const struct hd_dataset *d, struct scores *s)
+static size_t score_model(const struct hd_model *m, const struct hd_dataset *d,
+                          struct scores *s)
 {
 	const int fsex = hd_feature_index("sex");
 
@@ -263,7 +265,8 @@ static cJSON *youden_json(const char *oof_path, const struct scores *s)
 	hd_json_add_num(o, "threshold", t);
 	if (isnan(t))
 		hd_err("warning: %s: one class only: no Youden threshold "
-		       "(written as null)", oof_path);
+		       "(written as null)",
+		       oof_path);
 	hd_rates_at(oof.p, oof.y, oof.n, t, &r);
 	hd_json_add_num(o, "j_oof", r.sensitivity + r.specificity - 1);
 	cJSON_AddItemToObject(o, "oof", hd_rates_json(&r));
@@ -275,7 +278,8 @@ static cJSON *youden_json(const char *oof_path, const struct scores *s)
 
 /* The rows of s where key[i] == v, evaluated; NULL when there are none. */
 static cJSON *evaluate_where(const char *who, const struct scores *s,
-                             const int *key, int v, const struct hd_eval_opts *o)
+                             const int *key, int v,
+                             const struct hd_eval_opts *o)
 {
 	double *p = hd_xmalloc((s->n ? s->n : 1) * sizeof *p);
 	uint8_t *y = hd_xmalloc(s->n ? s->n : 1);
@@ -370,8 +374,8 @@ static FILE *open_table(struct hd_plot *pl, const char *name,
  * A row for each element of the parallel arrays obj[key[0..n)], n <=
  * 8, a column each; the shortest array ends the table.
  */
-static int plot_columns(struct hd_plot *pl, const char *name,
-                        const cJSON *obj, const char *const *key, int n)
+static int plot_columns(struct hd_plot *pl, const char *name, const cJSON *obj,
+                        const char *const *key, int n)
 {
 	const cJSON *item[8];
 	FILE *fp = open_table(pl, name, key, n);
@@ -402,8 +406,10 @@ static int plot_confusion(struct hd_plot *pl, const cJSON *test)
 {
 	/* actual, predicted and the count's key, row by row */
 	static const char *const cell[4][3] = {
-		{ "0", "0", "tn" }, { "0", "1", "fp" },
-		{ "1", "0", "fn" }, { "1", "1", "tp" },
+		{ "0", "0", "tn" },
+		{ "0", "1", "fp" },
+		{ "1", "0", "fn" },
+		{ "1", "1", "tp" },
 	};
 	const cJSON *conf = jget(test, "confusion");
 	FILE *fp = hd_plot_file(pl, "confusion.dat", "actual predicted count");
@@ -426,12 +432,12 @@ static int write_plot_data(struct hd_plot *pl, const char *dir,
 {
 	static const char *const roc[] = { "fpr", "tpr", "threshold" };
 	static const char *const cal[] = { "mean_predicted", "observed", "n",
-	                                   "lo", "hi" };
+		                           "lo", "hi" };
 	static const char *const dec[] = { "threshold", "model", "treat_all",
-	                                   "treat_none" };
+		                           "treat_none" };
 	static const char *const sum[] = { "n", "threshold", "roc_auc" };
-	const cJSON *bins = jget(jget(jget(test, "calibration"), "bins"),
-	                         "equal_width");
+	const cJSON *bins =
+		jget(jget(jget(test, "calibration"), "bins"), "equal_width");
 	FILE *fp;
 
 	if (hd_plot_begin(pl, dir) != 0)
@@ -442,8 +448,8 @@ static int write_plot_data(struct hd_plot *pl, const char *dir,
 		goto fail;
 	for (const cJSON *b = bins ? bins->child : NULL; b; b = b->next)
 		plot_row(fp, b, cal, 5);
-	if (plot_columns(pl, "decision.dat", jget(test, "decision_curve"),
-	                 dec, 4) != 0 ||
+	if (plot_columns(pl, "decision.dat", jget(test, "decision_curve"), dec,
+	                 4) != 0 ||
 	    (fp = open_table(pl, "summary.dat", sum, 3)) == NULL)
 		goto fail;
 	plot_row(fp, test, sum, 3);
@@ -470,8 +476,9 @@ int main(int argc, char **argv)
 	};
 	const char *output = "-", *model_path = NULL, *data_path = "-";
 	double threshold = 0.5, thresholds[MAX_THRESHOLDS];
-	size_t nthresholds = parse_thresholds("0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9",
-	                                      thresholds);
+	size_t nthresholds =
+		parse_thresholds("0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9",
+	                         thresholds);
 	int c, by_scores = 0, rc, resamples = 2000;
 	uint64_t seed = 42;
 	const char *oof_path = NULL, *plot_dir = NULL;
@@ -487,7 +494,8 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': by_scores = 1; break;
 		case 'b':
-			resamples = (int)hd_opt_long("--bootstrap", optarg, 0, 1000000);
+			resamples = (int)hd_opt_long("--bootstrap", optarg, 0,
+			                             1000000);
 			break;
 		case OPT_SEED: seed = hd_opt_seed("--seed", optarg); break;
 		case OPT_THRESHOLDS:
@@ -552,11 +560,12 @@ int main(int argc, char **argv)
 		if (unseen > 0)
 			hd_err("warning: %zu of %zu rows hold a categorical "
 			       "level the model never saw in training "
-			       "(encoded as all zeros)", unseen, s.n);
+			       "(encoded as all zeros)",
+			       unseen, s.n);
 	}
 
 	opts = (struct hd_eval_opts){ threshold, resamples, seed, thresholds,
-	                           nthresholds };
+		                      nthresholds };
 	test = hd_evaluate("", s.p, s.y, s.n, &opts);
 
 	root = cJSON_CreateObject();

@@ -8,7 +8,7 @@
  * a Range request.  Because the bytes are pinned, where they come from
  * (the UCI archive, a mirror URL, a local folder) does not matter.
  */
-#define _XOPEN_SOURCE 700     /* POSIX 2008 with XSI: realpath(3) */
+#define _XOPEN_SOURCE 700 /* POSIX 2008 with XSI: realpath(3) */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -47,7 +47,7 @@ static const struct hd_usage usage = {
 	"https://archive.ics.uci.edu/ml/machine-learning-databases/heart-disease/"
 #define MIRROR_HINT \
 	"to fetch from elsewhere, set HD_DATA_MIRROR or use --mirror DIR|URL"
-#define LOCAL_HINT \
+#define LOCAL_HINT                                                            \
 	"the fault is on this machine: check the free space and permissions " \
 	"of the folder, or use --dir"
 
@@ -72,16 +72,16 @@ static const struct pinned {
 };
 #define NPINNED (sizeof pinned / sizeof pinned[0])
 
-#define BACKOFF_FIRST 0.5       /* seconds before the first retry */
-#define BACKOFF_MAX 30.0        /* no single wait longer than this */
-#define SLOW_BYTES 100          /* abort below this many bytes/s ... */
-#define SLOW_SECS 30L           /* ... sustained for this long */
+#define BACKOFF_FIRST 0.5 /* seconds before the first retry */
+#define BACKOFF_MAX 30.0  /* no single wait longer than this */
+#define SLOW_BYTES 100    /* abort below this many bytes/s ... */
+#define SLOW_SECS 30L     /* ... sustained for this long */
 
 struct opts {
 	const char *dir;
 	long retries;
 	long connect_ms;
-	long timeout_ms;        /* per file, retries included; 0 = none */
+	long timeout_ms; /* per file, retries included; 0 = none */
 	int quiet;
 };
 
@@ -89,18 +89,18 @@ struct opts {
 struct fetch {
 	const struct opts *o;
 	CURL *curl;
-	char *base;             /* source URL ending in '/', owned */
-	struct timespec deadline;       /* of the current file */
-	int dead;               /* the source cannot be reached: stop asking */
-	size_t local_failed;    /* files that failed on our side (disk) */
+	char *base;               /* source URL ending in '/', owned */
+	struct timespec deadline; /* of the current file */
+	int dead;            /* the source cannot be reached: stop asking */
+	size_t local_failed; /* files that failed on our side (disk) */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
 /* What one transfer attempt came to. */
 struct outcome {
-	int local;              /* failed on our side (disk), not the source */
+	int local; /* failed on our side (disk), not the source */
 	CURLcode rc;
-	long http;              /* HTTP status, 0 when there was none */
+	long http; /* HTTP status, 0 when there was none */
 	char why[CURL_ERROR_SIZE + 256];
 };
 
@@ -180,10 +180,9 @@ static size_t scheme_len(const char *s)
 
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
 		return 0;
-	while (s[n] && (strchr("+-.", s[n]) ||
-	                (s[n] >= 'a' && s[n] <= 'z') ||
-	                (s[n] >= 'A' && s[n] <= 'Z') ||
-	                (s[n] >= '0' && s[n] <= '9')))
+	while (s[n] &&
+	       (strchr("+-.", s[n]) || (s[n] >= 'a' && s[n] <= 'z') ||
+	        (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9')))
 		n++;
 	return strncmp(s + n, "://", 3) == 0 ? n : 0;
 }
@@ -227,7 +226,8 @@ static int source_url(const char *src, const char *from, char **base)
 		      (n == 5 && strncmp(src, "https", 5) == 0) ||
 		      (n == 4 && strncmp(src, "file", 4) == 0))) {
 			hd_err("%s: '%s': only http://, https:// and file:// "
-			       "URLs or a folder will do", from, src);
+			       "URLs or a folder will do",
+			       from, src);
 			return HD_EXIT_USAGE;
 		}
 		slash = src[strlen(src) - 1] == '/' ? "" : "/";
@@ -264,11 +264,11 @@ static int source_url(const char *src, const char *from, char **base)
  */
 struct sink {
 	const char *path;
-	const char *mode;       /* "wb" from scratch, "ab" to resume */
+	const char *mode; /* "wb" from scratch, "ab" to resume */
 	FILE *fp;
-	int err;                /* errno of a failed open or write */
-	long long at, max;      /* bytes in the file; the most allowed */
-	int too_big;            /* stopped at max */
+	int err;           /* errno of a failed open or write */
+	long long at, max; /* bytes in the file; the most allowed */
+	int too_big;       /* stopped at max */
 };
 
 static size_t sink_write(char *data, size_t size, size_t n, void *arg)
@@ -277,11 +277,11 @@ static size_t sink_write(char *data, size_t size, size_t n, void *arg)
 
 	if (s->fp == NULL && (s->fp = fopen(s->path, s->mode)) == NULL) {
 		s->err = errno;
-		return 0;       /* curl stops with CURLE_WRITE_ERROR */
+		return 0; /* curl stops with CURLE_WRITE_ERROR */
 	}
 	if (s->at + (long long)(size * n) > s->max) {
 		s->too_big = 1;
-		return 0;       /* CURLE_WRITE_ERROR, and no more bytes */
+		return 0; /* CURLE_WRITE_ERROR, and no more bytes */
 	}
 	if (fwrite(data, size, n, s->fp) != n) {
 		s->err = errno;
@@ -316,8 +316,11 @@ static int setup_curl(struct fetch *f)
 	CURL *c = f->curl;
 	CURLcode rc = CURLE_OK;
 
-#define SET(opt, val) \
-	do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+#define SET(opt, val)                                       \
+	do {                                                \
+		if (rc == CURLE_OK)                         \
+			rc = curl_easy_setopt(c, opt, val); \
+	} while (0)
 	SET(CURLOPT_ERRORBUFFER, f->errbuf);
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_USERAGENT, "hd-fetch/" HD_VERSION);
@@ -342,8 +345,8 @@ static int setup_curl(struct fetch *f)
 	return 0;
 }
 
-static void local_failure(struct outcome *r, const char *what,
-                          const char *path, int err)
+static void local_failure(struct outcome *r, const char *what, const char *path,
+                          int err)
 {
 	r->local = 1;
 	snprintf(r->why, sizeof r->why, "cannot %s %s: %s", what, path,
@@ -395,11 +398,14 @@ static int transfer(struct fetch *f, const char *url, const char *part,
 		local_failure(r, "write", part, s.err);
 		return -1;
 	}
-	if ((rc == CURLE_WRITE_ERROR && s.too_big) || rc == CURLE_FILESIZE_EXCEEDED) {
+	if ((rc == CURLE_WRITE_ERROR && s.too_big) ||
+	    rc == CURLE_FILESIZE_EXCEEDED) {
 		unlink(part);
 		r->rc = rc;
-		snprintf(r->why, sizeof r->why, "the source sends more than the "
-		         "%lld bytes of the pinned file; stopped there", max);
+		snprintf(r->why, sizeof r->why,
+		         "the source sends more than the "
+		         "%lld bytes of the pinned file; stopped there",
+		         max);
 		return -1;
 	}
 	if (rc != CURLE_OK) {
@@ -430,12 +436,10 @@ static int transient(const struct outcome *r)
 	case CURLE_GOT_NOTHING:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
+	case CURLE_HTTP2_STREAM: return 1;
 	case CURLE_HTTP_RETURNED_ERROR:
 		return r->http == 408 || r->http == 429 || r->http >= 500;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -450,10 +454,8 @@ static int unreachable(const struct outcome *r)
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-		return 1;
-	default:
-		return 0;
+	case CURLE_PEER_FAILED_VERIFICATION: return 1;
+	default: return 0;
 	}
 }
 
@@ -461,7 +463,8 @@ static int unreachable(const struct outcome *r)
 static int cannot_resume(const struct outcome *r)
 {
 	return !r->local &&
-	       (r->rc == CURLE_RANGE_ERROR || r->rc == CURLE_BAD_DOWNLOAD_RESUME ||
+	       (r->rc == CURLE_RANGE_ERROR ||
+	        r->rc == CURLE_BAD_DOWNLOAD_RESUME ||
 	        (r->rc == CURLE_HTTP_RETURNED_ERROR && r->http == 416));
 }
 
@@ -470,8 +473,8 @@ static int cannot_resume(const struct outcome *r)
  * with exponential backoff, while the file's time budget lasts.
  */
 static int transfer_retrying(struct fetch *f, const struct pinned *p,
-                             const char *url, const char *part,
-                             long long from, struct outcome *r)
+                             const char *url, const char *part, long long from,
+                             struct outcome *r)
 {
 	const char *name = p->name;
 	double delay = BACKOFF_FIRST;
@@ -494,8 +497,8 @@ static int transfer_retrying(struct fetch *f, const struct pinned *p,
  * One file
  * ------------------------------------------------------------------- */
 
-static void transfer_failed(struct fetch *f, const char *name,
-                            const char *url, const struct outcome *r)
+static void transfer_failed(struct fetch *f, const char *name, const char *url,
+                            const struct outcome *r)
 {
 	if (r->local) {
 		hd_err("%s: %s", name, r->why);
@@ -512,18 +515,13 @@ static void transfer_failed(struct fetch *f, const char *name,
  * Check the downloaded part and move it into place.  Returns 0, 1 when
  * the bytes are wrong (part removed), or -1 on an I/O error.
  */
-static int commit(const struct pinned *p, const char *part,
-                  const char *path, char got[HD_SHA256_HEX])
+static int commit(const struct pinned *p, const char *part, const char *path,
+                  char got[HD_SHA256_HEX])
 {
 	switch (verify(part, p->sha256, got)) {
-	case 1:
-		break;
-	case 0:
-		unlink(part);
-		return 1;
-	default:
-		hd_err("cannot read %s: %s", part, strerror(errno));
-		return -1;
+	case 1: break;
+	case 0: unlink(part); return 1;
+	default: hd_err("cannot read %s: %s", part, strerror(errno)); return -1;
 	}
 	if (rename(part, path) != 0) {
 		hd_err("cannot rename %s to %s: %s", part, path,
@@ -551,7 +549,8 @@ static int resume(struct fetch *f, const struct pinned *p, const char *url,
 		}
 		if (!f->o->quiet)
 			hd_err("%s: cannot resume at byte %lld (%s); starting "
-			       "again", p->name, from, r.why);
+			       "again",
+			       p->name, from, r.why);
 		unlink(part);
 		return 1;
 	}
@@ -564,10 +563,10 @@ static int resume(struct fetch *f, const struct pinned *p, const char *url,
 	case 1:
 		if (!f->o->quiet)
 			hd_err("%s: resumed download does not verify; "
-			       "starting again", p->name);
+			       "starting again",
+			       p->name);
 		return 1;
-	default:
-		return -1;
+	default: return -1;
 	}
 }
 
@@ -589,11 +588,10 @@ static enum result fetch_fresh(struct fetch *f, const struct pinned *p,
 		return FETCH_OK;
 	case 1:
 		hd_err("%s: checksum mismatch for %s: expected SHA-256 %s, "
-		       "got %s; download removed", p->name, url, p->sha256,
-		       got);
+		       "got %s; download removed",
+		       p->name, url, p->sha256, got);
 		return FETCH_FAILED;
-	default:
-		return FETCH_FAILED;
+	default: return FETCH_FAILED;
 	}
 }
 
@@ -622,7 +620,8 @@ static enum result fetch_one(struct fetch *f, const struct pinned *p)
 	}
 	if (v == 0 && !f->o->quiet)
 		hd_err("%s: local copy does not match its SHA-256; "
-		       "downloading again", p->name);
+		       "downloading again",
+		       p->name);
 	else if (v < 0 && err != ENOENT)
 		hd_err("%s: cannot read %s (%s); downloading again", p->name,
 		       path, strerror(err));
@@ -666,8 +665,9 @@ static int fetch_all(struct fetch *f)
 		hd_err("source unreachable; %zu more file%s not tried", skipped,
 		       skipped == 1 ? "" : "s");
 	hd_err("%zu of %zu files not fetched into %s; %s", failed + skipped,
-	       NPINNED, f->o->dir, f->local_failed == failed && skipped == 0 ?
-	       LOCAL_HINT : MIRROR_HINT);
+	       NPINNED, f->o->dir,
+	       f->local_failed == failed && skipped == 0 ? LOCAL_HINT
+	                                                 : MIRROR_HINT);
 	return HD_EXIT_DATA;
 }
 
@@ -700,12 +700,13 @@ int main(int argc, char **argv)
 			o.retries = hd_opt_long("--retries", optarg, 0, 20);
 			break;
 		case OPT_CONNECT_TIMEOUT:
-			o.connect_ms = to_ms(hd_opt_double("--connect-timeout",
-			                                   optarg, 0.001, 3600));
+			o.connect_ms =
+				to_ms(hd_opt_double("--connect-timeout", optarg,
+			                            0.001, 3600));
 			break;
 		case OPT_TIMEOUT:
-			o.timeout_ms = to_ms(hd_opt_double("--timeout", optarg,
-			                                   0, 86400));
+			o.timeout_ms = to_ms(
+				hd_opt_double("--timeout", optarg, 0, 86400));
 			break;
 		default: hd_common_opt(c, &usage);
 		}

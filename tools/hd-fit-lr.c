@@ -39,7 +39,8 @@ int main(int argc, char **argv)
 	};
 	struct hd_usage usage = {
 		"[--C C] [--max-iter N] [--tol T] [--cv K] [--seed N]\n"
-		"                 [--oof FILE] [-o MODEL] [TRAIN.csv]", options()
+		"                 [--oof FILE] [-o MODEL] [TRAIN.csv]",
+		options()
 	};
 	struct hd_lr_opts o = hd_lr_defaults;
 	struct hd_fit_job j = hd_fit_defaults;
@@ -48,11 +49,16 @@ int main(int argc, char **argv)
 	hd_set_prog(argv);
 	j.kind = HD_LR;
 	j.params = &o;
-	while ((c = getopt_long(argc, argv, "C:n:t:" HD_FIT_SHORTOPTS,
-	                        longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:n:t:" HD_FIT_SHORTOPTS, longopts,
+	                        NULL)) != -1) {
 		switch (c) {
-		case 'C': o.C = hd_opt_double("--C", optarg, 1e-12, 1e12); break;
-		case 'n': o.max_iter = (int)hd_opt_long("--max-iter", optarg, 1, 100000); break;
+		case 'C':
+			o.C = hd_opt_double("--C", optarg, 1e-12, 1e12);
+			break;
+		case 'n':
+			o.max_iter = (int)hd_opt_long("--max-iter", optarg, 1,
+			                              100000);
+			break;
 		case 't': o.tol = hd_opt_double("--tol", optarg, 0, 1); break;
 		default: hd_fit_opt(c, optarg, &j, &usage);
 		}

@@ -61,12 +61,31 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "n:d:l:S:f:j:" HD_FIT_SHORTOPTS,
 	                        longopts, NULL)) != -1) {
 		switch (c) {
-		case 'n': o.n_trees = (int)hd_opt_long("--trees", optarg, 1, 100000); break;
-		case 'd': o.max_depth = (int)hd_opt_long("--max-depth", optarg, 0, 1000); break;
-		case 'l': o.min_samples_leaf = (int)hd_opt_long("--min-samples-leaf", optarg, 1, 1000000); break;
-		case 'S': o.min_samples_split = (int)hd_opt_long("--min-samples-split", optarg, 2, 1000000); break;
-		case 'f': o.max_features = (int)hd_opt_long("--max-features", optarg, 0, 100000); break;
-		case 'j': o.jobs = (int)hd_opt_long("--jobs", optarg, 0, 256); break;
+		case 'n':
+			o.n_trees =
+				(int)hd_opt_long("--trees", optarg, 1, 100000);
+			break;
+		case 'd':
+			o.max_depth = (int)hd_opt_long("--max-depth", optarg, 0,
+			                               1000);
+			break;
+		case 'l':
+			o.min_samples_leaf =
+				(int)hd_opt_long("--min-samples-leaf", optarg,
+			                         1, 1000000);
+			break;
+		case 'S':
+			o.min_samples_split =
+				(int)hd_opt_long("--min-samples-split", optarg,
+			                         2, 1000000);
+			break;
+		case 'f':
+			o.max_features = (int)hd_opt_long("--max-features",
+			                                  optarg, 0, 100000);
+			break;
+		case 'j':
+			o.jobs = (int)hd_opt_long("--jobs", optarg, 0, 256);
+			break;
 		default: hd_fit_opt(c, optarg, &j, &usage);
 		}
 	}
@@ -76,10 +95,13 @@ int main(int argc, char **argv)
 	cJSON_AddNumberToObject(j.hyper, "n_estimators", o.n_trees);
 	cJSON_AddStringToObject(j.hyper, "criterion", "gini");
 	cJSON_AddNumberToObject(j.hyper, "max_depth", o.max_depth);
-	cJSON_AddNumberToObject(j.hyper, "min_samples_leaf", o.min_samples_leaf);
-	cJSON_AddNumberToObject(j.hyper, "min_samples_split", o.min_samples_split);
+	cJSON_AddNumberToObject(j.hyper, "min_samples_leaf",
+	                        o.min_samples_leaf);
+	cJSON_AddNumberToObject(j.hyper, "min_samples_split",
+	                        o.min_samples_split);
 	if (o.max_features)
-		cJSON_AddNumberToObject(j.hyper, "max_features", o.max_features);
+		cJSON_AddNumberToObject(j.hyper, "max_features",
+		                        o.max_features);
 	else
 		cJSON_AddStringToObject(j.hyper, "max_features", "sqrt");
 	cJSON_AddBoolToObject(j.hyper, "bootstrap", o.bootstrap);

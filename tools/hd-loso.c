@@ -94,11 +94,10 @@ int main(int argc, char **argv)
 		HD_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	static const double thresholds[] = {
-		0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9
-	};
+	static const double thresholds[] = { 0.1, 0.2, 0.3, 0.4, 0.5,
+		                             0.6, 0.7, 0.8, 0.9 };
 	struct hd_eval_opts o = { 0.5, 2000, 42, thresholds,
-	                          sizeof thresholds / sizeof thresholds[0] };
+		                  sizeof thresholds / sizeof thresholds[0] };
 	const char *output = "-", *model_path, *data_path;
 	struct hd_lr_opts lr;
 	struct hd_rf_opts rf;
@@ -111,9 +110,13 @@ int main(int argc, char **argv)
 	hd_set_prog(argv);
 	while ((c = getopt_long(argc, argv, "t:b:o:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 't': o.threshold = hd_opt_double("--threshold", optarg, 0, 1); break;
+		case 't':
+			o.threshold =
+				hd_opt_double("--threshold", optarg, 0, 1);
+			break;
 		case 'b':
-			o.resamples = (int)hd_opt_long("--bootstrap", optarg, 0, 1000000);
+			o.resamples = (int)hd_opt_long("--bootstrap", optarg, 0,
+			                               1000000);
 			break;
 		case OPT_SEED: o.seed = hd_opt_seed("--seed", optarg); break;
 		case 'o': output = optarg; break;
@@ -142,7 +145,8 @@ int main(int argc, char **argv)
 	}
 	if (d.site == NULL || d.nsites < 2) {
 		hd_err("%s: leaving one site out needs a '%s' column with two "
-		       "sites or more", data_path, HD_COL_SOURCE);
+		       "sites or more",
+		       data_path, HD_COL_SOURCE);
 		goto done;
 	}
 
@@ -152,8 +156,10 @@ int main(int argc, char **argv)
 	cJSON_AddStringToObject(x, "kind", hd_model_kind_name(m.kind));
 	cJSON_AddStringToObject(x, "file", model_path);
 	cJSON_AddStringToObject(x, "sha256", m.sha256);
-	cJSON_AddItemToObject(x, "hyperparameters", cJSON_Duplicate(
-		cJSON_GetObjectItemCaseSensitive(m.doc, "hyperparameters"), 1));
+	cJSON_AddItemToObject(x, "hyperparameters",
+	                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(
+						      m.doc, "hyperparameters"),
+	                                      1));
 	x = cJSON_AddObjectToObject(root, "data");
 	cJSON_AddStringToObject(x, "file", data_path);
 	cJSON_AddStringToObject(x, "sha256", d.sha256);
@@ -162,7 +168,8 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < d.nsites; k++) {
 		cJSON *r = hold_out(&d, (int)k, m.kind,
 		                    m.kind == HD_LR ? (const void *)&lr
-		                                    : (const void *)&rf, &o);
+		                                    : (const void *)&rf,
+		                    &o);
 
 		if (r == NULL) {
 			cJSON_Delete(root);

@@ -48,8 +48,8 @@ static void put_fields(FILE *fp, const struct hd_record *rec)
 struct block {
 	double X[BLOCK * HD_NFEAT];
 	double p[BLOCK];
-	size_t off[BLOCK + 1];  /* row i's text is text[off[i]..off[i+1]) */
-	char *text;             /* the rows' fields as they will be written */
+	size_t off[BLOCK + 1]; /* row i's text is text[off[i]..off[i+1]) */
+	char *text;            /* the rows' fields as they will be written */
 	size_t cap;
 	size_t n;
 };
@@ -57,7 +57,7 @@ struct block {
 /* Append a record's fields, as CSV, to the block's text. */
 static void block_text(struct block *b, const struct hd_record *rec)
 {
-	size_t need = b->off[b->n] + rec->n;    /* commas */
+	size_t need = b->off[b->n] + rec->n; /* commas */
 	char *p;
 
 	for (size_t i = 0; i < rec->n; i++)
@@ -123,10 +123,14 @@ int main(int argc, char **argv)
 	hd_set_prog(argv);
 	while ((c = getopt_long(argc, argv, "t:so:j:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 't': threshold = hd_opt_double("--threshold", optarg, 0, 1); break;
+		case 't':
+			threshold = hd_opt_double("--threshold", optarg, 0, 1);
+			break;
 		case 's': skip_bad = 1; break;
 		case 'o': output = optarg; break;
-		case 'j': jobs = (int)hd_opt_long("--jobs", optarg, 0, 16); break;
+		case 'j':
+			jobs = (int)hd_opt_long("--jobs", optarg, 0, 16);
+			break;
 		default: hd_common_opt(c, &usage);
 		}
 	}
@@ -157,7 +161,8 @@ int main(int argc, char **argv)
 	b = hd_xcalloc(1, sizeof *b);
 	rc = hd_csv_next(in, &rec);
 	if (rc == 0)
-		hd_err_at(hd_csv_name(in), 1, 0, "empty input: expected a header line");
+		hd_err_at(hd_csv_name(in), 1, 0,
+		          "empty input: expected a header line");
 	if (rc <= 0 || hd_header_map(&rec, hd_csv_name(in), &cols) != 0)
 		goto fail;
 	put_fields(out.fp, &rec);
@@ -167,10 +172,11 @@ int main(int argc, char **argv)
 		long where;
 
 		/* The target, if any, passes through unchecked: not needed. */
-		if (hd_record_patient(&rec, &cols, b->X + b->n * HD_NFEAT,
-		                      NULL, err, sizeof err, &where) != 0) {
+		if (hd_record_patient(&rec, &cols, b->X + b->n * HD_NFEAT, NULL,
+		                      err, sizeof err, &where) != 0) {
 			if (!skip_bad || bad < MAX_SHOWN)
-				hd_err_at(hd_csv_name(in), rec.line, where, "%s", err);
+				hd_err_at(hd_csv_name(in), rec.line, where,
+				          "%s", err);
 			bad++;
 			if (!skip_bad)
 				goto fail;

@@ -89,7 +89,8 @@ static const char *file_arg(const char *opt, const char *path)
 {
 	if (path[0] == '\0' || strcmp(path, "-") == 0)
 		usage_error("%s: give a file name (hd-report reads no standard "
-		            "input)", opt);
+		            "input)",
+		            opt);
 	need_text(opt, path);
 	return path;
 }
@@ -132,7 +133,8 @@ static char *model_arg(const char *opt, const char *arg, const char **file)
 	if (name == NULL || !is_word(name, MAX_NAME, "_-")) {
 		free(name);
 		usage_error("%s: '%s' is not NAME=FILE with a NAME of 1 to %d "
-		            "letters, digits, _ or -", opt, arg, MAX_NAME);
+		            "letters, digits, _ or -",
+		            opt, arg, MAX_NAME);
 	}
 	file_arg(opt, *file);
 	return name;
@@ -146,7 +148,8 @@ static void add_cand(struct report *r, const char *arg)
 	for (size_t i = 0; i < r->ncand; i++)
 		if (strcmp(r->cand[i].name, name) == 0) {
 			free(name);
-			usage_error("--metrics: %s is named twice", r->cand[i].name);
+			usage_error("--metrics: %s is named twice",
+			            r->cand[i].name);
 		}
 	if (r->ncand == MAX_MODELS) {
 		free(name);
@@ -167,7 +170,8 @@ static void add_loso(struct report *r, const char *arg)
 			continue;
 		free(name);
 		if (r->cand[i].loso.path != NULL)
-			usage_error("--loso: %s is given twice", r->cand[i].name);
+			usage_error("--loso: %s is given twice",
+			            r->cand[i].name);
 		r->cand[i].loso.path = file;
 		return;
 	}
@@ -202,12 +206,14 @@ static void add_param(struct report *r, const char *arg)
 	if (key == NULL || !is_word(key, 64, "_.-")) {
 		free(key);
 		usage_error("--param: '%s' is not KEY=VALUE with a KEY of 1 to "
-		            "64 letters, digits, _, . or -", arg);
+		            "64 letters, digits, _, . or -",
+		            arg);
 	}
 	for (size_t i = 0; i < r->nparams; i++)
 		if (strcmp(r->param[i].key, key) == 0) {
 			free(key);
-			usage_error("--param: %s is given twice", r->param[i].key);
+			usage_error("--param: %s is given twice",
+			            r->param[i].key);
 		}
 	if (r->nparams == MAX_PARAMS) {
 		free(key);

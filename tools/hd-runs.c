@@ -80,9 +80,28 @@ const struct hd_usage usage = {
 };
 
 enum {
-	O_SORT = 0x100, O_KEEP, O_STATUS, O_STEP, O_MESSAGE, O_START, O_COMMAND,
-	O_EXPERIMENT, O_PARAM, O_TAG, O_MODEL, O_METRICS, O_LOSO, O_SELECTED,
-	O_SOURCE, O_RAW, O_CLEAN, O_TRAIN, O_TEST, O_ARTIFACT, O_COPY_MAX, O_GIT,
+	O_SORT = 0x100,
+	O_KEEP,
+	O_STATUS,
+	O_STEP,
+	O_MESSAGE,
+	O_START,
+	O_COMMAND,
+	O_EXPERIMENT,
+	O_PARAM,
+	O_TAG,
+	O_MODEL,
+	O_METRICS,
+	O_LOSO,
+	O_SELECTED,
+	O_SOURCE,
+	O_RAW,
+	O_CLEAN,
+	O_TRAIN,
+	O_TEST,
+	O_ARTIFACT,
+	O_COPY_MAX,
+	O_GIT,
 };
 
 static const struct option longopts[] = {
@@ -126,7 +145,7 @@ static void list_add(struct list *l, const char *s)
 
 /* Split "NAME=VALUE" at the first '='; exit 2 if there is none. */
 void split_kv(const char *optname, const char *arg, char **key,
-                     const char **value)
+              const char **value)
 {
 	const char *eq = strchr(arg, '=');
 
@@ -154,10 +173,14 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd': opt.dir = optarg; break;
 		case 'j': opt.json = 1; break;
-		case 'n': opt.limit = hd_opt_long("--limit", optarg, 0, 1L << 30); break;
+		case 'n':
+			opt.limit = hd_opt_long("--limit", optarg, 0, 1L << 30);
+			break;
 		case 'a': opt.all = 1; break;
 		case O_SORT: opt.sort = optarg; break;
-		case O_KEEP: opt.keep = hd_opt_long("--keep", optarg, 0, 1L << 30); break;
+		case O_KEEP:
+			opt.keep = hd_opt_long("--keep", optarg, 0, 1L << 30);
+			break;
 		case O_STATUS: opt.status = optarg; break;
 		case O_STEP: opt.step = optarg; break;
 		case O_MESSAGE: opt.message = optarg; break;
@@ -176,7 +199,10 @@ int main(int argc, char **argv)
 		case O_TRAIN: opt.train = optarg; break;
 		case O_TEST: opt.test = optarg; break;
 		case O_ARTIFACT: list_add(&opt.artifacts, optarg); break;
-		case O_COPY_MAX: opt.copy_max = hd_opt_long("--copy-max", optarg, 0, 1L << 40); break;
+		case O_COPY_MAX:
+			opt.copy_max =
+				hd_opt_long("--copy-max", optarg, 0, 1L << 40);
+			break;
 		case O_GIT: opt.git = optarg; break;
 		default: hd_usage_exit(&usage, HD_EXIT_USAGE);
 		}
@@ -187,30 +213,40 @@ int main(int argc, char **argv)
 	}
 	if (!opt.dir)
 		opt.dir = getenv("HD_RUNS_DIR") && *getenv("HD_RUNS_DIR")
-		          ? getenv("HD_RUNS_DIR") : "artifacts/runs";
+		                  ? getenv("HD_RUNS_DIR")
+		                  : "artifacts/runs";
 	cmd = argv[optind++];
 	char **rest = argv + optind;
 	int nrest = argc - optind;
 
 	/* Options that belong to another command are usage errors. */
-	struct { const char *cmd; int used; const char *what; } misuse[] = {
+	struct {
+		const char *cmd;
+		int used;
+		const char *what;
+	} misuse[] = {
 		{ "list", opt.sort != NULL, "--sort" },
 		{ "list", opt.limit >= 0, "--limit" },
 		{ "diff", opt.all, "--all" },
 		{ "gc", opt.keep >= 0, "--keep" },
-		{ "record", opt.status || opt.step || opt.message || opt.start ||
-		            opt.command || opt.experiment || opt.selected || opt.source ||
-		            opt.clean || opt.train || opt.test || opt.git ||
-		            opt.params.n || opt.tags.n || opt.models.n || opt.metrics.n ||
-		            opt.loso.n || opt.raw.n || opt.artifacts.n, "a record option" },
+		{ "record",
+		  opt.status || opt.step || opt.message || opt.start ||
+		          opt.command || opt.experiment || opt.selected ||
+		          opt.source || opt.clean || opt.train || opt.test ||
+		          opt.git || opt.params.n || opt.tags.n ||
+		          opt.models.n || opt.metrics.n || opt.loso.n ||
+		          opt.raw.n || opt.artifacts.n,
+		  "a record option" },
 	};
 	for (size_t i = 0; i < sizeof misuse / sizeof misuse[0]; i++)
 		if (misuse[i].used && strcmp(cmd, misuse[i].cmd) != 0) {
-			hd_err("%s is for %s, not %s", misuse[i].what, misuse[i].cmd, cmd);
+			hd_err("%s is for %s, not %s", misuse[i].what,
+			       misuse[i].cmd, cmd);
 			hd_usage_exit(&usage, HD_EXIT_USAGE);
 		}
 	int rc;
-	if (!strcmp(cmd, "list") || !strcmp(cmd, "gc") || !strcmp(cmd, "record")) {
+	if (!strcmp(cmd, "list") || !strcmp(cmd, "gc") ||
+	    !strcmp(cmd, "record")) {
 		if (nrest != 0) {
 			hd_err("%s takes no operands ('%s')", cmd, rest[0]);
 			hd_usage_exit(&usage, HD_EXIT_USAGE);
@@ -219,8 +255,9 @@ int main(int argc, char **argv)
 			hd_err("--json is for list, show and diff");
 			hd_usage_exit(&usage, HD_EXIT_USAGE);
 		}
-		rc = !strcmp(cmd, "list") ? cmd_list() : !strcmp(cmd, "gc") ? cmd_gc()
-		                                                            : cmd_record();
+		rc = !strcmp(cmd, "list") ? cmd_list()
+		     : !strcmp(cmd, "gc") ? cmd_gc()
+		                          : cmd_record();
 	} else if (!strcmp(cmd, "show")) {
 		rc = cmd_show(rest, nrest);
 	} else if (!strcmp(cmd, "diff")) {
@@ -242,4 +279,3 @@ int main(int argc, char **argv)
 	}
 	return rc;
 }
-

@@ -41,18 +41,16 @@ static const struct hd_usage usage = {
 };
 
 /* The columns of the comparison table, from the "test" object. */
-static const char *const shown[] = {
-	"accuracy", "precision", "recall", "f1", "roc_auc"
-};
-static const char *const shown_head[] = {
-	"accuracy", "precision", "recall", "F1", "ROC-AUC"
-};
+static const char *const shown[] = { "accuracy", "precision", "recall", "f1",
+	                             "roc_auc" };
+static const char *const shown_head[] = { "accuracy", "precision", "recall",
+	                                  "F1", "ROC-AUC" };
 #define NSHOWN (sizeof shown / sizeof shown[0])
 
 struct cand {
-	const char *path;       /* the metrics file, from argv */
-	cJSON *doc;             /* the metrics document, owned */
-	const char *kind;       /* strings inside doc */
+	const char *path; /* the metrics file, from argv */
+	cJSON *doc;       /* the metrics document, owned */
+	const char *kind; /* strings inside doc */
 	const char *file;
 	const char *sha256;
 	const cJSON *test;
@@ -105,7 +103,8 @@ static int load_cand(struct cand *c)
 	model = cJSON_GetObjectItemCaseSensitive(c->doc, "model");
 	if (cJSON_IsNull(model)) {
 		hd_err("%s: made from scores alone (hd-eval --scores), so it "
-		       "names no model to select", c->path);
+		       "names no model to select",
+		       c->path);
 		return -1;
 	}
 	if (!cJSON_IsObject(model)) {
@@ -114,8 +113,8 @@ static int load_cand(struct cand *c)
 	}
 	if ((c->kind = need_string(c->path, model, "model", "kind")) == NULL ||
 	    (c->file = need_string(c->path, model, "model", "file")) == NULL ||
-	    (c->sha256 = need_string(c->path, model, "model", "sha256"))
-	    == NULL)
+	    (c->sha256 = need_string(c->path, model, "model", "sha256")) ==
+	            NULL)
 		return -1;
 	c->simplicity = simplicity(c->kind);
 	c->test = cJSON_GetObjectItemCaseSensitive(c->doc, "test");
@@ -125,19 +124,21 @@ static int load_cand(struct cand *c)
 	}
 	if (hd_figure_get(c->test, metric, &c->value) != 0) {
 		hd_err("%s: no number \"test.%s%s%s\"", c->path,
-		       metric->group ? metric->group : "", metric->group ? "." : "",
-		       metric->name);
+		       metric->group ? metric->group : "",
+		       metric->group ? "." : "", metric->name);
 		return -1;
 	}
 	if (isnan(c->value)) {
 		hd_err("%s: test %s is null (undefined on this test set), so "
-		       "it cannot be compared", c->path, metric->name);
+		       "it cannot be compared",
+		       c->path, metric->name);
 		return -1;
 	}
 	cv = cJSON_GetObjectItemCaseSensitive(model, "cv");
-	if (cv != NULL && !cJSON_IsNull(cv) && (!cJSON_IsObject(cv) ||
-	    hd_json_get_num(cv, "mean", &c->cv_mean) != 0 ||
-	    hd_json_get_num(cv, "std", &c->cv_std) != 0)) {
+	if (cv != NULL && !cJSON_IsNull(cv) &&
+	    (!cJSON_IsObject(cv) ||
+	     hd_json_get_num(cv, "mean", &c->cv_mean) != 0 ||
+	     hd_json_get_num(cv, "std", &c->cv_std) != 0)) {
 		hd_err("%s: \"model.cv\" has no number \"mean\" and \"std\"",
 		       c->path);
 		return -1;
@@ -150,7 +151,8 @@ static int load_cand(struct cand *c)
 	if (strcmp(hex, c->sha256) != 0) {
 		hd_err("%s: model file %s has changed since it was evaluated "
 		       "(its sha256 is %s, the metrics were made with %s); "
-		       "evaluate it again", c->path, c->file, hex, c->sha256);
+		       "evaluate it again",
+		       c->path, c->file, hex, c->sha256);
 		return -1;
 	}
 	return 0;
@@ -205,31 +207,37 @@ static char *reason(const struct cand *w, const struct cand *r)
 		fprintf(fp, "%s is the only candidate (test %s %s).", wn,
 		        metric->name, v1);
 	} else if (w->value != r->value) {
-		fprintf(fp, "%s has the %s test %s, %s against %s for %s.",
-		        wn, metric->better < 0 ? "lowest" : "highest",
-		        metric->name, v1, hd_fmt_double(v2, r->value), rn);
+		fprintf(fp, "%s has the %s test %s, %s against %s for %s.", wn,
+		        metric->better < 0 ? "lowest" : "highest", metric->name,
+		        v1, hd_fmt_double(v2, r->value), rn);
 	} else {
 		fprintf(fp, "%s and %s tie on test %s (%s)", wn, rn,
 		        metric->name, v1);
 		if (w_cv && isnan(r->cv_mean)) {
-			fprintf(fp, "; only %s has a cross-validated ROC-AUC "
-			        "mean (%s).", w->file, c1);
+			fprintf(fp,
+			        "; only %s has a cross-validated ROC-AUC "
+			        "mean (%s).",
+			        w->file, c1);
 		} else if (w_cv && w->cv_mean != r->cv_mean) {
-			fprintf(fp, "; %s has the higher cross-validated "
-			        "ROC-AUC mean, %s against %s.", w->file, c1,
-			        hd_fmt_double(c2, r->cv_mean));
+			fprintf(fp,
+			        "; %s has the higher cross-validated "
+			        "ROC-AUC mean, %s against %s.",
+			        w->file, c1, hd_fmt_double(c2, r->cv_mean));
 		} else {
 			if (w_cv)
-				fprintf(fp, " and on cross-validated ROC-AUC "
-				        "mean (%s)", c1);
+				fprintf(fp,
+				        " and on cross-validated ROC-AUC "
+				        "mean (%s)",
+				        c1);
 			else
 				fprintf(fp, " and neither has a "
-				        "cross-validation record");
+				            "cross-validation record");
 			if (w->simplicity != r->simplicity)
 				fprintf(fp, "; %s is the simpler model.",
 				        w->kind);
 			else
-				fprintf(fp, "; neither model is simpler, so "
+				fprintf(fp,
+				        "; neither model is simpler, so "
 				        "%s, first on the command line, wins.",
 				        w->path);
 		}
@@ -269,8 +277,8 @@ static cJSON *candidate_json(const struct cand *c, int rank)
 	return o;
 }
 
-static cJSON *selection_json(struct cand *cands, size_t n,
-                             struct cand **ranked, const char *why)
+static cJSON *selection_json(struct cand *cands, size_t n, struct cand **ranked,
+                             const char *why)
 {
 	cJSON *sel = cJSON_CreateObject(), *arr;
 
@@ -279,7 +287,8 @@ static cJSON *selection_json(struct cand *cands, size_t n,
 	                        metric->better < 0 ? "lower" : "higher");
 	hd_json_add_num(sel, "value", ranked[0]->value);
 	cJSON_AddStringToObject(sel, "file", ranked[0]->file);
-	cJSON_AddStringToObject(sel, "tie_break", "higher cross-validated "
+	cJSON_AddStringToObject(sel, "tie_break",
+	                        "higher cross-validated "
 	                        "ROC-AUC mean, then the simpler model "
 	                        "(logistic regression before random forest), "
 	                        "then command-line order");
@@ -349,7 +358,7 @@ static void print_intervals(FILE *fp, struct cand **ranked, size_t n, int kw)
 	interval_of(ranked[1], &lo[1], &hi[1]);
 	if (lo[0] <= hi[1] && lo[1] <= hi[0])
 		fprintf(fp, "the intervals of the first two overlap: this test "
-		        "set does not tell them apart at 95%%\n");
+		            "set does not tell them apart at 95%%\n");
 	else
 		fprintf(fp, "the intervals of the first two do not overlap\n");
 }
@@ -380,7 +389,7 @@ static void print_table(FILE *fp, struct cand **ranked, size_t n,
 		for (size_t k = 0; k < NSHOWN; k++)
 			put_num(fp, 9, c->test, shown[k]);
 		if (extra)
-			put_value(fp, 9, c->value);   /* calibration's too */
+			put_value(fp, 9, c->value); /* calibration's too */
 		if (isnan(c->cv_mean))
 			snprintf(cv, sizeof cv, "-");
 		else
@@ -418,7 +427,8 @@ int main(int argc, char **argv)
 			if (metric == NULL || metric->better == 0) {
 				hd_err("--by: '%s' is not one of roc_auc, "
 				       "accuracy, precision, recall, f1, brier, "
-				       "log_loss, ece, brier_skill", optarg);
+				       "log_loss, ece, brier_skill",
+				       optarg);
 				return HD_EXIT_USAGE;
 			}
 			break;

@@ -35,12 +35,12 @@ static const struct hd_usage usage = {
 
 /* Every row of the input, as CSV text. */
 struct table {
-	char *header;           /* header line without newline, owned */
-	FILE *arena;            /* memory stream that fills text */
-	char *text;             /* rows' text, one after another, owned */
+	char *header; /* header line without newline, owned */
+	FILE *arena;  /* memory stream that fills text */
+	char *text;   /* rows' text, one after another, owned */
 	size_t len;
-	size_t *off;            /* n + 1 offsets into text */
-	uint8_t *y;             /* class of each row */
+	size_t *off; /* n + 1 offsets into text */
+	uint8_t *y;  /* class of each row */
 	size_t n, ncap;
 };
 
@@ -68,7 +68,8 @@ static int read_table(const char *path, const char *target, struct table *t)
 		return -1;
 	if ((rc = hd_csv_next(in, &rec)) <= 0) {
 		if (rc == 0)
-			hd_err_at(hd_csv_name(in), 1, 0, "empty input: "
+			hd_err_at(hd_csv_name(in), 1, 0,
+			          "empty input: "
 			          "expected a header line");
 		hd_csv_close(&in);
 		return -1;
@@ -112,7 +113,8 @@ static int read_table(const char *path, const char *target, struct table *t)
 
 		if (rec.n != ncol) {
 			hd_err_at(hd_csv_name(in), rec.line, 0,
-			          "expected %zu fields, found %zu", ncol, rec.n);
+			          "expected %zu fields, found %zu", ncol,
+			          rec.n);
 			bad = 1;
 			break;
 		}
@@ -126,7 +128,8 @@ static int read_table(const char *path, const char *target, struct table *t)
 		v = rec.field[ycol];
 		if (hd_parse_label(v, &y) != 0) {
 			hd_err_at(hd_csv_name(in), rec.line, (long)ycol + 1,
-			          "%s: '%s' is not 0 or 1", target, hd_excerpt(v, ex));
+			          "%s: '%s' is not 0 or 1", target,
+			          hd_excerpt(v, ex));
 			bad = 1;
 			break;
 		}
@@ -225,8 +228,8 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	hd_set_prog(argv);
-	while ((c = getopt_long(argc, argv, "t:k:o:s:y:", longopts, NULL))
-	       != -1) {
+	while ((c = getopt_long(argc, argv, "t:k:o:s:y:", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'r': train = optarg; break;
 		case 'e': test = optarg; break;
@@ -234,11 +237,14 @@ int main(int argc, char **argv)
 			test_size = hd_opt_double("--test-size", optarg, 0, 1);
 			if (test_size <= 0 || test_size >= 1) {
 				hd_err("--test-size: '%s' must lie strictly "
-				       "between 0 and 1", optarg);
+				       "between 0 and 1",
+				       optarg);
 				return HD_EXIT_USAGE;
 			}
 			break;
-		case 'k': folds = hd_opt_long("--folds", optarg, 2, 1000); break;
+		case 'k':
+			folds = hd_opt_long("--folds", optarg, 2, 1000);
+			break;
 		case 'o': output = optarg; break;
 		case 's': seed = hd_opt_seed("--seed", optarg); break;
 		case 'y': target = optarg; break;

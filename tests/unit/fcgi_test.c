@@ -56,13 +56,13 @@ static void loc_text(const cJSON *e, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	cJSON_ArrayForEach(p, cJSON_GetObjectItem(e, "loc")) {
+	cJSON_ArrayForEach (p, cJSON_GetObjectItem(e, "loc")) {
 		if (cJSON_IsString(p))
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "/" : "",
-			                      p->valuestring);
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+			                      n ? "/" : "", p->valuestring);
 		else
-			n += (size_t)snprintf(buf + n, len - n, "%s%d", n ? "/" : "",
-			                      p->valueint);
+			n += (size_t)snprintf(buf + n, len - n, "%s%d",
+			                      n ? "/" : "", p->valueint);
 	}
 }
 
@@ -84,9 +84,10 @@ static cJSON *entry(const char *body, int status, int nerr, int k,
 
 	loc_text(e, l, sizeof l);
 	if (!check(st == status && j && cJSON_GetArraySize(d) == nerr &&
-	           cJSON_IsString(t) && strcmp(t->valuestring, type) == 0 &&
-	           (!loc || strcmp(l, loc) == 0) && cJSON_IsString(m) &&
-	           (!msg || strcmp(m->valuestring, msg) == 0),
+	                   cJSON_IsString(t) &&
+	                   strcmp(t->valuestring, type) == 0 &&
+	                   (!loc || strcmp(l, loc) == 0) && cJSON_IsString(m) &&
+	                   (!msg || strcmp(m->valuestring, msg) == 0),
 	           "%s: %d, %s at %s", what, status, type, loc ? loc : "any")) {
 		printf("# got %d: %.*s\n", st, (int)out.len, out.p);
 		cJSON_Delete(j);
@@ -97,8 +98,10 @@ static cJSON *entry(const char *body, int status, int nerr, int k,
 
 static double ctx_num(const cJSON *j, int k, const char *key)
 {
-	const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "detail"), k);
-	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "ctx"), key);
+	const cJSON *e =
+		cJSON_GetArrayItem(cJSON_GetObjectItem(j, "detail"), k);
+	const cJSON *v =
+		cJSON_GetObjectItem(cJSON_GetObjectItem(e, "ctx"), key);
 
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
@@ -130,12 +133,13 @@ static void test_buffers(void)
 	big[sizeof big - 1] = '\0';
 	buf_printf(&b, "[%s]%d", big, 42);
 	check(b.len == 4 + 1 + 9999 + 1 + 2 && b.cap >= b.len &&
-	      memcmp(b.p + b.len - 3, "]42", 3) == 0 && b.p[4] == '[',
+	              memcmp(b.p + b.len - 3, "]42", 3) == 0 && b.p[4] == '[',
 	      "buf_printf grows past its capacity and writes all of it");
 	b.len = 0;
 	buf_json_str(&b, "a\"b\\c\n\x01\xc3\xa9");
 	check(b.len == strlen("\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\"") &&
-	      memcmp(b.p, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\"", b.len) == 0,
+	              memcmp(b.p, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\"",
+	                     b.len) == 0,
 	      "JSON strings escape quotes, backslashes and control characters, "
 	      "and keep UTF-8");
 	b.len = 0;
@@ -149,14 +153,17 @@ static void test_buffers(void)
 	buf_puts(&b, ",");
 	buf_json_num(&b, 0.6966934466048826);
 	check(b.len == strlen("0.1,null,null,0,0.6966934466048826") &&
-	      memcmp(b.p, "0.1,null,null,0,0.6966934466048826", b.len) == 0,
+	              memcmp(b.p, "0.1,null,null,0,0.6966934466048826",
+	                     b.len) == 0,
 	      "JSON numbers are exact, and NaN and infinity are null");
 	buf_detail(&b, "Not \"found\"");
 	check(b.len == strlen("{\"detail\":\"Not \\\"found\\\"\"}") &&
-	      memcmp(b.p, "{\"detail\":\"Not \\\"found\\\"\"}", b.len) == 0,
+	              memcmp(b.p, "{\"detail\":\"Not \\\"found\\\"\"}",
+	                     b.len) == 0,
 	      "buf_detail replaces the content with FastAPI's {\"detail\"}");
 	buf_reset(&b, 1u << 20);
-	check(b.len == 0 && b.p != NULL, "buf_reset keeps a buffer under its limit");
+	check(b.len == 0 && b.p != NULL,
+	      "buf_reset keeps a buffer under its limit");
 	buf_reset(&b, 16);
 	check(b.len == 0 && b.p == NULL && b.cap == 0,
 	      "buf_reset gives back a buffer over its limit");
@@ -169,21 +176,23 @@ static void test_valid(void)
 	int st = validate(good);
 
 	check(st == 0 && pts.n == 1 && !pts.is_batch && xs[0] == 63 &&
-	      xs[9] == 2.3 && xs[12] == 6 && imputed[0] == 0,
+	              xs[9] == 2.3 && xs[12] == 6 && imputed[0] == 0,
 	      "a valid patient: 0, its 13 values in feature order");
 	st = validate(with("chol", "null"));
 	check(st == 0 && isnan(xs[4]) && imputed[0] == 1u << 4,
 	      "null is imputed: NaN and the feature's bit");
-	st = validate("{\"age\":1,\"age\":64,\"sex\":1,\"cp\":1,\"trestbps\":145,"
-	              "\"chol\":233,\"fbs\":1,\"restecg\":2,\"thalach\":150,"
-	              "\"exang\":0,\"oldpeak\":2.3,\"slope\":3,\"ca\":0,\"thal\":6,"
-	              "\"extra\":\"ignored\"}");
+	st = validate(
+		"{\"age\":1,\"age\":64,\"sex\":1,\"cp\":1,\"trestbps\":145,"
+		"\"chol\":233,\"fbs\":1,\"restecg\":2,\"thalach\":150,"
+		"\"exang\":0,\"oldpeak\":2.3,\"slope\":3,\"ca\":0,\"thal\":6,"
+		"\"extra\":\"ignored\"}");
 	check(st == 0 && xs[0] == 64,
 	      "of a key given twice the last counts; unknown keys are ignored");
 	snprintf(batch, sizeof batch, "[%s,%s]", good, with("age", "40"));
 	st = validate(batch);
 	check(st == 0 && pts.n == 2 && pts.is_batch && xs[0] == 63 &&
-	      xs[HD_NFEAT] == 40, "a batch: every patient, in order");
+	              xs[HD_NFEAT] == 40,
+	      "a batch: every patient, in order");
 }
 
 static void test_errors(void)
@@ -194,10 +203,18 @@ static void test_errors(void)
 	j = entry("{\"age\": ", 400, 1, 0, "json_invalid", "body/8",
 	          "JSON decode error", "malformed JSON");
 	cJSON_Delete(j);
-	j = entry("", 400, 1, 0, "json_invalid", "body/0", NULL, "an empty body");
-	check(j && strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(
-	      cJSON_GetArrayItem(cJSON_GetObjectItem(j, "detail"), 0), "ctx"),
-	      "error")->valuestring, "the body is empty") == 0,
+	j = entry("", 400, 1, 0, "json_invalid", "body/0", NULL,
+	          "an empty body");
+	check(j && strcmp(cJSON_GetObjectItem(
+				  cJSON_GetObjectItem(
+					  cJSON_GetArrayItem(
+						  cJSON_GetObjectItem(j,
+	                                                              "detail"),
+						  0),
+					  "ctx"),
+				  "error")
+	                          ->valuestring,
+	                  "the body is empty") == 0,
 	      "an empty body says so in ctx.error");
 	cJSON_Delete(j);
 	snprintf(body, sizeof body, "%s x", good);
@@ -206,57 +223,88 @@ static void test_errors(void)
 	                   "text after the document"));
 	{
 		/* What cJSON alone took and Python's json (FastAPI) refuses. */
-		static const struct { const char *field, *v, *why; } lenient[] = {
-			{ "age", "065", "a number may not have a leading zero" },
+		static const struct {
+			const char *field, *v, *why;
+		} lenient[] = {
+			{ "age", "065",
+			  "a number may not have a leading zero" },
 			{ "age", "65.", "a digit was expected" },
 			{ "oldpeak", "-.5", "a digit was expected" },
 			{ "thal", "\"a\\u0000b\"", "\\u0000 in a string" },
-			{ "thal", "\"a\tb\"", "a control character in a string" },
+			{ "thal", "\"a\tb\"",
+			  "a control character in a string" },
 			{ "thal", "\"\xc3\"", "not UTF-8" },
-			{ "thal", "\"\\ud800\"", "a lone surrogate in a string" },
+			{ "thal", "\"\\ud800\"",
+			  "a lone surrogate in a string" },
 		};
 
-		for (size_t k = 0; k < sizeof lenient / sizeof lenient[0]; k++) {
+		for (size_t k = 0; k < sizeof lenient / sizeof lenient[0];
+		     k++) {
 			const char *b = with(lenient[k].field, lenient[k].v);
 			const cJSON *e;
 
-			j = entry(b, 400, 1, 0, "json_invalid", NULL, "JSON decode error",
-			          lenient[k].v);
-			e = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "detail"), 0);
-			check(j && strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(e,
-			      "ctx"), "error")->valuestring, lenient[k].why) == 0,
-			      "%s is malformed JSON: %s", lenient[k].v, lenient[k].why);
+			j = entry(b, 400, 1, 0, "json_invalid", NULL,
+			          "JSON decode error", lenient[k].v);
+			e = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "detail"),
+			                       0);
+			check(j && strcmp(cJSON_GetObjectItem(
+						  cJSON_GetObjectItem(e, "ctx"),
+						  "error")
+			                          ->valuestring,
+			                  lenient[k].why) == 0,
+			      "%s is malformed JSON: %s", lenient[k].v,
+			      lenient[k].why);
 			cJSON_Delete(j);
 		}
-		j = entry("{\"age\\u0000x\":1}", 400, 1, 0, "json_invalid", "body/5",
-		          NULL, "a key with \\u0000 is malformed, not 'age'");
+		j = entry("{\"age\\u0000x\":1}", 400, 1, 0, "json_invalid",
+		          "body/5", NULL,
+		          "a key with \\u0000 is malformed, not 'age'");
 		cJSON_Delete(j);
 	}
 	cJSON_Delete(entry("42", 422, 1, 0, "model_attributes_type", "body",
 	                   "Input should be an object of features or an array "
-	                   "of such objects", "a number"));
+	                   "of such objects",
+	                   "a number"));
 	cJSON_Delete(entry("[]", 422, 1, 0, "too_short", "body",
 	                   "List should have at least 1 item after validation, "
-	                   "not 0", "an empty batch"));
+	                   "not 0",
+	                   "an empty batch"));
 	snprintf(body, sizeof body, "[%s,%s,%s,%s]", good, good, good, good);
-	j = entry(body, 422, 1, 0, "too_long", "body", "List should have at "
-	          "most 3 items after validation, not 4", "too long a batch");
-	check(ctx_num(j, 0, "max_length") == MAX_BATCH, "too_long: ctx.max_length");
+	j = entry(body, 422, 1, 0, "too_long", "body",
+	          "List should have at "
+	          "most 3 items after validation, not 4",
+	          "too long a batch");
+	check(ctx_num(j, 0, "max_length") == MAX_BATCH,
+	      "too_long: ctx.max_length");
 	cJSON_Delete(j);
 	snprintf(body, sizeof body, "[%s,7]", good);
 	cJSON_Delete(entry(body, 422, 1, 0, "model_attributes_type", "body/1",
 	                   "Input should be a valid dictionary or object to "
-	                   "extract fields from", "a batch item that is no object"));
-	j = entry("{}", 422, HD_NFEAT, 0, "missing", "body/age", "Field required",
-	          "an empty object");
-	check(j && strcmp(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(
-	      cJSON_GetObjectItem(j, "detail"), 12), "loc"), 1)->valuestring,
-	      "thal") == 0, "an empty object: all 13 missing, in feature order");
+	                   "extract fields from",
+	                   "a batch item that is no object"));
+	j = entry("{}", 422, HD_NFEAT, 0, "missing", "body/age",
+	          "Field required", "an empty object");
+	check(j && strcmp(cJSON_GetArrayItem(
+				  cJSON_GetObjectItem(
+					  cJSON_GetArrayItem(
+						  cJSON_GetObjectItem(j,
+	                                                              "detail"),
+						  12),
+					  "loc"),
+				  1)
+	                          ->valuestring,
+	                  "thal") == 0,
+	      "an empty object: all 13 missing, in feature order");
 	cJSON_Delete(j);
 	j = entry(with("cp", "\"1\""), 422, 1, 0, "int_type", "body/cp",
 	          "Input should be a valid integer", "a category as a string");
-	check(j && strcmp(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(
-	      j, "detail"), 0), "input")->valuestring, "1") == 0,
+	check(j && strcmp(cJSON_GetObjectItem(
+				  cJSON_GetArrayItem(cJSON_GetObjectItem(j,
+	                                                                 "detail"),
+	                                             0),
+				  "input")
+	                          ->valuestring,
+	                  "1") == 0,
 	      "int_type echoes the input");
 	cJSON_Delete(j);
 	cJSON_Delete(entry(with("chol", "true"), 422, 1, 0, "float_type",
@@ -265,17 +313,21 @@ static void test_errors(void)
 	cJSON_Delete(entry(with("age", "1e999"), 422, 1, 0, "finite_number",
 	                   "body/age", "Input should be a finite number",
 	                   "an infinite number"));
-	j = entry(with("age", "-1"), 422, 1, 0, "greater_than_equal", "body/age",
-	          "Input should be greater than or equal to 0", "age below 0");
+	j = entry(with("age", "-1"), 422, 1, 0, "greater_than_equal",
+	          "body/age", "Input should be greater than or equal to 0",
+	          "age below 0");
 	check(ctx_num(j, 0, "ge") == 0, "greater_than_equal: ctx.ge");
 	cJSON_Delete(j);
-	j = entry(with("chol", "1001"), 422, 1, 0, "less_than_equal", "body/chol",
-	          "Input should be less than or equal to 1000", "chol above 1000");
+	j = entry(with("chol", "1001"), 422, 1, 0, "less_than_equal",
+	          "body/chol", "Input should be less than or equal to 1000",
+	          "chol above 1000");
 	check(ctx_num(j, 0, "le") == 1000, "less_than_equal: ctx.le");
 	cJSON_Delete(j);
 	cJSON_Delete(entry(with("sex", "0.5"), 422, 1, 0, "int_from_float",
-	                   "body/sex", "Input should be a valid integer, got a "
-	                   "number with a fractional part", "a fractional category"));
+	                   "body/sex",
+	                   "Input should be a valid integer, got a "
+	                   "number with a fractional part",
+	                   "a fractional category"));
 	snprintf(body, sizeof body, "[%s,%s]", good, with("thal", "\"x\""));
 	cJSON_Delete(entry(body, 422, 1, 0, "int_type", "body/1/thal", NULL,
 	                   "a bad field in a batch is located by index"));
@@ -302,7 +354,8 @@ static void test_metrics(void)
 	counters_add(&c, C_POSITIVE, 2);
 	counters_add(&c, C_NEGATIVE, 3);
 	counters_snapshot(&c, &s);
-	check(s.nworkers == 1 && s.worker[0].requests == 4 && s.t[C_REQUESTS] == 4,
+	check(s.nworkers == 1 && s.worker[0].requests == 4 &&
+	              s.t[C_REQUESTS] == 4,
 	      "a snapshot sums the worker's slot");
 
 	metrics_json(&b, &s);
@@ -311,28 +364,46 @@ static void test_metrics(void)
 	free(text);
 	w = cJSON_GetObjectItem(j, "requests_by_status");
 	check(j && cJSON_GetObjectItem(j, "total_requests")->valuedouble == 4 &&
-	      cJSON_GetObjectItem(j, "total_predictions")->valuedouble == 5 &&
-	      cJSON_GetObjectItem(j, "positive_predictions")->valuedouble == 2 &&
-	      cJSON_GetObjectItem(j, "negative_predictions")->valuedouble == 3 &&
-	      cJSON_GetObjectItem(w, "200")->valuedouble == 2 &&
-	      cJSON_GetObjectItem(w, "422")->valuedouble == 1 &&
-	      cJSON_GetObjectItem(w, "other")->valuedouble == 1 &&
-	      !cJSON_GetObjectItem(cJSON_GetObjectItem(j, "errors_by_status"), "200"),
+	              cJSON_GetObjectItem(j, "total_predictions")->valuedouble ==
+	                      5 &&
+	              cJSON_GetObjectItem(j, "positive_predictions")
+	                              ->valuedouble == 2 &&
+	              cJSON_GetObjectItem(j, "negative_predictions")
+	                              ->valuedouble == 3 &&
+	              cJSON_GetObjectItem(w, "200")->valuedouble == 2 &&
+	              cJSON_GetObjectItem(w, "422")->valuedouble == 1 &&
+	              cJSON_GetObjectItem(w, "other")->valuedouble == 1 &&
+	              !cJSON_GetObjectItem(cJSON_GetObjectItem(j,
+	                                                       "errors_by_status"),
+	                                   "200"),
 	      "JSON metrics: the old service's totals and requests by status");
-	w = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latency_seconds"), "buckets");
+	w = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latency_seconds"),
+	                        "buckets");
 	check(cJSON_GetArraySize(w) == NBUCKETS &&
-	      cJSON_GetObjectItem(cJSON_GetArrayItem(w, 0), "count")->valuedouble == 1 &&
-	      cJSON_GetObjectItem(cJSON_GetArrayItem(w, 2), "count")->valuedouble == 2 &&
-	      cJSON_GetObjectItem(cJSON_GetArrayItem(w, 5), "count")->valuedouble == 3 &&
-	      cJSON_GetObjectItem(cJSON_GetArrayItem(w, NBOUNDS - 1), "count")->valuedouble == 3 &&
-	      cJSON_GetObjectItem(cJSON_GetArrayItem(w, NBOUNDS), "count")->valuedouble == 4 &&
-	      strcmp(cJSON_GetObjectItem(cJSON_GetArrayItem(w, NBOUNDS), "le")->valuestring,
-	             "+Inf") == 0,
+	              cJSON_GetObjectItem(cJSON_GetArrayItem(w, 0), "count")
+	                              ->valuedouble == 1 &&
+	              cJSON_GetObjectItem(cJSON_GetArrayItem(w, 2), "count")
+	                              ->valuedouble == 2 &&
+	              cJSON_GetObjectItem(cJSON_GetArrayItem(w, 5), "count")
+	                              ->valuedouble == 3 &&
+	              cJSON_GetObjectItem(cJSON_GetArrayItem(w, NBOUNDS - 1),
+	                                  "count")
+	                              ->valuedouble == 3 &&
+	              cJSON_GetObjectItem(cJSON_GetArrayItem(w, NBOUNDS),
+	                                  "count")
+	                              ->valuedouble == 4 &&
+	              strcmp(cJSON_GetObjectItem(cJSON_GetArrayItem(w, NBOUNDS),
+	                                         "le")
+	                             ->valuestring,
+	                     "+Inf") == 0,
 	      "JSON metrics: latency buckets are cumulative and end at +Inf");
 	check(fabs(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latency_seconds"),
-	                               "sum")->valuedouble - 2.0223) < 1e-9 &&
-	      cJSON_GetArraySize(cJSON_GetObjectItem(j, "workers")) == 1 &&
-	      cJSON_IsFalse(cJSON_GetObjectItem(j, "shared")),
+	                               "sum")
+	                   ->valuedouble -
+	           2.0223) < 1e-9 &&
+	              cJSON_GetArraySize(cJSON_GetObjectItem(j, "workers")) ==
+	                      1 &&
+	              cJSON_IsFalse(cJSON_GetObjectItem(j, "shared")),
 	      "JSON metrics: latency sum, workers and sharing");
 	cJSON_Delete(j);
 
@@ -340,30 +411,37 @@ static void test_metrics(void)
 	metrics_prometheus(&b, &s, 1);
 	buf_put(&b, "", 1);
 	check(strstr(b.p, "# HELP hd_requests_total ") &&
-	      strstr(b.p, "# TYPE hd_requests_total counter\n") &&
-	      strstr(b.p, "\nhd_requests_total{code=\"200\"} 2\n") &&
-	      strstr(b.p, "\nhd_requests_total{code=\"other\"} 1\n") &&
-	      strstr(b.p, "\nhd_predictions_total{prediction=\"1\"} 2\n") &&
-	      strstr(b.p, "\nhd_predictions_total{prediction=\"0\"} 3\n"),
+	              strstr(b.p, "# TYPE hd_requests_total counter\n") &&
+	              strstr(b.p, "\nhd_requests_total{code=\"200\"} 2\n") &&
+	              strstr(b.p, "\nhd_requests_total{code=\"other\"} 1\n") &&
+	              strstr(b.p,
+	                     "\nhd_predictions_total{prediction=\"1\"} 2\n") &&
+	              strstr(b.p,
+	                     "\nhd_predictions_total{prediction=\"0\"} 3\n"),
 	      "Prometheus: counters with HELP and TYPE, by code and class");
 	check(strstr(b.p, "# TYPE hd_request_duration_seconds histogram\n") &&
-	      strstr(b.p, "\nhd_request_duration_seconds_bucket{le=\"0.0005\"} 1\n") &&
-	      strstr(b.p, "\nhd_request_duration_seconds_bucket{le=\"+Inf\"} 4\n") &&
-	      strstr(b.p, "\nhd_request_duration_seconds_count 4\n") &&
-	      strstr(b.p, "\nhd_workers{group=\"requests\"} 1\nhd_workers{group=\"errors\"} 0\n") && strstr(b.p, "\nhd_model_up 1\n") &&
-	      b.p[b.len - 2] == '\n',
+	              strstr(b.p,
+	                     "\nhd_request_duration_seconds_bucket{le=\"0.0005\"} 1\n") &&
+	              strstr(b.p,
+	                     "\nhd_request_duration_seconds_bucket{le=\"+Inf\"} 4\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_count 4\n") &&
+	              strstr(b.p,
+	                     "\nhd_workers{group=\"requests\"} 1\nhd_workers{group=\"errors\"} 0\n") &&
+	              strstr(b.p, "\nhd_model_up 1\n") &&
+	              b.p[b.len - 2] == '\n',
 	      "Prometheus: a histogram whose +Inf bucket is the count; gauges");
 	buf_free(&b);
 	counters_close(&c);
 
 	check(wants_prometheus("format=prometheus", NULL) &&
-	      wants_prometheus("a=1&format=prometheus", "application/json") &&
-	      !wants_prometheus("format=json", "text/plain") &&
-	      !wants_prometheus("format=prometheusx", NULL) &&
-	      wants_prometheus(NULL, "text/plain;version=0.0.4") &&
-	      wants_prometheus("", "application/openmetrics-text") &&
-	      !wants_prometheus(NULL, "application/json, text/plain") &&
-	      !wants_prometheus(NULL, NULL),
+	              wants_prometheus("a=1&format=prometheus",
+	                               "application/json") &&
+	              !wants_prometheus("format=json", "text/plain") &&
+	              !wants_prometheus("format=prometheusx", NULL) &&
+	              wants_prometheus(NULL, "text/plain;version=0.0.4") &&
+	              wants_prometheus("", "application/openmetrics-text") &&
+	              !wants_prometheus(NULL, "application/json, text/plain") &&
+	              !wants_prometheus(NULL, NULL),
 	      "Prometheus when ?format=prometheus or Accept asks for it, not JSON");
 }
 

@@ -38,11 +38,15 @@ static long fmt_mismatches(int family, long n, struct hd_rng *r)
 		uint64_t u;
 
 		switch (family) {
-		case 0: x = hd_rng_double(r); break;                 /* probabilities */
-		case 1: x = (double)(long)hd_rng_below(r, 1000000) /
-		            pow(10, (double)hd_rng_below(r, 7)); break;  /* data */
-		case 2: x = hd_rng_double(r) *
-		            pow(10, (double)hd_rng_below(r, 24) - 6); break;
+		case 0: x = hd_rng_double(r); break; /* probabilities */
+		case 1:
+			x = (double)(long)hd_rng_below(r, 1000000) /
+			    pow(10, (double)hd_rng_below(r, 7));
+			break; /* data */
+		case 2:
+			x = hd_rng_double(r) *
+			    pow(10, (double)hd_rng_below(r, 24) - 6);
+			break;
 		default:
 			u = hd_rng_next(r);
 			memcpy(&x, &u, sizeof x);
@@ -81,23 +85,25 @@ static long parse_mismatches(long n, struct hd_rng *r)
 		}
 		buf[k] = '\0';
 		b = strtod(buf, NULL);
-		if (hd_parse_double(buf, &a) != 0 || memcmp(&a, &b, sizeof a) != 0)
+		if (hd_parse_double(buf, &a) != 0 ||
+		    memcmp(&a, &b, sizeof a) != 0)
 			if (bad++ < 3)
-				printf("# %s: %.17g, strtod %.17g\n", buf, a, b);
+				printf("# %s: %.17g, strtod %.17g\n", buf, a,
+				       b);
 	}
 	return bad;
 }
 
 int main(void)
 {
-	static const char *const family[] = {
-		"probabilities in [0,1)", "decimals with up to 6 places",
-		"magnitudes 1e-6 to 1e18", "any finite double"
-	};
-	static const char *const refused[] = {
-		"", "-", ".", "1e", "0x10", "inf", "nan", " 1", "1 ", "1.2.3",
-		"--1", "1e400", "+"
-	};
+	static const char *const family[] = { "probabilities in [0,1)",
+		                              "decimals with up to 6 places",
+		                              "magnitudes 1e-6 to 1e18",
+		                              "any finite double" };
+	static const char *const refused[] = { "",     "-",     ".",   "1e",
+		                               "0x10", "inf",   "nan", " 1",
+		                               "1 ",   "1.2.3", "--1", "1e400",
+		                               "+" };
 	struct hd_rng r;
 	char what[128], buf[HD_NUMBUF];
 	double x;
@@ -105,8 +111,10 @@ int main(void)
 
 	hd_rng_seed(&r, 20261128);
 	for (int f = 0; f < 4; f++) {
-		snprintf(what, sizeof what, "hd_fmt_double is printf's shortest "
-		         "round trip for %s", family[f]);
+		snprintf(what, sizeof what,
+		         "hd_fmt_double is printf's shortest "
+		         "round trip for %s",
+		         family[f]);
 		check(fmt_mismatches(f, 150000, &r) == 0, "%s", what);
 	}
 	check(parse_mismatches(300000, &r) == 0,
@@ -116,11 +124,13 @@ int main(void)
 			printf("# accepted '%s'\n", refused[i]);
 			all_refused = 0;
 		}
-	check(all_refused, "hd_parse_double refuses what is not a decimal number");
+	check(all_refused,
+	      "hd_parse_double refuses what is not a decimal number");
 	check(strcmp(hd_fmt_double(buf, 63.0), "63") == 0 &&
-	      strcmp(hd_fmt_double(buf, .7), "0.7") == 0 &&
-	      strcmp(hd_fmt_double(buf, -0.0), "0") == 0 &&
-	      strcmp(hd_fmt_double(buf, 0.1 + 0.2), "0.30000000000000004") == 0,
+	              strcmp(hd_fmt_double(buf, .7), "0.7") == 0 &&
+	              strcmp(hd_fmt_double(buf, -0.0), "0") == 0 &&
+	              strcmp(hd_fmt_double(buf, 0.1 + 0.2),
+	                     "0.30000000000000004") == 0,
 	      "hd_fmt_double writes 63, 0.7, 0 and 0.30000000000000004");
 	return tap_done();
 }

@@ -37,7 +37,7 @@ static double gauss(struct hd_rng *r)
 /* The one-hot groups of the UCI encoding: sex cp fbs restecg exang slope ca thal. */
 static const int groups[] = { 2, 4, 2, 3, 2, 3, 4, 3 };
 #define N_GROUPS (int)(sizeof groups / sizeof groups[0])
-#define DIM_UCI 28      /* 5 numeric slots + 23 one-hot slots */
+#define DIM_UCI 28 /* 5 numeric slots + 23 one-hot slots */
 
 /*
  * Data shaped like the encoded UCI set: n x 28, five numeric slots with
@@ -96,9 +96,14 @@ static double *make_uniform(size_t n, int dim, uint64_t seed)
 static struct hd_rf_opts defaults(void)
 {
 	return (struct hd_rf_opts){
-		.n_trees = 200, .max_depth = 0, .min_samples_leaf = 1,
-		.min_samples_split = 2, .max_features = 0, .bootstrap = 1,
-		.seed = 42, .jobs = 1,
+		.n_trees = 200,
+		.max_depth = 0,
+		.min_samples_leaf = 1,
+		.min_samples_split = 2,
+		.max_features = 0,
+		.bootstrap = 1,
+		.seed = 42,
+		.jobs = 1,
 	};
 }
 
@@ -112,7 +117,8 @@ static int same_tree(const struct hd_tree *a, const struct hd_tree *b)
 
 	return a->n_nodes == b->n_nodes &&
 	       memcmp(a->feature, b->feature, n * sizeof *a->feature) == 0 &&
-	       memcmp(a->threshold, b->threshold, n * sizeof *a->threshold) == 0 &&
+	       memcmp(a->threshold, b->threshold, n * sizeof *a->threshold) ==
+	               0 &&
 	       memcmp(a->left, b->left, n * sizeof *a->left) == 0 &&
 	       memcmp(a->right, b->right, n * sizeof *a->right) == 0 &&
 	       memcmp(a->value, b->value, n * sizeof *a->value) == 0;
@@ -146,8 +152,8 @@ static int well_formed(const struct hd_rf *m, char *why, size_t len)
 			int l = tr->left[k], r = tr->right[k];
 
 			if (!(tr->value[k] >= 0 && tr->value[k] <= 1)) {
-				snprintf(why, len, "tree %d node %d value %g", t, k,
-				         tr->value[k]);
+				snprintf(why, len, "tree %d node %d value %g",
+				         t, k, tr->value[k]);
 				return 0;
 			}
 			if (l < 0 && r < 0)
@@ -155,8 +161,9 @@ static int well_formed(const struct hd_rf *m, char *why, size_t len)
 			if (l != k + 1 || r <= l || r >= tr->n_nodes ||
 			    tr->feature[k] < 0 || tr->feature[k] >= m->dim ||
 			    !isfinite(tr->threshold[k])) {
-				snprintf(why, len, "tree %d node %d: f %d l %d r %d",
-				         t, k, tr->feature[k], l, r);
+				snprintf(why, len,
+				         "tree %d node %d: f %d l %d r %d", t,
+				         k, tr->feature[k], l, r);
 				return 0;
 			}
 		}
@@ -252,7 +259,8 @@ static void test_separable(void)
 	check(hd_rf_fit(&m, Z, y, n, dim, &o) == 0, "fit on separable data");
 	for (size_t i = 0; i < n; i++)
 		exact &= hd_rf_prob(&m, Z + i * dim) == (y[i] ? 1.0 : 0.0);
-	check(exact, "without bootstrap, separable training points get exactly 1 or 0");
+	check(exact,
+	      "without bootstrap, separable training points get exactly 1 or 0");
 	hd_rf_free(&m);
 
 	/*
@@ -278,8 +286,10 @@ static void test_separable(void)
 		if (fabs(z1[i] - 0.1) > 0.1)
 			exact &= p == (y1[i] ? 1.0 : 0.0);
 	}
-	check(side, "with bootstrap, separable training points fall on their side of 1/2");
-	check(exact, "with bootstrap, those away from the gap get exactly 1 or 0");
+	check(side,
+	      "with bootstrap, separable training points fall on their side of 1/2");
+	check(exact,
+	      "with bootstrap, those away from the gap get exactly 1 or 0");
 	hd_rf_free(&m);
 	free(z1);
 	free(y1);
@@ -303,10 +313,12 @@ static void test_constant_label(void)
 		memset(y, c, n);
 		ok &= hd_rf_fit(&m, Z, y, n, dim, &o) == 0;
 		for (int t = 0; ok && t < m.n_trees; t++)
-			ok &= m.trees[t].n_nodes == 1 && m.trees[t].left[0] == -1 &&
+			ok &= m.trees[t].n_nodes == 1 &&
+			      m.trees[t].left[0] == -1 &&
 			      m.trees[t].value[0] == c;
 		ok &= hd_rf_prob(&m, Z) == c;
-		check(ok, "every label %d: each tree is one leaf of value %d", c, c);
+		check(ok, "every label %d: each tree is one leaf of value %d",
+		      c, c);
 		hd_rf_free(&m);
 	}
 	free(Z);
@@ -324,8 +336,9 @@ static void test_stumps(const double *Z, const uint8_t *y, size_t n)
 	for (int t = 0; ok && t < m.n_trees; t++) {
 		const struct hd_tree *tr = &m.trees[t];
 
-		ok &= tr->n_nodes == 1 || (tr->n_nodes == 3 && tr->left[1] == -1 &&
-		                            tr->left[2] == -1);
+		ok &= tr->n_nodes == 1 ||
+		      (tr->n_nodes == 3 && tr->left[1] == -1 &&
+		       tr->left[2] == -1);
 		three += tr->n_nodes == 3;
 	}
 	check(ok && three == m.n_trees, "max_depth 1 gives stumps of 3 nodes");
@@ -348,7 +361,8 @@ static void test_threads(const double *Z, const uint8_t *y, size_t n)
 	hd_rf_fit(&many, Z, y, n, DIM_UCI, &o);
 	check(same_forest(&one, &two), "jobs 1 and 2 grow identical trees");
 	check(same_forest(&one, &three), "jobs 1 and 3 grow identical trees");
-	check(same_forest(&one, &many), "jobs 0 (every CPU) grows identical trees");
+	check(same_forest(&one, &many),
+	      "jobs 0 (every CPU) grows identical trees");
 	hd_rf_free(&one);
 	hd_rf_free(&two);
 	hd_rf_free(&three);
@@ -411,15 +425,19 @@ static void test_node_sizes(const double *Z, const uint8_t *y, size_t n)
 				pos[k] += y[i];
 				if (tr->left[k] < 0)
 					break;
-				k = Z[i * DIM_UCI + tr->feature[k]] <= tr->threshold[k]
-				    ? tr->left[k] : tr->right[k];
+				k = Z[i * DIM_UCI + tr->feature[k]] <=
+				                    tr->threshold[k]
+				            ? tr->left[k]
+				            : tr->right[k];
 			}
 		}
 		for (int k = 0; k < tr->n_nodes; k++) {
 			if (tr->left[k] < 0) {
 				leaf_ok &= cnt[k] >= 5;
-				smallest = cnt[k] < smallest ? cnt[k] : smallest;
-				value_ok &= tr->value[k] == (double)pos[k] / cnt[k];
+				smallest = cnt[k] < smallest ? cnt[k]
+				                             : smallest;
+				value_ok &= tr->value[k] ==
+				            (double)pos[k] / cnt[k];
 			} else {
 				split_ok &= cnt[k] >= 20;
 			}
@@ -427,9 +445,11 @@ static void test_node_sizes(const double *Z, const uint8_t *y, size_t n)
 		free(cnt);
 		free(pos);
 	}
-	check(leaf_ok, "min_samples_leaf 5: every leaf holds >= 5 rows (smallest %d)",
+	check(leaf_ok,
+	      "min_samples_leaf 5: every leaf holds >= 5 rows (smallest %d)",
 	      smallest);
-	check(split_ok, "min_samples_split 20: every split node holds >= 20 rows");
+	check(split_ok,
+	      "min_samples_split 20: every split node holds >= 20 rows");
 	check(value_ok, "a leaf's value is its fraction of class 1");
 	hd_rf_free(&m);
 }
@@ -450,7 +470,7 @@ static void test_best_split(const double *Zu, const uint8_t *yu, size_t nu)
 
 	hd_rng_seed(&r, 9);
 	for (size_t i = 0; i < n; i++) {
-		Zc[i * dim + 2] = round(Zc[i * dim + 2] * 20);  /* 41 values */
+		Zc[i * dim + 2] = round(Zc[i * dim + 2] * 20); /* 41 values */
 		yc[i] = Zc[i * dim] * Zc[i * dim + 1] + 0.3 * gauss(&r) > 0;
 	}
 	for (int pass = 0; pass < 2; pass++) {
@@ -482,21 +502,27 @@ static void test_best_split(const double *Zu, const uint8_t *yu, size_t nu)
 				for (size_t i = 0; i < rows; i++) {
 					int q = 0;
 
-					while (q != k && q < k && tr->left[q] >= 0)
-						q = Z[i * d + tr->feature[q]] <= tr->threshold[q]
-						    ? tr->left[q] : tr->right[q];
+					while (q != k && q < k &&
+					       tr->left[q] >= 0)
+						q = Z[i * d + tr->feature[q]] <=
+						                    tr->threshold
+						                            [q]
+						            ? tr->left[q]
+						            : tr->right[q];
 					if (q == k)
 						idx[cnt++] = i;
 				}
 				for (size_t q = 0; q < cnt; q++) {
 					const double *z = Z + idx[q] * d;
 
-					if (z[tr->feature[k]] <= tr->threshold[k])
+					if (z[tr->feature[k]] <=
+					    tr->threshold[k])
 						l[y[idx[q]]]++;
 					else
 						rr[y[idx[q]]]++;
 				}
-				double got = purity(l[0], l[1]) + purity(rr[0], rr[1]);
+				double got = purity(l[0], l[1]) +
+				             purity(rr[0], rr[1]);
 				double want = best_purity(Z, y, d, idx, cnt,
 				                          o.min_samples_leaf);
 				ok &= fabs(got - want) <= 1e-9 * want;
@@ -526,8 +552,8 @@ static void test_threshold(void)
 	o.bootstrap = 0;
 	hd_rf_fit(&m, Z, y, 5, 1, &o);
 	check(m.trees[0].n_nodes == 3 && m.trees[0].feature[0] == 0 &&
-	      m.trees[0].threshold[0] == 1.5 && m.trees[0].value[1] == 0 &&
-	      m.trees[0].value[2] == 1,
+	              m.trees[0].threshold[0] == 1.5 &&
+	              m.trees[0].value[1] == 0 && m.trees[0].value[2] == 1,
 	      "the threshold is the midpoint between the values either side");
 	hd_rf_free(&m);
 
@@ -537,7 +563,7 @@ static void test_threshold(void)
 	uint8_t y2[] = { 0, 1, 0, 1 };
 	hd_rf_fit(&m, Z2, y2, 4, 1, &o);
 	check(m.trees[0].n_nodes == 3 && hd_rf_prob(&m, &a) == 0 &&
-	      hd_rf_prob(&m, &b) == 1,
+	              hd_rf_prob(&m, &b) == 1,
 	      "adjacent doubles are still split apart");
 	hd_rf_free(&m);
 }
@@ -633,7 +659,8 @@ static void test_quality(void)
 	}
 	double auc = auc_pairs(p, yt, nt);
 	check(in_range, "probabilities on fresh points lie in [0, 1]");
-	check(auc > 0.9, "ROC-AUC on fresh points of a noisy linear problem > 0.9 (%.4f)",
+	check(auc > 0.9,
+	      "ROC-AUC on fresh points of a noisy linear problem > 0.9 (%.4f)",
 	      auc);
 	hd_rf_free(&m);
 	free(Z);
@@ -674,7 +701,8 @@ static void test_args(const double *Z, const uint8_t *y, size_t n)
 	ok &= hd_rf_fit(&m, Z, bad_y, 3, 1, &o) == -1;
 	check(ok, "bad options, NaN and labels other than 0/1 are refused");
 
-	ok = hd_rf_fit(&m, Z, y, 1, DIM_UCI, &o) == 0 && m.trees[0].n_nodes == 1;
+	ok = hd_rf_fit(&m, Z, y, 1, DIM_UCI, &o) == 0 &&
+	     m.trees[0].n_nodes == 1;
 	check(ok, "one row fits a forest of single leaves");
 	hd_rf_free(&m);
 
@@ -700,7 +728,8 @@ static void test_shape(const double *Z, const uint8_t *y, size_t n)
 
 	hd_rf_fit(&m, Z, y, n, DIM_UCI, &o);
 	check(well_formed(&m, why, sizeof why),
-	      "trees are well formed: children after parents, slots in range %s", why);
+	      "trees are well formed: children after parents, slots in range %s",
+	      why);
 	for (int t = 0; t < m.n_trees; t++) {
 		const struct hd_tree *tr = &m.trees[t];
 		int *depth = hd_xcalloc((size_t)tr->n_nodes, sizeof *depth);
@@ -708,7 +737,8 @@ static void test_shape(const double *Z, const uint8_t *y, size_t n)
 		nodes += tr->n_nodes;
 		for (int k = 0; k < tr->n_nodes; k++) {
 			if (tr->left[k] >= 0)
-				depth[tr->left[k]] = depth[tr->right[k]] = depth[k] + 1;
+				depth[tr->left[k]] = depth[tr->right[k]] =
+					depth[k] + 1;
 			deepest = depth[k] > deepest ? depth[k] : deepest;
 		}
 		free(depth);
@@ -721,8 +751,8 @@ static void test_shape(const double *Z, const uint8_t *y, size_t n)
 	for (size_t i = 0; i < n; i++)
 		p[i] = hd_rf_prob(&m, Z + i * DIM_UCI);
 	double auc = auc_pairs(p, y, n);
-	check(auc > 0.95, "training-set ROC-AUC of the UCI-like forest > 0.95 (%.4f)",
-	      auc);
+	check(auc > 0.95,
+	      "training-set ROC-AUC of the UCI-like forest > 0.95 (%.4f)", auc);
 	free(p);
 	hd_rf_free(&m);
 }
@@ -764,7 +794,8 @@ static void bench(const double *Z, const uint8_t *y, size_t n)
 		double ms = time_fit(Z, y, n, jobs);
 
 		printf("# bench: 200 trees on %zu x %d, jobs %d: %.2f ms "
-		       "(%.3f ms per tree)\n", n, DIM_UCI, jobs, ms, ms / 200);
+		       "(%.3f ms per tree)\n",
+		       n, DIM_UCI, jobs, ms, ms / 200);
 	}
 
 	/* What training does: 5 folds of 4/5 of the rows, then all rows. */
@@ -780,9 +811,12 @@ static void bench(const double *Z, const uint8_t *y, size_t n)
 			o.jobs = jobs;
 			for (int fold = 0; fold < 6; fold++) {
 				size_t rows = fold < 5 ? k : n;
-				size_t off = fold < 5 ? (size_t)fold * (n - k) / 4 : 0;
+				size_t off =
+					fold < 5 ? (size_t)fold * (n - k) / 4
+						 : 0;
 
-				hd_rf_fit(&m, Z + off * DIM_UCI, y + off, rows, DIM_UCI, &o);
+				hd_rf_fit(&m, Z + off * DIM_UCI, y + off, rows,
+				          DIM_UCI, &o);
 				hd_rf_free(&m);
 			}
 			double dt = now_ms() - t0;

@@ -32,31 +32,34 @@ static void card_details(struct report *r, struct doc *d)
 	}
 	fclose(fp);
 	heading(d, 3, "card-details", "Model details");
-	item(d, "Model: %s, which hd-select chose among %d evaluated "
+	item(d,
+	     "Model: %s, which hd-select chose among %d evaluated "
 	     "models by test %s.",
-	     kind_of(w),
-	     cJSON_GetArraySize(need(sel, "candidates", 1).j),
+	     kind_of(w), cJSON_GetArraySize(need(sel, "candidates", 1).j),
 	     str(sel, "metric"));
-	item(d, "Model file: %s, SHA-256 %s; the selected copy that serving "
-	     "loads is %s, SHA-256 %s.", w->model_path, w->model.sha256,
-	     r->sel.path, r->selected.sha256);
+	item(d,
+	     "Model file: %s, SHA-256 %s; the selected copy that serving "
+	     "loads is %s, SHA-256 %s.",
+	     w->model_path, w->model.sha256, r->sel.path, r->selected.sha256);
 	item(d, "Hyperparameters: %s.", list);
-	item(d, "Fitted by %s %s on %s training rows (seed %s); this card "
-	     "was written by hd-report %s.", str(tr, "tool"),
-	     str(tr, "tool_version"), cnt(num(tr, "rows")),
+	item(d,
+	     "Fitted by %s %s on %s training rows (seed %s); this card "
+	     "was written by hd-report %s.",
+	     str(tr, "tool"), str(tr, "tool_version"), cnt(num(tr, "rows")),
 	     cnt(num(tr, "seed")), HD_VERSION);
-	item(d, "Input: the 13 features of the UCI data (age, sex, cp, "
+	item(d,
+	     "Input: the 13 features of the UCI data (age, sex, cp, "
 	     "trestbps, chol, fbs, restecg, thalach, exang, oldpeak, slope, "
 	     "ca, thal), any of which may be missing. Output: the probability "
 	     "of heart disease (the diagnosis num above 0: more than 50%% "
 	     "narrowing of a major coronary vessel at angiography), and a "
 	     "class at a threshold.");
 	item(d, "Date: not in this card, so that the same run gives the "
-	     "same card; the run record has it (hd-runs show).");
+	        "same card; the run record has it (hd-runs show).");
 	item(d, "Card format: Mitchell et al., Model Cards for Model "
-	     "Reporting, FAT* 2019. Data: Janosi, Steinbrunn, Pfisterer and "
-	     "Detrano, Heart Disease, UCI Machine Learning Repository "
-	     "(1989), licensed CC BY 4.0.");
+	        "Reporting, FAT* 2019. Data: Janosi, Steinbrunn, Pfisterer and "
+	        "Detrano, Heart Disease, UCI Machine Learning Repository "
+	        "(1989), licensed CC BY 4.0.");
 	free(list);
 }
 
@@ -66,18 +69,20 @@ static void card_use(struct report *r, struct doc *d)
 
 	heading(d, 3, "card-use", "Intended use");
 	item(d, "Primary use: research and teaching; how a risk model is "
-	     "built, validated, calibrated, compared and served, on public "
-	     "data.");
+	        "built, validated, calibrated, compared and served, on public "
+	        "data.");
 	item(d, "Primary users: students, teachers, researchers and "
-	     "engineers.");
-	item(d, "Out of scope: any clinical decision about a person: "
+	        "engineers.");
+	item(d,
+	     "Out of scope: any clinical decision about a person: "
 	     "diagnosis, screening, triage, treatment or referral. The model "
 	     "is not a medical device, has not been validated prospectively, "
 	     "and learned from four centres' patients of the 1980s.");
-	item(d, "Also out of scope: decisions on insurance, employment or "
+	item(d,
+	     "Also out of scope: decisions on insurance, employment or "
 	     "credit; populations unlike the four sites'; ages outside %s to "
-	     "%s years, the range of the data.", cnt(opt_num(age, "min")),
-	     cnt(opt_num(age, "max")));
+	     "%s years, the range of the data.",
+	     cnt(opt_num(age, "min")), cnt(opt_num(age, "max")));
 }
 
 static void card_factors(struct report *r, struct doc *d)
@@ -89,19 +94,21 @@ static void card_factors(struct report *r, struct doc *d)
 	prevalence_range(r, &lo, &hi);
 	heading(d, 3, "card-factors", "Factors");
 	if (lo.j != NULL)
-		item(d, "Site: four centres that differ in whom they tested and "
+		item(d,
+		     "Site: four centres that differ in whom they tested and "
 		     "how they recorded it; the share with heart disease runs "
 		     "from %s at %s to %s at %s.",
 		     pct(num(lo, "target_1"), num(lo, "rows")), key_of(lo),
 		     pct(num(hi, "target_1"), num(hi, "rows")), key_of(hi));
-	item(d, "Sex: %s of the %s patients are women (%s); sex is one of "
-	     "the model's inputs.", cnt(women), cnt(rows),
-	     pct(women, rows));
+	item(d,
+	     "Sex: %s of the %s patients are women (%s); sex is one of "
+	     "the model's inputs.",
+	     cnt(women), cnt(rows), pct(women, rows));
 	item(d, "Evaluated: by site and by sex on the test split, and each "
-	     "site held out in turn (leave-one-site-out), below.");
+	        "site held out in turn (leave-one-site-out), below.");
 	item(d, "Not evaluated: age groups; race, ethnicity and "
-	     "socio-economic status are not in the data, so how the model "
-	     "does across them is unknown.");
+	        "socio-economic status are not in the data, so how the model "
+	        "does across them is unknown.");
 }
 
 static void card_metrics(struct report *r, struct doc *d)
@@ -113,29 +120,37 @@ static void card_metrics(struct report *r, struct doc *d)
 	char rb[HD_NUMBUF];
 
 	heading(d, 3, "card-metrics", "Metrics");
-	item(d, "ROC-AUC: how well the probabilities rank patients with "
+	item(d,
+	     "ROC-AUC: how well the probabilities rank patients with "
 	     "heart disease above those without, over every threshold. "
-	     "hd-select chose by test %s (%s is better).", str(sel, "metric"),
-	     str(sel, "direction"));
-	item(d, "Accuracy, precision, recall (sensitivity) and F1 at the "
+	     "hd-select chose by test %s (%s is better).",
+	     str(sel, "metric"), str(sel, "direction"));
+	item(d,
+	     "Accuracy, precision, recall (sensitivity) and F1 at the "
 	     "threshold %s: a probability at or above it predicts heart "
 	     "disease. Recall matters most here: a missed patient is the "
-	     "costly error.", raw(t, "threshold", rb));
+	     "costly error.",
+	     raw(t, "threshold", rb));
 	item(d, "Brier score, expected calibration error (ECE) and the "
-	     "calibration slope: whether the probabilities can be read as "
-	     "risks.");
+	        "calibration slope: whether the probabilities can be read as "
+	        "risks.");
 	if (iv.j != NULL)
-		item(d, "Uncertainty: 95%% intervals by %s (%s resamples, seed "
-		     "%s), and DeLong's interval for ROC-AUC.", str(iv, "method"),
-		     cnt(num(iv, "resamples")), cnt(num(iv, "seed")));
+		item(d,
+		     "Uncertainty: 95%% intervals by %s (%s resamples, seed "
+		     "%s), and DeLong's interval for ROC-AUC.",
+		     str(iv, "method"), cnt(num(iv, "resamples")),
+		     cnt(num(iv, "seed")));
 	if (cJSON_IsObject(cv.j))
-		item(d, "Cross-validation: ROC-AUC mean and standard deviation "
+		item(d,
+		     "Cross-validation: ROC-AUC mean and standard deviation "
 		     "over %s stratified folds of the training split (seed %s).",
 		     cnt(num(cv, "folds")), cnt(num(cv, "seed")));
 	if (cJSON_IsObject(y.j))
-		item(d, "A threshold balancing sensitivity and specificity "
+		item(d,
+		     "A threshold balancing sensitivity and specificity "
 		     "(Youden's J), chosen on the out-of-fold predictions and "
-		     "never on the test rows: %s.", f3(num(y, "threshold")));
+		     "never on the test rows: %s.",
+		     f3(num(y, "threshold")));
 }
 
 static void card_evaluation(struct report *r, struct doc *d)
@@ -147,21 +162,27 @@ static void card_evaluation(struct report *r, struct doc *d)
 	char *how;
 
 	heading(d, 3, "card-evaluation", "Evaluation data");
-	item(d, "The test split: %s rows, %s with heart disease and %s "
-	     "without; %s, SHA-256 %s.", cnt(num(t, "n")),
-	     cnt(num(cc, "1")), cnt(num(cc, "0")), str(td, "file"),
-	     str(td, "sha256"));
-	how = ts && seed ? hd_xprintf("; test share %s, seed %s", ts, seed) :
-	      ts ? hd_xprintf("; test share %s", ts) :
-	      seed ? hd_xprintf("; seed %s", seed) : hd_xstrdup("");
-	item(d, "hd-split draws it at random within each class (stratified"
+	item(d,
+	     "The test split: %s rows, %s with heart disease and %s "
+	     "without; %s, SHA-256 %s.",
+	     cnt(num(t, "n")), cnt(num(cc, "1")), cnt(num(cc, "0")),
+	     str(td, "file"), str(td, "sha256"));
+	how = ts && seed ? hd_xprintf("; test share %s, seed %s", ts, seed)
+	      : ts       ? hd_xprintf("; test share %s", ts)
+	      : seed     ? hd_xprintf("; seed %s", seed)
+	                 : hd_xstrdup("");
+	item(d,
+	     "hd-split draws it at random within each class (stratified"
 	     "%s), so both splits keep the whole data's share of heart "
-	     "disease; it mixes the four sites.", how);
+	     "disease; it mixes the four sites.",
+	     how);
 	free(how);
 	if (w->loso.path != NULL)
-		item(d, "Leave-one-site-out: the model's kind and "
+		item(d,
+		     "Leave-one-site-out: the model's kind and "
 		     "hyperparameters refitted on three sites of the whole clean "
-		     "data and evaluated on the fourth (%s).", w->loso.path);
+		     "data and evaluated on the fourth (%s).",
+		     w->loso.path);
 }
 
 static void card_training(struct report *r, struct doc *d)
@@ -179,7 +200,7 @@ static void card_training(struct report *r, struct doc *d)
 
 	heading(d, 3, "card-training", "Training data");
 	para(d, "The UCI Heart Disease data: the processed files of four "
-	     "sites, donated in 1988.");
+	        "sites, donated in 1988.");
 	cell(&row, "Site");
 	cell(&row, "Centre");
 	cell(&row, "Rows");
@@ -201,13 +222,15 @@ static void card_training(struct report *r, struct doc *d)
 			}
 	}
 	table_close(d);
-	item(d, "The training split: %s rows, %s with heart disease and %s "
-	     "without; %s, SHA-256 %s.", cnt(num(tr, "rows")),
-	     cnt(num_at(cc, 1)), cnt(num_at(cc, 0)),
+	item(d,
+	     "The training split: %s rows, %s with heart disease and %s "
+	     "without; %s, SHA-256 %s.",
+	     cnt(num(tr, "rows")), cnt(num_at(cc, 1)), cnt(num_at(cc, 0)),
 	     str(tr, "file"), str(tr, "sha256"));
 
 	heading(d, 4, "card-preprocessing", "Preprocessing");
-	item(d, "hd-clean reads the four processed.*.data files, checks "
+	item(d,
+	     "hd-clean reads the four processed.*.data files, checks "
 	     "every value against its column's physical range and the levels "
 	     "UCI documents, turns '?' into a missing value, sets target to 1 "
 	     "when the diagnosis num is above 0, and drops rows that repeat "
@@ -224,25 +247,31 @@ static void card_training(struct report *r, struct doc *d)
 
 		for (int f = 0; f < HD_NFEAT; f++)
 			if (zeros[f] > 0)
-				fprintf(fp, "%s%s row%s with %s = 0", n++ ? " and " :
-				        "", cnt(zeros[f]), zeros[f] == 1 ? "" : "s",
+				fprintf(fp, "%s%s row%s with %s = 0",
+				        n++ ? " and " : "", cnt(zeros[f]),
+				        zeros[f] == 1 ? "" : "s",
 				        hd_features[f].name);
 		fclose(fp);
-		item(d, "A 0 that some sites wrote for \u201cnot measured\u201d "
+		item(d,
+		     "A 0 that some sites wrote for \u201cnot measured\u201d "
 		     "is kept as a value: %s (hd-clean --zeros-missing would "
-		     "make them missing).", list);
+		     "make them missing).",
+		     list);
 		free(list);
 	} else {
 		item(d, "No trestbps or chol of 0 is left in the clean data.");
 	}
-	item(d, "Learned on the training rows only and stored in the model "
+	item(d,
+	     "Learned on the training rows only and stored in the model "
 	     "file: numeric columns are filled in with the training median "
 	     "%s; categorical columns are filled in with the training mode "
 	     "and one-hot encoded over the levels seen in training (a level "
-	     "never seen encodes as all zeros).", p->scaled ?
-	     "and standardised (training mean and population standard "
-	     "deviation)" : "and kept in their own units (a tree does not "
-	     "depend on scale)");
+	     "never seen encodes as all zeros).",
+	     p->scaled
+	             ? "and standardised (training mean and population standard "
+	               "deviation)"
+	             : "and kept in their own units (a tree does not "
+	               "depend on scale)");
 	cell(&row, "Feature");
 	cell(&row, "Kind");
 	cell(&row, "Missing becomes");
@@ -318,25 +347,29 @@ static void card_ethics(struct report *r, struct doc *d)
 {
 	struct cand *w = winner(r);
 	struct node t = test_of(w), cf = obj(t, "confusion");
-	struct node women = at(at(at(top(&w->metrics), "subgroups"), "sex"), "0");
+	struct node women =
+		at(at(at(top(&w->metrics), "subgroups"), "sex"), "0");
 	double men = level_count(r, "sex", 1), rows = num(top(&r->eda), "rows");
 	char rb[HD_NUMBUF];
 
 	heading(d, 3, "card-ethics", "Ethical considerations");
 	item(d, "The records are public and de-identified (the patients' "
-	     "names and social security numbers were removed before "
-	     "publication), but they are health data about real people.");
-	item(d, "Men are %s of the patients (%s of %s)%s%s%s; the figures "
-	     "for women rest on far fewer rows.", pct(men, rows),
-	     cnt(men), cnt(rows), women.j ? "; the test split has " : "",
-	     women.j ? cnt(num(women, "n")) : "",
-	     women.j ? " women" : "");
-	item(d, "At the threshold %s the selected model missed %s of the %s "
+	        "names and social security numbers were removed before "
+	        "publication), but they are health data about real people.");
+	item(d,
+	     "Men are %s of the patients (%s of %s)%s%s%s; the figures "
+	     "for women rest on far fewer rows.",
+	     pct(men, rows), cnt(men), cnt(rows),
+	     women.j ? "; the test split has " : "",
+	     women.j ? cnt(num(women, "n")) : "", women.j ? " women" : "");
+	item(d,
+	     "At the threshold %s the selected model missed %s of the %s "
 	     "test patients with heart disease: a risk score must never give "
-	     "false reassurance.", raw(t, "threshold", rb),
-	     cnt(num(cf, "fn")), cnt(num(cf, "fn") + num(cf, "tp")));
+	     "false reassurance.",
+	     raw(t, "threshold", rb), cnt(num(cf, "fn")),
+	     cnt(num(cf, "fn") + num(cf, "tp")));
 	item(d, "Race, ethnicity and socio-economic status are not "
-	     "recorded, so fairness across them cannot be assessed.");
+	        "recorded, so fairness across them cannot be assessed.");
 }
 
 static void card_caveats(struct report *r, struct doc *d)
@@ -349,7 +382,8 @@ static void card_caveats(struct report *r, struct doc *d)
 	data_caveats(r, d);
 	prevalence_range(r, &lo, &hi);
 	if (lo.j != NULL)
-		item(d, "The share with heart disease differs by site, from %s "
+		item(d,
+		     "The share with heart disease differs by site, from %s "
 		     "(%s) to %s (%s): a probability is only as good as the "
 		     "match between a new hospital's patients and these.",
 		     pct(num(lo, "target_1"), num(lo, "rows")), key_of(lo),
@@ -359,30 +393,34 @@ static void card_caveats(struct report *r, struct doc *d)
 			char *small = smallness(g);
 
 			if (small != NULL)
-				item(d, "The test split has few rows of %s "
+				item(d,
+				     "The test split has few rows of %s "
 				     "%s (%s); its ROC-AUC, %s, says little.",
-				     key_of(f), strcmp(key_of(f), "sex") == 0 ?
-				     sex_label(key_of(g)) : key_of(g), small,
-				     with_ci(g, figure("roc_auc")));
+				     key_of(f),
+				     strcmp(key_of(f), "sex") == 0
+				             ? sex_label(key_of(g))
+				             : key_of(g),
+				     small, with_ci(g, figure("roc_auc")));
 			free(small);
 		}
 	if (w->loso.path != NULL)
 		worst = loso_worst(w);
 	if (worst.j != NULL)
-		item(d, "Held out entirely, %s gives the lowest ROC-AUC, %s "
+		item(d,
+		     "Held out entirely, %s gives the lowest ROC-AUC, %s "
 		     "(against %s on the random test split): the model carries "
 		     "to an unseen hospital worse than the test split suggests.",
-		     key_of(worst), with_ci(obj(worst, "test"),
-		                            figure("roc_auc")),
+		     key_of(worst),
+		     with_ci(obj(worst, "test"), figure("roc_auc")),
 		     f3(num(test_of(w), "roc_auc")));
 	say_overlap(r, d, 1);
 	item(d, "The data are from the 1980s (donated in 1988): diagnosis, "
-	     "treatment and populations have changed since.");
+	        "treatment and populations have changed since.");
 	item(d, "Recommendations: use it for research and teaching only; "
-	     "before any other use, validate it at the new site and "
-	     "recalibrate it; report intervals, not bare figures; and read "
-	     "a 0 for trestbps or chol as missing (hd-clean "
-	     "--zeros-missing).");
+	        "before any other use, validate it at the new site and "
+	        "recalibrate it; report intervals, not bare figures; and read "
+	        "a 0 for trestbps or chol as missing (hd-clean "
+	        "--zeros-missing).");
 }
 
 void model_card(struct report *r, struct doc *d)
@@ -392,7 +430,8 @@ void model_card(struct report *r, struct doc *d)
 	fputs("<section>\n", d->h);
 	heading(d, 2, "model-card", "Model card: %s heart-disease risk model",
 	        kind_of(w));
-	para(d, "In the form of Mitchell et al. (2019). Every figure is read "
+	para(d,
+	     "In the form of Mitchell et al. (2019). Every figure is read "
 	     "from this run's files, and the card holds no date, so the same "
 	     "run gives the same card.");
 	card_details(r, d);

@@ -110,8 +110,8 @@ static char *overlap(struct report *r)
 	if (w == NULL || u == NULL)
 		return NULL;
 	if (f == NULL || interval(test_of(w), f->interval, &lo[0], &hi[0]) ||
-	    interval(test_of(u), f->interval, &lo[1], &hi[1]) ||
-	    isnan(lo[0]) || isnan(hi[0]) || isnan(lo[1]) || isnan(hi[1]))
+	    interval(test_of(u), f->interval, &lo[1], &hi[1]) || isnan(lo[0]) ||
+	    isnan(hi[0]) || isnan(lo[1]) || isnan(hi[1]))
 		return hd_xprintf("The metrics hold no 95%% interval of test %s "
 		                  "for both models, so whether the margin "
 		                  "exceeds the test set's noise is not known.",
@@ -120,13 +120,14 @@ static char *overlap(struct report *r)
 		return hd_xprintf("The 95%% intervals of test %s overlap (%s "
 		                  "%s, %s %s): this test set does not tell the "
 		                  "two models apart, so the choice rests on a "
-		                  "difference within its noise.", name, w->name,
-		                  ci(lo[0], hi[0]), u->name,
+		                  "difference within its noise.",
+		                  name, w->name, ci(lo[0], hi[0]), u->name,
 		                  ci(lo[1], hi[1]));
 	return hd_xprintf("The 95%% intervals of test %s do not overlap (%s "
 	                  "%s, %s %s): the difference is larger than this "
-	                  "test set's noise.", name, w->name,
-	                  ci(lo[0], hi[0]), u->name, ci(lo[1], hi[1]));
+	                  "test set's noise.",
+	                  name, w->name, ci(lo[0], hi[0]), u->name,
+	                  ci(lo[1], hi[1]));
 }
 
 /* The overlap sentence as a paragraph, or as an item of a list. */
@@ -181,11 +182,13 @@ void data_caveats(struct report *r, struct doc *d)
 			double k = num(z, key_of(c));
 
 			if (k > 0)
-				item(d, "%s is 0 in %s of the %s rows from %s "
+				item(d,
+				     "%s is 0 in %s of the %s rows from %s "
 				     "(%s%s): not measured there, yet read as a "
 				     "value unless hd-clean --zeros-missing makes "
-				     "it missing.", key_of(c), cnt(k),
-				     cnt(rows), key_of(s), pct(k, rows),
+				     "it missing.",
+				     key_of(c), cnt(k), cnt(rows), key_of(s),
+				     pct(k, rows),
 				     k == rows ? ", every row" : "");
 		}
 	}
@@ -201,23 +204,25 @@ void data_caveats(struct report *r, struct doc *d)
 			double rows = num(s, "rows");
 
 			most |= 2 * m > rows;
-			fprintf(fp, "%s%s %s", s.j == sites.j->child ? "" : ", ",
-			        key_of(s), pct(m, rows));
+			fprintf(fp, "%s%s %s",
+			        s.j == sites.j->child ? "" : ", ", key_of(s),
+			        pct(m, rows));
 		}
 		fclose(fp);
 		if (most)
-			item(d, "%s is missing in most rows of some site (%s): "
+			item(d,
+			     "%s is missing in most rows of some site (%s): "
 			     "the model fills it in with the training %s, so "
-			     "there it tells the model little.", name, list,
-			     hd_features[f].kind == HD_NUMERIC ? "median" :
-			     "mode");
+			     "there it tells the model little.",
+			     name, list,
+			     hd_features[f].kind == HD_NUMERIC ? "median"
+			                                       : "mode");
 		free(list);
 	}
 }
 
 /* The sites with the lowest and the highest share of heart disease. */
-void prevalence_range(struct report *r, struct node *lo,
-                             struct node *hi)
+void prevalence_range(struct report *r, struct node *lo, struct node *hi)
 {
 	struct node sites = obj(top(&r->eda), "sites");
 
@@ -235,8 +240,8 @@ void prevalence_range(struct report *r, struct node *lo,
 /* The count of level v of categorical column name in the summary. */
 double level_count(struct report *r, const char *name, double v)
 {
-	struct node ls = need(at(obj(top(&r->eda), "categorical"), name),
-	                      "levels", 1);
+	struct node ls =
+		need(at(obj(top(&r->eda), "categorical"), name), "levels", 1);
 
 	for (struct node l = first(ls); l.j; l = next(ls, l))
 		if (num(l, "value") == v)
@@ -245,9 +250,8 @@ double level_count(struct report *r, const char *name, double v)
 }
 
 /* The figures of an evaluation as table cells (after its label). */
-const char *const fig_cols[] = {
-	"roc_auc", "accuracy", "recall", "precision", "brier", NULL
-};
+const char *const fig_cols[] = { "roc_auc",   "accuracy", "recall",
+	                         "precision", "brier",    NULL };
 
 static void figure_heads(struct row *h)
 {
@@ -272,8 +276,11 @@ static void figure_cells(struct row *row, struct node figs)
 /* The test split's subgroups of one model: a table per factor. */
 void subgroup_tables(struct doc *d, struct cand *c)
 {
-	static const struct { const char *key, *head; } factors[] = {
-		{ "site", "Site" }, { "sex", "Sex" },
+	static const struct {
+		const char *key, *head;
+	} factors[] = {
+		{ "site", "Site" },
+		{ "sex", "Sex" },
 	};
 	struct node sg = at(top(&c->metrics), "subgroups");
 	struct row row = { 0 };
@@ -295,7 +302,8 @@ void subgroup_tables(struct doc *d, struct cand *c)
 		for (struct node g = first(gs); g.j; g = next(gs, g)) {
 			char *small = smallness(g);
 
-			cell(&row, "%s", i == 1 ? sex_label(key_of(g)) : key_of(g));
+			cell(&row, "%s",
+			     i == 1 ? sex_label(key_of(g)) : key_of(g));
 			figure_cells(&row, g);
 			cell(&row, "%s%s", small ? "small: " : "",
 			     small ? small : "");
@@ -312,7 +320,8 @@ void loso_table(struct doc *d, struct cand *c)
 	struct node sites = obj(top(&c->loso), "sites");
 	struct row row = { 0 };
 	char *cap = hd_xprintf("%s: each site held out, the model refitted "
-	                       "on the others", c->name);
+	                       "on the others",
+	                       c->name);
 
 	cell(&row, "Held-out site");
 	cell(&row, "Training rows");
@@ -342,8 +351,8 @@ struct node loso_worst(struct cand *c)
 	for (struct node s = first(sites); s.j; s = next(sites, s)) {
 		double v = num(obj(s, "test"), "roc_auc");
 
-		if (!isnan(v) && (w.j == NULL ||
-		                  v < num(obj(w, "test"), "roc_auc")))
+		if (!isnan(v) &&
+		    (w.j == NULL || v < num(obj(w, "test"), "roc_auc")))
 			w = s;
 	}
 	return w;

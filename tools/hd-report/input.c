@@ -56,8 +56,11 @@ static struct node child(struct node n, const cJSON *c, const char *key,
 /* Member key of n; j is NULL when n is no object or has no such member. */
 struct node at(struct node n, const char *key)
 {
-	return child(n, cJSON_IsObject(n.j) ?
-	             cJSON_GetObjectItemCaseSensitive(n.j, key) : NULL, key, 0);
+	return child(n,
+	             cJSON_IsObject(n.j)
+	                     ? cJSON_GetObjectItemCaseSensitive(n.j, key)
+	                     : NULL,
+	             key, 0);
 }
 
 /* Say what is wrong at n, the first time only for its file; the run
@@ -98,8 +101,9 @@ double num(struct node n, const char *key)
 /* Element i of array n, a number. */
 double num_at(struct node n, int i)
 {
-	return number(child(n, cJSON_IsArray(n.j) ?
-	                    cJSON_GetArrayItem(n.j, i) : NULL, NULL, (size_t)i));
+	return number(
+		child(n, cJSON_IsArray(n.j) ? cJSON_GetArrayItem(n.j, i) : NULL,
+	              NULL, (size_t)i));
 }
 
 /* The same, NaN when absent. */
@@ -139,8 +143,9 @@ struct node obj(struct node n, const char *key)
 /* The children of n in order: for (c = first(n); c.j; c = next(n, c)). */
 struct node first(struct node n)
 {
-	const cJSON *c = n.j && (cJSON_IsObject(n.j) || cJSON_IsArray(n.j)) ?
-	                 n.j->child : NULL;
+	const cJSON *c = n.j && (cJSON_IsObject(n.j) || cJSON_IsArray(n.j))
+	                         ? n.j->child
+	                         : NULL;
 
 	return child(n, c, c && cJSON_IsObject(n.j) ? c->string : NULL, 0);
 }
@@ -151,8 +156,10 @@ struct node next(struct node n, struct node c)
 
 	for (const cJSON *p = n.j->child; p != c.j; p = p->next)
 		i++;
-	return child(n, c.j->next, c.j->next && cJSON_IsObject(n.j) ?
-	             c.j->next->string : NULL, i + 1);
+	return child(n, c.j->next,
+	             c.j->next && cJSON_IsObject(n.j) ? c.j->next->string
+	                                              : NULL,
+	             i + 1);
 }
 
 /* The key of member c (its name in the parent object). */
@@ -203,7 +210,7 @@ const struct hd_figure *figure(const char *name)
 {
 	const struct hd_figure *f = hd_figure_find(name);
 
-	if (f == NULL) {        /* the table in metrics.c lost a row */
+	if (f == NULL) { /* the table in metrics.c lost a row */
 		hd_err("no figure '%s' in the library", name);
 		abort();
 	}
@@ -335,7 +342,8 @@ static int load_cand(struct report *r, struct cand *c)
 		return -1;
 	if (cJSON_IsNull(at(top(&c->metrics), "model").j)) {
 		hd_err("%s: made from scores alone (hd-eval --scores), so it "
-		       "names no model to report on", c->metrics.path);
+		       "names no model to report on",
+		       c->metrics.path);
 		return -1;
 	}
 	m = obj(top(&c->metrics), "model");
@@ -355,8 +363,8 @@ static int load_cand(struct report *r, struct cand *c)
 	if (strcmp(c->model.sha256, sha) != 0) {
 		hd_err("%s: model file %s has changed since it was evaluated "
 		       "(its sha256 is %s, the metrics were made with %s); "
-		       "evaluate it again", c->metrics.path, c->model_path,
-		       c->model.sha256, sha);
+		       "evaluate it again",
+		       c->metrics.path, c->model_path, c->model.sha256, sha);
 		return -1;
 	}
 	if (c->loso.path == NULL)
@@ -377,11 +385,12 @@ static int load_cand(struct report *r, struct cand *c)
 		       c->loso.path, lkind, c->model_path, c->metrics.path);
 		return -1;
 	}
-	if (r->data_path != NULL && strcmp(str(ld, "sha256"),
-	                                   r->data_sha256) != 0) {
+	if (r->data_path != NULL &&
+	    strcmp(str(ld, "sha256"), r->data_sha256) != 0) {
 		hd_err("%s: made from data with sha256 %s, but --data %s has "
-		       "sha256 %s", c->loso.path, str(ld, "sha256"),
-		       r->data_path, r->data_sha256);
+		       "sha256 %s",
+		       c->loso.path, str(ld, "sha256"), r->data_path,
+		       r->data_sha256);
 		return -1;
 	}
 	return c->loso.bad ? -1 : 0;
@@ -409,7 +418,8 @@ static int load_selected(struct report *r)
 		return -1;
 	if (w.j == NULL) {
 		hd_err("%s: no candidate of \"selection.candidates\" has "
-		       "\"selected\": true", r->sel.path);
+		       "\"selected\": true",
+		       r->sel.path);
 		return -1;
 	}
 	for (size_t i = 0; i < r->ncand; i++)
@@ -418,8 +428,8 @@ static int load_selected(struct report *r)
 			return r->sel.bad ? -1 : 0;
 		}
 	hd_err("%s: the model it selected, %s (sha256 %s), is none of those "
-	       "given with --metrics", r->sel.path, str(w, "file"),
-	       str(w, "sha256"));
+	       "given with --metrics",
+	       r->sel.path, str(w, "file"), str(w, "sha256"));
 	return -1;
 }
 

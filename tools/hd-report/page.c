@@ -52,12 +52,16 @@ static const char style[] =
 	"tr,figure,img{break-inside:avoid;page-break-inside:avoid}"
 	"h2,h3,h4{break-after:avoid;page-break-after:avoid}}\n";
 
-static const struct { const char *id, *title; } sections[] = {
-	{ "data", "Data" }, { "figures", "Figures" },
+static const struct {
+	const char *id, *title;
+} sections[] = {
+	{ "data", "Data" },
+	{ "figures", "Figures" },
 	{ "test-metrics", "Test-set metrics" },
 	{ "selection", "The selected model" },
 	{ "subgroups", "Subgroups" },
-	{ "loso", "Leave-one-site-out" }, { "run", "The run" },
+	{ "loso", "Leave-one-site-out" },
+	{ "run", "The run" },
 	{ "model-card", "Model card" },
 };
 
@@ -73,17 +77,22 @@ static void page_head(struct report *r, FILE *h)
 	      "<meta name=\"viewport\" content=\"width=device-width, "
 	      "initial-scale=1\">\n"
 	      "<title>hd: heart-disease risk model, report of a run</title>\n"
-	      "<style>\n", h);
+	      "<style>\n",
+	      h);
 	fputs(style, h);
 	fputs("</style>\n</head>\n<body>\n<header>\n"
-	      "<h1>Heart-disease risk model: report of a run</h1>\n", h);
-	para(&d, "Selected model: %s (%s), test ROC-AUC %s, chosen by "
-	     "hd-select.", w->name, kind_of(w), with_ci(t, auc));
+	      "<h1>Heart-disease risk model: report of a run</h1>\n",
+	      h);
+	para(&d,
+	     "Selected model: %s (%s), test ROC-AUC %s, chosen by "
+	     "hd-select.",
+	     w->name, kind_of(w), with_ci(t, auc));
 	fputs("<p class=\"note\"><strong>For research and teaching "
 	      "only.</strong> This model must not be used for decisions "
 	      "about patients; see the <a href=\"#model-card\">model "
 	      "card</a>.</p>\n</header>\n<nav aria-label=\"Contents\">\n"
-	      "<ul>\n", h);
+	      "<ul>\n",
+	      h);
 	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
 		fprintf(h, "<li><a href=\"#%s\">%s</a></li>\n", sections[i].id,
 		        sections[i].title);
@@ -108,16 +117,19 @@ static void section_data(struct report *r, struct doc *d)
 	struct node e = top(&r->eda), counts = obj(obj(e, "target"), "counts");
 	struct node sites = obj(e, "sites"), miss = obj(e, "missing");
 	struct node warns = need(e, "warnings", 1);
-	double rows = num(e, "rows"), n0 = num(counts, "0"), n1 = num(counts, "1");
+	double rows = num(e, "rows"), n0 = num(counts, "0"),
+	       n1 = num(counts, "1");
 	struct row row = { 0 };
 
 	section_open(d, 0);
-	para(d, "The clean data (hd-clean's output, as hd-eda summarised it): "
+	para(d,
+	     "The clean data (hd-clean's output, as hd-eda summarised it): "
 	     "%s rows and %d columns from %d sites; %s with heart disease "
 	     "(target 1, %s) and %s without (%s); %s rows repeat an earlier "
-	     "row.", cnt(rows), cJSON_GetArraySize(need(e, "columns", 1).j),
-	     cJSON_GetArraySize(sites.j), cnt(n1), pct(n1, rows),
-	     cnt(n0), pct(n0, rows), cnt(num(e, "duplicate_rows")));
+	     "row.",
+	     cnt(rows), cJSON_GetArraySize(need(e, "columns", 1).j),
+	     cJSON_GetArraySize(sites.j), cnt(n1), pct(n1, rows), cnt(n0),
+	     pct(n0, rows), cnt(num(e, "duplicate_rows")));
 
 	cell(&row, "Site");
 	cell(&row, "Centre");
@@ -138,8 +150,8 @@ static void section_data(struct report *r, struct doc *d)
 		cell(&row, "%s", pct(num(s, "target_1"), num(s, "rows")));
 		for (int f = 0; f < HD_NFEAT; f++)
 			if (hd_features[f].zero_is_missing)
-				cell(&row, "%s", cnt(num(z,
-				     hd_features[f].name)));
+				cell(&row, "%s",
+				     cnt(num(z, hd_features[f].name)));
 		row_put(d, &row);
 	}
 	table_close(d);
@@ -149,8 +161,10 @@ static void section_data(struct report *r, struct doc *d)
 	cell(&row, "Share");
 	for (struct node s = first(sites); s.j; s = next(sites, s))
 		cell(&row, "%s", key_of(s));
-	table_open(d, "missing", "Missing values by column, overall and by "
-	           "site (share of the site's rows)", &row);
+	table_open(d, "missing",
+	           "Missing values by column, overall and by "
+	           "site (share of the site's rows)",
+	           &row);
 	for (struct node m = first(miss); m.j; m = next(miss, m)) {
 		cell(&row, "%s", key_of(m));
 		cell(&row, "%s", cnt(num(m, "count")));
@@ -161,8 +175,7 @@ static void section_data(struct report *r, struct doc *d)
 			/* source is never missing: no row lacks its site */
 			if (isnan(k))
 				k = 0;
-			cell(&row, "%s (%s)", cnt(k), pct(k,
-			     num(s, "rows")));
+			cell(&row, "%s (%s)", cnt(k), pct(k, num(s, "rows")));
 		}
 		row_put(d, &row);
 	}
@@ -170,8 +183,8 @@ static void section_data(struct report *r, struct doc *d)
 
 	heading(d, 3, "data-warnings", "Data-quality warnings");
 	data_caveats(r, d);
-	para(d, "hd-eda's own warnings%s", warns.j && warns.j->child ? ":" :
-	     ": none.");
+	para(d, "hd-eda's own warnings%s",
+	     warns.j && warns.j->child ? ":" : ": none.");
 	for (struct node w = first(warns); w.j; w = next(warns, w))
 		item(d, "%s", str(w, "message"));
 	section_close(d);
@@ -207,8 +220,10 @@ static void section_figures(struct report *r, struct doc *d)
 	for (size_t i = 0; i < r->nplots; i++) {
 		const struct plot *p = &r->plot[i];
 
-		fprintf(d->h, "<figure id=\"figure-%zu\">\n<img src=\"data:%s;"
-		        "base64,", i + 1, p->mime);
+		fprintf(d->h,
+		        "<figure id=\"figure-%zu\">\n<img src=\"data:%s;"
+		        "base64,",
+		        i + 1, p->mime);
 		put_base64(d->h, p->data, p->len);
 		fputs("\" alt=\"", d->h);
 		put_html(d->h, caption_of(p));
@@ -241,12 +256,15 @@ static void metrics_table(struct report *r, struct doc *d)
 	      "<th scope=\"col\">Test rows</th><th scope=\"col\">Threshold</th>",
 	      d->h);
 	for (size_t i = 0; i < hd_nfigures; i++) {
-		fprintf(d->h, "<th scope=\"col\">%s</th>", hd_figure_list[i].label);
+		fprintf(d->h, "<th scope=\"col\">%s</th>",
+		        hd_figure_list[i].label);
 		if (&hd_figure_list[i] == auc)
-			fputs("<th scope=\"col\">ROC-AUC 95% interval</th>", d->h);
+			fputs("<th scope=\"col\">ROC-AUC 95% interval</th>",
+			      d->h);
 	}
 	fputs("<th scope=\"col\">CV ROC-AUC mean</th><th scope=\"col\">CV "
-	      "ROC-AUC std</th></tr></thead>\n<tbody>\n", d->h);
+	      "ROC-AUC std</th></tr></thead>\n<tbody>\n",
+	      d->h);
 	for (size_t k = 0; k < r->ncand; k++) {
 		struct cand *c = &r->cand[k];
 		struct node t = test_of(c);
@@ -255,8 +273,10 @@ static void metrics_table(struct report *r, struct doc *d)
 
 		fputs("<tr data-model=\"", d->h);
 		put_html(d->h, c->name);
-		fputs(k == r->winner ? "\" class=\"selected\"><th scope=\"row\">"
-		      : "\"><th scope=\"row\">", d->h);
+		fputs(k == r->winner
+		              ? "\" class=\"selected\"><th scope=\"row\">"
+		              : "\"><th scope=\"row\">",
+		      d->h);
 		put_html(d->h, c->name);
 		if (k == r->winner)
 			fputs(" (selected)", d->h);
@@ -269,24 +289,25 @@ static void metrics_table(struct report *r, struct doc *d)
 			const struct hd_figure *f = &hd_figure_list[i];
 			struct node g = f->group ? at(t, f->group) : t;
 
-			metric_cell(d->h, f->name, g.j ? raw(g, f->name, rb) :
-			            "null", fig(t, f));
+			metric_cell(d->h, f->name,
+			            g.j ? raw(g, f->name, rb) : "null",
+			            fig(t, f));
 			if (f != auc)
 				continue;
 			interval(t, f->interval, &lo, &hi);
 			fprintf(d->h, "<td data-interval=\"%s\"", f->name);
-			fprintf(d->h, " data-lo=\"%s\"", isnan(lo) ? "null" :
-			        hd_fmt_double(rb, lo));
-			fprintf(d->h, " data-hi=\"%s\">", isnan(hi) ? "null" :
-			        hd_fmt_double(rb, hi));
+			fprintf(d->h, " data-lo=\"%s\"",
+			        isnan(lo) ? "null" : hd_fmt_double(rb, lo));
+			fprintf(d->h, " data-hi=\"%s\">",
+			        isnan(hi) ? "null" : hd_fmt_double(rb, hi));
 			fprintf(d->h, "%s</td>", ci(lo, hi));
 		}
 		if (cv.j == NULL || cJSON_IsNull(cv.j)) {
 			metric_cell(d->h, "cv_roc_auc_mean", "null", NAN);
 			metric_cell(d->h, "cv_roc_auc_std", "null", NAN);
 		} else {
-			metric_cell(d->h, "cv_roc_auc_mean", raw(cv, "mean", rb),
-			            num(cv, "mean"));
+			metric_cell(d->h, "cv_roc_auc_mean",
+			            raw(cv, "mean", rb), num(cv, "mean"));
 			metric_cell(d->h, "cv_roc_auc_std", raw(cv, "std", rb),
 			            num(cv, "std"));
 		}
@@ -297,13 +318,17 @@ static void metrics_table(struct report *r, struct doc *d)
 
 static void section_metrics(struct report *r, struct doc *d)
 {
-	static const struct { const char *key, *label; } ivs[] = {
+	static const struct {
+		const char *key, *label;
+	} ivs[] = {
 		{ "roc_auc", "ROC-AUC (bootstrap)" },
 		{ "roc_auc_delong", "ROC-AUC (DeLong)" },
 		{ "accuracy", "Accuracy" },
 		{ "sensitivity", "Sensitivity (recall)" },
 		{ "specificity", "Specificity" },
-		{ "ppv", "PPV (precision)" }, { "npv", "NPV" }, { "f1", "F1" },
+		{ "ppv", "PPV (precision)" },
+		{ "npv", "NPV" },
+		{ "f1", "F1" },
 		{ "brier", "Brier score" },
 		{ "calibration_slope", "Calibration slope" },
 	};
@@ -312,7 +337,8 @@ static void section_metrics(struct report *r, struct doc *d)
 	char rb[HD_NUMBUF];
 
 	section_open(d, 2);
-	para(d, "Each model scored on the held-out test split by hd-eval. "
+	para(d,
+	     "Each model scored on the held-out test split by hd-eval. "
 	     "Accuracy, precision, recall and F1 are at the threshold shown "
 	     "(a probability at or above it predicts heart disease); ROC-AUC, "
 	     "the Brier score, log loss and the calibration figures use the "
@@ -327,8 +353,10 @@ static void section_metrics(struct report *r, struct doc *d)
 	cell(&row, "Figure");
 	for (size_t k = 0; k < r->ncand; k++)
 		cell(&row, "%s", r->cand[k].name);
-	table_open(d, "intervals", "Estimates and 95% intervals on the test "
-	           "split", &row);
+	table_open(d, "intervals",
+	           "Estimates and 95% intervals on the test "
+	           "split",
+	           &row);
 	for (size_t i = 0; i < sizeof ivs / sizeof ivs[0]; i++) {
 		cell(&row, "%s", ivs[i].label);
 		for (size_t k = 0; k < r->ncand; k++) {
@@ -353,12 +381,13 @@ static void section_metrics(struct report *r, struct doc *d)
 
 		if (y.j == NULL || cJSON_IsNull(y.j))
 			continue;
-		item(d, "%s: the Youden threshold, chosen on the cross-"
+		item(d,
+		     "%s: the Youden threshold, chosen on the cross-"
 		     "validation's out-of-fold predictions (never the test "
 		     "rows), is %s; at it the test sensitivity is %s and the "
-		     "specificity %s.", r->cand[k].name,
-		     f3(num(y, "threshold")), f3(num(yt, "sensitivity")),
-		     f3(num(yt, "specificity")));
+		     "specificity %s.",
+		     r->cand[k].name, f3(num(y, "threshold")),
+		     f3(num(yt, "sensitivity")), f3(num(yt, "specificity")));
 	}
 	section_close(d);
 }
@@ -372,9 +401,8 @@ static void section_selection(struct report *r, struct doc *d)
 	struct row row = { 0 };
 
 	section_open(d, 3);
-	para(d, "hd-select chose %s, the %s in %s (written to %s): %s",
-	     w->name, kind_of(w),
-	     w->model_path, r->sel.path, str(sel, "reason"));
+	para(d, "hd-select chose %s, the %s in %s (written to %s): %s", w->name,
+	     kind_of(w), w->model_path, r->sel.path, str(sel, "reason"));
 	para(d, "Criterion: the test %s, %s is better; on a tie, the %s.",
 	     metric, str(sel, "direction"), str(sel, "tie_break"));
 	cell(&row, "Rank");
@@ -407,7 +435,8 @@ static void section_selection(struct report *r, struct doc *d)
 static void section_subgroups(struct report *r, struct doc *d)
 {
 	section_open(d, 4);
-	para(d, "The test split by site and by sex, for each model; the "
+	para(d,
+	     "The test split by site and by sex, for each model; the "
 	     "intervals are bootstrap 95%% intervals within each subgroup. "
 	     "A subgroup of fewer than %d rows, or of fewer than %d of a "
 	     "class, is marked small: its figures are mostly noise.",
@@ -436,8 +465,8 @@ static void section_loso(struct report *r, struct doc *d)
 		return;
 	}
 	para(d, "hd-loso refitted each model's kind and hyperparameters on "
-	     "three sites of the whole clean data and evaluated it on the "
-	     "fourth: how the model carries to a hospital it has not seen.");
+	        "three sites of the whole clean data and evaluated it on the "
+	        "fourth: how the model carries to a hospital it has not seen.");
 	for (size_t k = 0; k < r->ncand; k++)
 		if (r->cand[k].loso.path != NULL)
 			loso_table(d, &r->cand[k]);
@@ -464,8 +493,8 @@ static void hyper_rows(struct doc *d, struct cand *c)
 	struct node tr = obj(top(&c->mfile), "training");
 	struct node cv = at(top(&c->mfile), "cv");
 	struct row row = { 0 };
-	char *cap = hd_xprintf("%s (%s): hyperparameters and training",
-	                       c->name, kind_of(c));
+	char *cap = hd_xprintf("%s (%s): hyperparameters and training", c->name,
+	                       kind_of(c));
 
 	cell(&row, "Setting");
 	cell(&row, "Value");
@@ -499,8 +528,8 @@ static void section_run(struct report *r, struct doc *d)
 
 	section_open(d, 6);
 	para(d, "This page holds no time, host, user or commit, so the same "
-	     "inputs give the same bytes. When and where the run was made, "
-	     "and from which commit, are in its run record (hd-runs show).");
+	        "inputs give the same bytes. When and where the run was made, "
+	        "and from which commit, are in its run record (hd-runs show).");
 	heading(d, 3, "run-params", "Parameters");
 	if (r->nparams == 0)
 		para(d, "None were given (hd-report --param).");
@@ -524,16 +553,18 @@ static void section_run(struct report *r, struct doc *d)
 	for (size_t k = 0; k < r->ncand; k++) {
 		struct node tr = obj(top(&r->cand[k].mfile), "training");
 
-		item(d, "%s: fitted by %s %s.", r->cand[k].name, str(tr, "tool"),
-		     str(tr, "tool_version"));
+		item(d, "%s: fitted by %s %s.", r->cand[k].name,
+		     str(tr, "tool"), str(tr, "tool_version"));
 	}
 
 	heading(d, 3, "run-inputs", "Inputs and their SHA-256");
 	cell(&row, "Input");
 	cell(&row, "File");
 	cell(&row, "SHA-256");
-	table_open(d, "inputs", "Every input of this page, and the data "
-	           "behind it", &row);
+	table_open(d, "inputs",
+	           "Every input of this page, and the data "
+	           "behind it",
+	           &row);
 	if (r->data_path != NULL)
 		input_row(d, "clean data", NULL, r->data_path, r->data_sha256);
 	for (size_t k = 0; k < r->ncand; k++) {
@@ -563,12 +594,14 @@ static void section_run(struct report *r, struct doc *d)
 		if (c->loso.path != NULL) {
 			struct node lm = obj(top(&c->loso), "model");
 
-			input_row(d, "leave-one-site-out", c->name, c->loso.path,
-			          c->loso.sha256);
+			input_row(d, "leave-one-site-out", c->name,
+			          c->loso.path, c->loso.sha256);
 			if (strcmp(str(lm, "sha256"), c->model.sha256) != 0)
-				input_row(d, "its model, refitted since with the "
-				          "same hyperparameters", c->name,
-				          str(lm, "file"), str(lm, "sha256"));
+				input_row(d,
+				          "its model, refitted since with the "
+				          "same hyperparameters",
+				          c->name, str(lm, "file"),
+				          str(lm, "sha256"));
 		}
 	}
 	input_row(d, "selected model", NULL, r->sel.path, r->selected.sha256);
@@ -600,7 +633,9 @@ void write_page(struct report *r, FILE *h, FILE *m)
 	section_loso(r, &d);
 	section_run(r, &d);
 	model_card(r, &card);
-	fprintf(h, "</main>\n<footer>\n<p>Written by hd-report %s from the "
+	fprintf(h,
+	        "</main>\n<footer>\n<p>Written by hd-report %s from the "
 	        "inputs listed under <a href=\"#run-inputs\">The run</a>."
-	        "</p>\n</footer>\n</body>\n</html>\n", HD_VERSION);
+	        "</p>\n</footer>\n</body>\n</html>\n",
+	        HD_VERSION);
 }

@@ -37,7 +37,7 @@
 #define MAX_PLOTS 256
 #define MAX_PARAMS 256
 #define MAX_NAME 32
-#define MAX_IMAGE (64u << 20)   /* bytes of one image */
+#define MAX_IMAGE (64u << 20) /* bytes of one image */
 #define MAX_COLS 20
 
 /* A subgroup this small gets a caveat: its figures are mostly noise. */
@@ -58,7 +58,7 @@
  * whether something was found missing in it (said once per file).
  */
 struct input {
-	const char *path;       /* NULL when not given */
+	const char *path; /* NULL when not given */
 	cJSON *doc;
 	char sha256[HD_SHA256_HEX];
 	int bad;
@@ -70,7 +70,7 @@ struct input {
  * --loso NAME=FILE.
  */
 struct cand {
-	char *name;             /* owned */
+	char *name; /* owned */
 	struct input metrics, loso;
 	const char *model_path; /* inside metrics.doc */
 	struct hd_model model;  /* loaded from model_path */
@@ -78,29 +78,29 @@ struct cand {
 };
 
 struct plot {
-	char *path, *caption;   /* owned; caption NULL: none given */
-	char *data;             /* the file's bytes, owned */
+	char *path, *caption; /* owned; caption NULL: none given */
+	char *data;           /* the file's bytes, owned */
 	size_t len;
 	const char *mime;
 	char sha256[HD_SHA256_HEX];
 };
 
 struct param {
-	char *key, *value;      /* owned */
+	char *key, *value; /* owned */
 };
 
 struct report {
 	struct input eda;
 	struct hd_model selected;
-	struct input sel;       /* selected.doc as an input (not owned) */
+	struct input sel; /* selected.doc as an input (not owned) */
 	struct cand cand[MAX_MODELS];
 	size_t ncand;
-	size_t winner;          /* index into cand[] */
+	size_t winner; /* index into cand[] */
 	struct plot plot[MAX_PLOTS];
 	size_t nplots;
 	struct param param[MAX_PARAMS];
 	size_t nparams;
-	const char *data_path;  /* --data, or NULL */
+	const char *data_path; /* --data, or NULL */
 	char data_sha256[HD_SHA256_HEX];
 };
 
@@ -112,8 +112,8 @@ struct report {
 #define PATH_LEN 256
 struct node {
 	struct input *in;
-	const cJSON *j;         /* NULL when absent */
-	char path[PATH_LEN];    /* "test.intervals.roc_auc"; "" at the top */
+	const cJSON *j;      /* NULL when absent */
+	char path[PATH_LEN]; /* "test.intervals.roc_auc"; "" at the top */
 };
 
 struct node top(struct input *in);
@@ -174,9 +174,9 @@ const char *sex_label(const char *v);
 void put_html(FILE *fp, const char *s);
 
 struct doc {
-	FILE *h;                /* HTML */
-	FILE *m;                /* Markdown as well, or NULL */
-	int list;               /* a list is open */
+	FILE *h;  /* HTML */
+	FILE *m;  /* Markdown as well, or NULL */
+	int list; /* a list is open */
 };
 
 /* A table's cells, formatted, until row_put writes and frees them. */

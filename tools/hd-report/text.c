@@ -39,6 +39,7 @@ const char *f3(double x)
 
 	if (isnan(x))
 		return DASH;
+	/* Flawfinder: ignore: both formats are literals, chosen by a condition */
 	snprintf(b, TXT, fabs(x) < 1e9 ? "%.3f" : "%.4g",
 	         fabs(x) < 0.0005 ? 0.0 : x);
 	return b;
@@ -51,6 +52,7 @@ const char *cnt(double x)
 
 	if (isnan(x))
 		return DASH;
+	/* Flawfinder: ignore: both formats are literals, chosen by a condition */
 	snprintf(b, TXT, fabs(x) < 1e15 ? "%.0f" : "%.4g", x);
 	return b;
 }
@@ -62,8 +64,8 @@ const char *pct(double part, double whole)
 
 	if (isnan(part) || isnan(whole) || whole <= 0)
 		return DASH;
-	snprintf(b, TXT, "%.1f%%", fabs(part) < 1e9 * whole ?
-	         100 * part / whole : NAN);
+	snprintf(b, TXT, "%.1f%%",
+	         fabs(part) < 1e9 * whole ? 100 * part / whole : NAN);
 	return b;
 }
 
@@ -76,7 +78,7 @@ const char *ci(double lo, double hi)
 	if (isnan(lo) || isnan(hi))
 		return DASH;
 	n = snprintf(b, TXT, "[%s, %s]", f3(lo), f3(hi));
-	return n > 0 && n < TXT ? b : DASH;    /* f3's are short */
+	return n > 0 && n < TXT ? b : DASH; /* f3's are short */
 }
 
 /* A figure with its interval, "0.910 [0.866, 0.947]". */
@@ -105,7 +107,9 @@ const char *kind_label(const char *kind)
 /* The centres behind the UCI file names (the data set's documentation). */
 const char *site_label(const char *site)
 {
-	static const struct { const char *key, *name; } sites[] = {
+	static const struct {
+		const char *key, *name;
+	} sites[] = {
 		{ "cleveland", "Cleveland Clinic Foundation, Cleveland, Ohio" },
 		{ "hungarian", "Hungarian Institute of Cardiology, Budapest" },
 		{ "switzerland", "University Hospitals of Zurich and Basel" },
@@ -121,8 +125,9 @@ const char *site_label(const char *site)
 /* UCI's coding of sex. */
 const char *sex_label(const char *v)
 {
-	return strcmp(v, "0") == 0 ? "female (sex 0)" :
-	       strcmp(v, "1") == 0 ? "male (sex 1)" : v;
+	return strcmp(v, "0") == 0   ? "female (sex 0)"
+	       : strcmp(v, "1") == 0 ? "male (sex 1)"
+	                             : v;
 }
 
 /* ---------------------------------------------------------------------
@@ -273,8 +278,10 @@ static void put_row(struct doc *d, struct row *r, int head)
 		int word = (r->cell[i][0] | 0x20) >= 'a' &&
 		           (r->cell[i][0] | 0x20) <= 'z';
 
-		fputs(head ? "<th scope=\"col\">" : i == 0 ?
-		      "<th scope=\"row\">" : word ? "<td class=\"t\">" : "<td>",
+		fputs(head     ? "<th scope=\"col\">"
+		      : i == 0 ? "<th scope=\"row\">"
+		      : word   ? "<td class=\"t\">"
+		               : "<td>",
 		      d->h);
 		put_html(d->h, r->cell[i]);
 		fputs(head || i == 0 ? "</th>" : "</td>", d->h);
@@ -305,7 +312,7 @@ void row_put(struct doc *d, struct row *r)
  * others are figures, right-aligned.
  */
 void table_open(struct doc *d, const char *id, const char *caption,
-                       struct row *head)
+                struct row *head)
 {
 	size_t n = head->n;
 

@@ -51,7 +51,7 @@ struct run {
 };
 
 struct runs {
-	char **id;              /* oldest first (ids sort by start time) */
+	char **id; /* oldest first (ids sort by start time) */
 	size_t n;
 };
 

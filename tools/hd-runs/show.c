@@ -18,16 +18,18 @@ static size_t model_names(const struct run *r, const char *names[8])
 	const cJSON *c;
 	size_t n = 0;
 
-	cJSON_ArrayForEach(c, metric_map(r)) {
+	cJSON_ArrayForEach (c, metric_map(r)) {
 		const char *dot = strchr(c->string, '.');
 		if (!dot || strcmp(dot, ".test.roc_auc") != 0 || n == 8)
 			continue;
 		size_t k = (size_t)(dot - c->string);
 		int seen = 0;
 		for (size_t i = 0; i < n; i++)
-			seen |= strlen(names[i]) == k && !strncmp(names[i], c->string, k);
+			seen |= strlen(names[i]) == k &&
+			        !strncmp(names[i], c->string, k);
 		if (!seen)
-			names[n++] = c->string;     /* a prefix: use with its length */
+			names[n++] =
+				c->string; /* a prefix: use with its length */
 	}
 	return n;
 }
@@ -44,7 +46,8 @@ static double mget(const struct run *r, const char *model, size_t mlen,
 	double x;
 
 	snprintf(key, sizeof key, "%.*s.%s", (int)mlen, model, suffix);
-	if (hd_json_get_num(cJSON_GetObjectItemCaseSensitive(metric_map(r), key),
+	if (hd_json_get_num(cJSON_GetObjectItemCaseSensitive(metric_map(r),
+	                                                     key),
 	                    NULL, &x) == 0)
 		return x;
 	return NAN;
@@ -77,7 +80,8 @@ static void model_row(const struct run *r, const char **names, size_t n,
 		double hi = ci ? mget(r, names[i], k, hi_key) : NAN;
 		double s = sd ? mget(r, names[i], k, sd) : NAN;
 		if (!isnan(lo) && !isnan(hi))
-			snprintf(cell, sizeof cell, "%.4f [%.4f, %.4f]", x, lo, hi);
+			snprintf(cell, sizeof cell, "%.4f [%.4f, %.4f]", x, lo,
+			         hi);
 		else if (!isnan(s))
 			snprintf(cell, sizeof cell, "%.4f sd %.4f", x, s);
 		else
@@ -99,7 +103,8 @@ static void show_csv_line(const char *label, const cJSON *o)
 	hd_json_get_num(o, "columns", &cols);
 	hd_json_get_num(cc, "0", &c0);
 	hd_json_get_num(cc, "1", &c1);
-	emit("  %-8s %s: %.0f rows, %.0f columns", label, jstr(o, "file"), rows, cols);
+	emit("  %-8s %s: %.0f rows, %.0f columns", label, jstr(o, "file"), rows,
+	     cols);
 	if (!isnan(c0))
 		emit(", target 0: %.0f, 1: %.0f", c0, c1);
 	endline();
@@ -115,8 +120,9 @@ static void show_text(const struct run *r, size_t nruns)
 	const cJSON *c, *t = r->tags;
 	double d = NAN;
 	static const char *const tag_lines[][2] = {
-		{ "status", "status" }, { "step", "step" }, { "message", "message" },
-		{ "command", "command" }, { "start", "started" }, { "end", "ended" },
+		{ "status", "status" },   { "step", "step" },
+		{ "message", "message" }, { "command", "command" },
+		{ "start", "started" },   { "end", "ended" },
 	};
 
 	emit("%-12s%s", "run", r->id);
@@ -136,8 +142,11 @@ static void show_text(const struct run *r, size_t nruns)
 	}
 	const char *sel = jstr(r->metrics, "selected");
 	if (sel) {
-		emit("%-12s%s (%s) by %s", "selected", sel, jstr(r->metrics, "selected_kind"),
-		     jstr(r->metrics, "selected_by") ? jstr(r->metrics, "selected_by") : "?");
+		emit("%-12s%s (%s) by %s", "selected", sel,
+		     jstr(r->metrics, "selected_kind"),
+		     jstr(r->metrics, "selected_by")
+		             ? jstr(r->metrics, "selected_by")
+		             : "?");
 		endline();
 		if (jstr(r->metrics, "reason")) {
 			emit("%-12s%s", "", jstr(r->metrics, "reason"));
@@ -154,35 +163,48 @@ static void show_text(const struct run *r, size_t nruns)
 		for (size_t i = 0; i < hd_nfigures; i++) {
 			const struct hd_figure *f = &hd_figure_list[i];
 			char key[128], ci[128];
-			snprintf(key, sizeof key, "test.%s%s%s", f->group ? f->group : "",
-			         f->group ? "." : "", f->name);
-			snprintf(ci, sizeof ci, "test.intervals.%s", f->interval ? f->interval : "");
-			model_row(r, names, n, f->label, key, f->interval ? ci : NULL, NULL);
+			snprintf(key, sizeof key, "test.%s%s%s",
+			         f->group ? f->group : "", f->group ? "." : "",
+			         f->name);
+			snprintf(ci, sizeof ci, "test.intervals.%s",
+			         f->interval ? f->interval : "");
+			model_row(r, names, n, f->label, key,
+			          f->interval ? ci : NULL, NULL);
 		}
-		model_row(r, names, n, "CV ROC-AUC", "cv.roc_auc_mean", NULL, "cv.roc_auc_std");
-		model_row(r, names, n, "Youden threshold", "test.youden.threshold", NULL, NULL);
+		model_row(r, names, n, "CV ROC-AUC", "cv.roc_auc_mean", NULL,
+		          "cv.roc_auc_std");
+		model_row(r, names, n, "Youden threshold",
+		          "test.youden.threshold", NULL, NULL);
 		/* Subgroups and left-out sites, named as the first model has them. */
 		size_t k0 = name_len(names[0]);
-		cJSON_ArrayForEach(c, metric_map(r)) {
+		cJSON_ArrayForEach (c, metric_map(r)) {
 			const char *key = c->string + k0 + 1;
 			char label[128], sub[256], ci[256];
-			if (strncmp(c->string, names[0], k0) || c->string[k0] != '.')
+			if (strncmp(c->string, names[0], k0) ||
+			    c->string[k0] != '.')
 				continue;
 			size_t kl = strlen(key);
 			if (!strncmp(key, "subgroups.", 10) && kl > 18 &&
 			    !strcmp(key + kl - 8, ".roc_auc")) {
-				snprintf(label, sizeof label, "ROC-AUC %.*s", (int)(kl - 18), key + 10);
+				snprintf(label, sizeof label, "ROC-AUC %.*s",
+				         (int)(kl - 18), key + 10);
 				for (char *p = label; *p; p++)
 					if (*p == '.')
 						*p = ' ';
 				snprintf(sub, sizeof sub, "%s", key);
-				snprintf(ci, sizeof ci, "%.*s.intervals.roc_auc", (int)(kl - 8), key);
+				snprintf(ci, sizeof ci,
+				         "%.*s.intervals.roc_auc",
+				         (int)(kl - 8), key);
 				model_row(r, names, n, label, sub, ci, NULL);
 			} else if (!strncmp(key, "loso.", 5) && kl > 18 &&
 			           !strcmp(key + kl - 13, ".test.roc_auc")) {
-				snprintf(label, sizeof label, "LOSO ROC-AUC %.*s", (int)(kl - 18), key + 5);
+				snprintf(label, sizeof label,
+				         "LOSO ROC-AUC %.*s", (int)(kl - 18),
+				         key + 5);
 				snprintf(sub, sizeof sub, "%s", key);
-				snprintf(ci, sizeof ci, "%.*s.intervals.roc_auc", (int)(kl - 8), key);
+				snprintf(ci, sizeof ci,
+				         "%.*s.intervals.roc_auc",
+				         (int)(kl - 8), key);
 				model_row(r, names, n, label, sub, ci, NULL);
 			}
 		}
@@ -190,22 +212,28 @@ static void show_text(const struct run *r, size_t nruns)
 	endline();
 	emit("dataset");
 	endline();
-	emit("  %-8s %s", "source", jstr(r->dataset, "source") ? jstr(r->dataset, "source") : "-");
+	emit("  %-8s %s", "source",
+	     jstr(r->dataset, "source") ? jstr(r->dataset, "source") : "-");
 	endline();
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r->dataset, "raw")) {
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(r->dataset,
+	                                                        "raw")) {
 		double b = NAN;
 		hd_json_get_num(c, "bytes", &b);
-		emit("  %-8s %s: %.0f bytes, sha256 %s", "raw", jstr(c, "file"), b,
-		     jstr(c, "sha256"));
+		emit("  %-8s %s: %.0f bytes, sha256 %s", "raw", jstr(c, "file"),
+		     b, jstr(c, "sha256"));
 		endline();
 	}
-	show_csv_line("clean", cJSON_GetObjectItemCaseSensitive(r->dataset, "clean"));
-	show_csv_line("train", cJSON_GetObjectItemCaseSensitive(r->dataset, "train"));
-	show_csv_line("test", cJSON_GetObjectItemCaseSensitive(r->dataset, "test"));
+	show_csv_line("clean",
+	              cJSON_GetObjectItemCaseSensitive(r->dataset, "clean"));
+	show_csv_line("train",
+	              cJSON_GetObjectItemCaseSensitive(r->dataset, "train"));
+	show_csv_line("test",
+	              cJSON_GetObjectItemCaseSensitive(r->dataset, "test"));
 	endline();
 	emit("params");
 	endline();
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r->params, "params")) {
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(r->params,
+	                                                        "params")) {
 		show_value(c, buf, sizeof buf);
 		emit("  %-24s %s", c->string, buf);
 		endline();
@@ -216,8 +244,9 @@ static void show_text(const struct run *r, size_t nruns)
 		emit("signature   %d inputs -> prediction (0 or 1), probability",
 		     cJSON_GetArraySize(in));
 		endline();
-		cJSON_ArrayForEach(c, in) {
-			const cJSON *lv = cJSON_GetObjectItemCaseSensitive(c, "levels");
+		cJSON_ArrayForEach (c, in) {
+			const cJSON *lv =
+				cJSON_GetObjectItemCaseSensitive(c, "levels");
 			emit("  %-24s %s", jstr(c, "name"), jstr(c, "kind"));
 			if (lv) {
 				char *s = cJSON_PrintUnformatted(lv);
@@ -232,36 +261,46 @@ static void show_text(const struct run *r, size_t nruns)
 	endline();
 	{
 		char cbuf[16];
-		const char *br = jstr(t, "git_branch"), *dh = jstr(t, "git_diff_sha256");
+		const char *br = jstr(t, "git_branch"),
+			   *dh = jstr(t, "git_diff_sha256");
 		emit("  %-10s %s", "git", short_commit(t, cbuf));
 		if (jstr(t, "git_commit"))
-			emit(" %s (%s, %s)", jstr(t, "git_commit"), br ? br : "detached",
-			     cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "git_dirty"))
-			     ? "dirty" : "clean");
+			emit(" %s (%s, %s)", jstr(t, "git_commit"),
+			     br ? br : "detached",
+			     cJSON_IsTrue(
+				     cJSON_GetObjectItemCaseSensitive(t,
+			                                              "git_dirty"))
+			             ? "dirty"
+			             : "clean");
 		endline();
 		if (dh) {
 			emit("  %-10s sha256 %s", "diff", dh);
 			endline();
 		}
-		static const char *const keys[] = { "hd_version", "compiler", "os", "user", "host" };
-		static const char *const labels[] = { "hd", "compiler", "os", "user", "host" };
+		static const char *const keys[] = { "hd_version", "compiler",
+			                            "os", "user", "host" };
+		static const char *const labels[] = { "hd", "compiler", "os",
+			                              "user", "host" };
 		for (size_t i = 0; i < 5; i++) {
-			emit("  %-10s %s", labels[i], jstr(t, keys[i]) ? jstr(t, keys[i]) : "-");
+			emit("  %-10s %s", labels[i],
+			     jstr(t, keys[i]) ? jstr(t, keys[i]) : "-");
 			endline();
 		}
 	}
-	const cJSON *files = cJSON_GetObjectItemCaseSensitive(r->manifest, "files");
+	const cJSON *files =
+		cJSON_GetObjectItemCaseSensitive(r->manifest, "files");
 	int copied = 0;
-	cJSON_ArrayForEach(c, files)
+	cJSON_ArrayForEach (c, files)
 		copied += jstr(c, "copy") != NULL;
 	endline();
-	emit("artifacts   %d files, %d copied into %s/%s/files", cJSON_GetArraySize(files),
-	     copied, opt.dir, r->id);
+	emit("artifacts   %d files, %d copied into %s/%s/files",
+	     cJSON_GetArraySize(files), copied, opt.dir, r->id);
 	endline();
-	cJSON_ArrayForEach(c, files) {
+	cJSON_ArrayForEach (c, files) {
 		double b = NAN;
 		hd_json_get_num(c, "bytes", &b);
-		emit("  %-46s %9.0f  %.12s", jstr(c, "path"), b, jstr(c, "sha256"));
+		emit("  %-46s %9.0f  %.12s", jstr(c, "path"), b,
+		     jstr(c, "sha256"));
 		endline();
 	}
 }
@@ -314,34 +353,48 @@ static cJSON *flat_dataset(const cJSON *ds)
 	const cJSON *c;
 	static const char *const parts[] = { "clean", "train", "test" };
 
-	cJSON_AddItemToObject(f, "source", cJSON_Duplicate(
-		cJSON_GetObjectItemCaseSensitive(ds, "source"), 1));
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(ds, "raw")) {
+	cJSON_AddItemToObject(
+		f, "source",
+		cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ds, "source"),
+	                        1));
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(ds, "raw")) {
 		const char *file = jstr(c, "file"), *base;
 		char key[512];
 		if (!file)
 			continue;
 		base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 		snprintf(key, sizeof key, "raw.%s.sha256", base);
-		cJSON_AddItemToObject(f, key, cJSON_Duplicate(
-			cJSON_GetObjectItemCaseSensitive(c, "sha256"), 1));
+		cJSON_AddItemToObject(
+			f, key,
+			cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c,
+		                                                         "sha256"),
+		                        1));
 		snprintf(key, sizeof key, "raw.%s.bytes", base);
-		cJSON_AddItemToObject(f, key, cJSON_Duplicate(
-			cJSON_GetObjectItemCaseSensitive(c, "bytes"), 1));
+		cJSON_AddItemToObject(
+			f, key,
+			cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c,
+		                                                         "bytes"),
+		                        1));
 	}
 	for (size_t i = 0; i < 3; i++) {
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(ds, parts[i]);
-		static const char *const keys[] = { "sha256", "rows", "columns" };
+		static const char *const keys[] = { "sha256", "rows",
+			                            "columns" };
 		char key[256];
 		if (!cJSON_IsObject(o))
 			continue;
 		for (size_t k = 0; k < 3; k++) {
 			snprintf(key, sizeof key, "%s.%s", parts[i], keys[k]);
-			cJSON_AddItemToObject(f, key, cJSON_Duplicate(
-				cJSON_GetObjectItemCaseSensitive(o, keys[k]), 1));
+			cJSON_AddItemToObject(
+				f, key,
+				cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(
+							o, keys[k]),
+			                        1));
 		}
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(o, "class_counts")) {
-			snprintf(key, sizeof key, "%s.class_counts.%s", parts[i], c->string);
+		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(
+					       o, "class_counts")) {
+			snprintf(key, sizeof key, "%s.class_counts.%s",
+			         parts[i], c->string);
 			cJSON_AddItemToObject(f, key, cJSON_Duplicate(c, 1));
 		}
 	}
@@ -352,10 +405,12 @@ static cJSON *flat_metrics(const cJSON *m)
 {
 	cJSON *f = cJSON_CreateObject();
 
-	cJSON_AddItemToObject(f, "selected", cJSON_Duplicate(
-		cJSON_GetObjectItemCaseSensitive(m, "selected"), 1));
+	cJSON_AddItemToObject(
+		f, "selected",
+		cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "selected"),
+	                        1));
 	const cJSON *c;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(m, "metrics"))
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(m, "metrics"))
 		cJSON_AddItemToObject(f, c->string, cJSON_Duplicate(c, 1));
 	return f;
 }
@@ -366,8 +421,9 @@ static int same_value(const cJSON *a, const cJSON *b)
 
 	if (!a || !b)
 		return !a && !b;
-	if (hd_json_get_num(a, NULL, &x) == 0 && hd_json_get_num(b, NULL, &y) == 0 &&
-	    !cJSON_IsNull(a) && !cJSON_IsNull(b))
+	if (hd_json_get_num(a, NULL, &x) == 0 &&
+	    hd_json_get_num(b, NULL, &y) == 0 && !cJSON_IsNull(a) &&
+	    !cJSON_IsNull(b))
 		return x == y;
 	return cJSON_Compare(a, b, 1);
 }
@@ -380,13 +436,15 @@ static void diff_section(const char *section, const cJSON *a, const cJSON *b,
 	const cJSON *c;
 
 	for (int pass = 0; pass < 2; pass++) {
-		cJSON_ArrayForEach(c, (cJSON *)(pass == 0 ? a : b)) {
-			const cJSON *va = cJSON_GetObjectItemCaseSensitive(a, c->string);
-			const cJSON *vb = cJSON_GetObjectItemCaseSensitive(b, c->string);
+		cJSON_ArrayForEach (c, (cJSON *)(pass == 0 ? a : b)) {
+			const cJSON *va =
+				cJSON_GetObjectItemCaseSensitive(a, c->string);
+			const cJSON *vb =
+				cJSON_GetObjectItemCaseSensitive(b, c->string);
 			const char *change;
 			double x, y, delta = NAN;
 			if (pass == 1 && va)
-				continue;       /* seen in the first pass */
+				continue; /* seen in the first pass */
 			if (!va)
 				change = "added";
 			else if (!vb)
@@ -398,7 +456,8 @@ static void diff_section(const char *section, const cJSON *a, const cJSON *b,
 			if (!strcmp(change, "same") && !opt.all)
 				continue;
 			if (!strcmp(change, "changed") && !cJSON_IsNull(va) &&
-			    !cJSON_IsNull(vb) && !cJSON_IsString(va) && !cJSON_IsString(vb) &&
+			    !cJSON_IsNull(vb) && !cJSON_IsString(va) &&
+			    !cJSON_IsString(vb) &&
 			    hd_json_get_num(va, NULL, &x) == 0 &&
 			    hd_json_get_num(vb, NULL, &y) == 0)
 				delta = y - x;
@@ -406,10 +465,16 @@ static void diff_section(const char *section, const cJSON *a, const cJSON *b,
 			cJSON_AddStringToObject(o, "section", section);
 			cJSON_AddStringToObject(o, "key", c->string);
 			cJSON_AddStringToObject(o, "change", change);
-			cJSON_AddItemToObject(o, "a", va ? cJSON_Duplicate(va, 1) : cJSON_CreateNull());
-			cJSON_AddItemToObject(o, "b", vb ? cJSON_Duplicate(vb, 1) : cJSON_CreateNull());
-			cJSON_AddItemToObject(o, "delta", isnan(delta) ? cJSON_CreateNull()
-			                                               : hd_json_num(delta));
+			cJSON_AddItemToObject(o, "a",
+			                      va ? cJSON_Duplicate(va, 1)
+			                         : cJSON_CreateNull());
+			cJSON_AddItemToObject(o, "b",
+			                      vb ? cJSON_Duplicate(vb, 1)
+			                         : cJSON_CreateNull());
+			cJSON_AddItemToObject(o, "delta",
+			                      isnan(delta)
+			                              ? cJSON_CreateNull()
+			                              : hd_json_num(delta));
 			cJSON_AddItemToArray(changes, o);
 		}
 	}
@@ -424,10 +489,12 @@ static void diff_text(const cJSON *changes)
 	const char *section = NULL;
 	char sa[256], sb[256];
 
-	cJSON_ArrayForEach(c, changes) {
+	cJSON_ArrayForEach (c, changes) {
 		int k = (int)strlen(jstr(c, "key"));
-		show_value(cJSON_GetObjectItemCaseSensitive(c, "a"), sa, sizeof sa);
-		show_value(cJSON_GetObjectItemCaseSensitive(c, "b"), sb, sizeof sb);
+		show_value(cJSON_GetObjectItemCaseSensitive(c, "a"), sa,
+		           sizeof sa);
+		show_value(cJSON_GetObjectItemCaseSensitive(c, "b"), sb,
+		           sizeof sb);
 		wk = k > wk ? k : wk;
 		wa = (int)strlen(sa) > wa ? (int)strlen(sa) : wa;
 		wb = (int)strlen(sb) > wb ? (int)strlen(sb) : wb;
@@ -443,7 +510,7 @@ static void diff_text(const cJSON *changes)
 	}
 	emit("  %-*s  %-*s  %-*s  %s", wk, "", wa, "A", wb, "B", "B - A");
 	endline();
-	cJSON_ArrayForEach(c, changes) {
+	cJSON_ArrayForEach (c, changes) {
 		const char *ch = jstr(c, "change");
 		const cJSON *va = cJSON_GetObjectItemCaseSensitive(c, "a");
 		const cJSON *vb = cJSON_GetObjectItemCaseSensitive(c, "b");
@@ -459,8 +526,11 @@ static void diff_text(const cJSON *changes)
 			strcpy(sa, "(none)");
 		if (!strcmp(ch, "removed"))
 			strcpy(sb, "(none)");
-		emit("%c %-*s  %-*s  %-*s", !strcmp(ch, "same") ? ' ' :
-		     !strcmp(ch, "changed") ? '~' : !strcmp(ch, "added") ? '+' : '-',
+		emit("%c %-*s  %-*s  %-*s",
+		     !strcmp(ch, "same")      ? ' '
+		     : !strcmp(ch, "changed") ? '~'
+		     : !strcmp(ch, "added")   ? '+'
+		                              : '-',
 		     wk, jstr(c, "key"), wa, sa, wb, sb);
 		if (hd_json_get_num(c, "delta", &d) == 0 && !isnan(d))
 			emit("  %+.6g", d);
@@ -481,8 +551,8 @@ int cmd_diff(char **refs, int nrefs)
 	}
 	if (load_index(&rs) != 0)
 		return HD_EXIT_DATA;
-	if ((ia = resolve(&rs, refs[0])) < 0 || (ib = resolve(&rs, refs[1])) < 0 ||
-	    load_run(rs.id[ia], &ra) != 0) {
+	if ((ia = resolve(&rs, refs[0])) < 0 ||
+	    (ib = resolve(&rs, refs[1])) < 0 || load_run(rs.id[ia], &ra) != 0) {
 		free_runs(&rs);
 		return HD_EXIT_DATA;
 	}
@@ -493,8 +563,12 @@ int cmd_diff(char **refs, int nrefs)
 	}
 	const char *sections[3] = { "params", "metrics", "dataset" };
 	cJSON *fa[3], *fb[3];
-	fa[0] = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ra.params, "params"), 1);
-	fb[0] = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rb.params, "params"), 1);
+	fa[0] = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ra.params,
+	                                                         "params"),
+	                        1);
+	fb[0] = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rb.params,
+	                                                         "params"),
+	                        1);
 	fa[1] = flat_metrics(ra.metrics);
 	fb[1] = flat_metrics(rb.metrics);
 	fa[2] = flat_dataset(ra.dataset);
@@ -513,8 +587,8 @@ int cmd_diff(char **refs, int nrefs)
 			char cbuf[16];
 			const char *cmd = jstr(both[k]->tags, "command");
 			emit("%c %s  %s  %s  %s", k ? 'B' : 'A', both[k]->id,
-			     jstr(both[k]->tags, "status"), short_commit(both[k]->tags, cbuf),
-			     cmd ? cmd : "");
+			     jstr(both[k]->tags, "status"),
+			     short_commit(both[k]->tags, cbuf), cmd ? cmd : "");
 			endline();
 		}
 		diff_text(ch);
@@ -529,4 +603,3 @@ int cmd_diff(char **refs, int nrefs)
 	free_runs(&rs);
 	return rc;
 }
-

@@ -68,7 +68,7 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
 {
 	double pa = *a, pb = *b, pf = -INFINITY, d0 = 0, d1 = 0, t = 1;
 	double npos = 0, nall = 0, lmax = 0;
-	int check = 1;          /* does this pass judge the last step? */
+	int check = 1; /* does this pass judge the last step? */
 
 	/* With one class the likelihood has no maximum, only a limit. */
 	for (size_t i = 0; i < n; i++) {
@@ -91,8 +91,8 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
 			e = exp(-fabs(eta));
 			mu = eta >= 0 ? 1 / (1 + e) : e / (1 + e);
 			if (check)
-				f += wi * ((double)y[i] * eta - (eta > 0 ? eta : 0) -
-				           log1p(e));
+				f += wi * ((double)y[i] * eta -
+				           (eta > 0 ? eta : 0) - log1p(e));
 			v = wi * mu * (1 - mu);
 			r = wi * ((double)y[i] - mu);
 			g0 += r;
@@ -128,7 +128,8 @@ static int recalibrate(const double *l, const uint8_t *y, const double *w,
 		t = 1;
 		*a = pa + d0;
 		*b = pb + d1;
-		if (!isfinite(*a) || !isfinite(*b) || fabs(*a) > 1e6 || fabs(*b) > 1e6)
+		if (!isfinite(*a) || !isfinite(*b) || fabs(*a) > 1e6 ||
+		    fabs(*b) > 1e6)
 			return -1;
 		if (fmax(fabs(d0), fabs(d1)) < 1e-8)
 			return 0;
@@ -223,11 +224,14 @@ void hd_calibration_compute(const double *p, const uint8_t *y, size_t n,
 	c->ece = n ? 0 : NAN;
 	for (int k = 0; n && k < HD_CAL_BINS; k++)
 		if (c->width[k].n)
-			c->ece += (double)c->width[k].n / (double)n *
-			          fabs(c->width[k].observed - c->width[k].mean_p);
+			c->ece +=
+				(double)c->width[k].n / (double)n *
+				fabs(c->width[k].observed - c->width[k].mean_p);
 	/* Brier skill: 1 - Brier / Brier of the base rate, ybar (1 - ybar). */
-	c->brier_skill = n && sy > 0 && sy < (double)n ?
-		1 - (sb / (double)n) / (c->observed * (1 - c->observed)) : NAN;
+	c->brier_skill = n && sy > 0 && sy < (double)n
+	                         ? 1 - (sb / (double)n) / (c->observed *
+	                                                   (1 - c->observed))
+	                         : NAN;
 	/* The intercept with the slope fixed at 1, then both together. */
 	c->intercept = 0;
 	c->slope = 1;
@@ -356,9 +360,15 @@ cJSON *hd_decision_curve_json(const double *p, const uint8_t *y, size_t n)
 		hd_rates_at(p, y, n, t, &r);
 		prev = n ? (double)pos / (double)n : NAN;
 		cJSON_AddItemToArray(ta, hd_json_num(t));
-		cJSON_AddItemToArray(tm, hd_json_num(n ? (double)r.tp / (double)n -
-		                     (double)r.fp / (double)n * odds : NAN));
-		cJSON_AddItemToArray(tall, hd_json_num(prev - (1 - prev) * odds));
+		cJSON_AddItemToArray(tm,
+		                     hd_json_num(
+					     n ? (double)r.tp / (double)n -
+							     (double)r.fp /
+								     (double)n *
+								     odds
+					       : NAN));
+		cJSON_AddItemToArray(tall,
+		                     hd_json_num(prev - (1 - prev) * odds));
 		cJSON_AddItemToArray(tnone, hd_json_num(0));
 	}
 	return o;
@@ -462,8 +472,8 @@ void hd_delong(const double *p, const uint8_t *y, size_t n,
 }
 
 static const char *const ci_name[HD_NCI] = {
-	"roc_auc", "accuracy", "sensitivity", "specificity", "ppv", "npv",
-	"f1", "brier", "calibration_slope"
+	"roc_auc", "accuracy", "sensitivity", "specificity",      "ppv",
+	"npv",     "f1",       "brier",       "calibration_slope"
 };
 
 /*
@@ -485,9 +495,15 @@ static void figures(const double *p, const uint8_t *y, const double *l,
 		tot += w[i];
 		if (y[i]) {
 			npos += w[i];
-			if (p[i] >= threshold) tp += w[i]; else fn += w[i];
+			if (p[i] >= threshold)
+				tp += w[i];
+			else
+				fn += w[i];
 		} else {
-			if (p[i] >= threshold) fp += w[i]; else tn += w[i];
+			if (p[i] >= threshold)
+				fp += w[i];
+			else
+				tn += w[i];
 		}
 		sb += w[i] * (p[i] - y[i]) * (p[i] - y[i]);
 	}
@@ -497,13 +513,17 @@ static void figures(const double *p, const uint8_t *y, const double *l,
 		for (; s < gend[g]; s++) {
 			size_t i = order[s];
 
-			if (y[i]) gp += w[i]; else gn += w[i];
+			if (y[i])
+				gp += w[i];
+			else
+				gn += w[i];
 		}
 		area2 += gp * (2 * negbelow + gn);
 		negbelow += gn;
 	}
-	out[HD_CI_AUC] = npos > 0 && tot > npos ?
-		area2 / (2 * npos * (tot - npos)) : NAN;
+	out[HD_CI_AUC] = npos > 0 && tot > npos
+	                         ? area2 / (2 * npos * (tot - npos))
+	                         : NAN;
 	out[HD_CI_ACCURACY] = tot > 0 ? (tp + tn) / tot : NAN;
 	out[HD_CI_SENSITIVITY] = ratio_nan(tp, tp + fn);
 	out[HD_CI_SPECIFICITY] = ratio_nan(tn, tn + fp);
@@ -512,11 +532,17 @@ static void figures(const double *p, const uint8_t *y, const double *l,
 	out[HD_CI_F1] = ratio_nan(2 * tp, 2 * tp + fp + fn);
 	out[HD_CI_BRIER] = tot > 0 ? sb / tot : NAN;
 	out[HD_CI_SLOPE] = isfinite(a0) && isfinite(b0) &&
-		recalibrate(l, y, w, n, 1, &a, &b) == 0 ? b : NAN;
+	                                   recalibrate(l, y, w, n, 1, &a, &b) ==
+	                                           0
+	                           ? b
+	                           : NAN;
 }
 
 /* Rows by increasing p, ties by index: sorted once, walked per resample. */
-struct pi { double p; size_t i; };
+struct pi {
+	double p;
+	size_t i;
+};
 
 static int by_pi(const void *x, const void *y)
 {
@@ -561,9 +587,8 @@ double hd_youden(const double *p, const uint8_t *y, size_t n)
 	return best;
 }
 
-void hd_bootstrap(const double *p, const uint8_t *y, size_t n,
-                  double threshold, int resamples, uint64_t seed,
-                  struct hd_estimate est[HD_NCI])
+void hd_bootstrap(const double *p, const uint8_t *y, size_t n, double threshold,
+                  int resamples, uint64_t seed, struct hd_estimate est[HD_NCI])
 {
 	size_t *order = hd_xmalloc((n ? n : 1) * sizeof *order);
 	size_t *gend = hd_xmalloc((n ? n : 1) * sizeof *gend);
@@ -615,7 +640,8 @@ void hd_bootstrap(const double *p, const uint8_t *y, size_t n,
 	}
 	/* Percentile intervals over the resamples where a figure is defined. */
 	for (int f = 0; f < HD_NCI; f++) {
-		double *v = hd_xmalloc((size_t)(resamples > 0 ? resamples : 1) * sizeof *v);
+		double *v = hd_xmalloc((size_t)(resamples > 0 ? resamples : 1) *
+		                       sizeof *v);
 		size_t used = 0;
 
 		for (int k = 0; k < resamples; k++)
@@ -639,13 +665,14 @@ void hd_bootstrap(const double *p, const uint8_t *y, size_t n,
 }
 
 cJSON *hd_intervals_to_json(const struct hd_estimate est[HD_NCI],
-                            const struct hd_estimate *delong,
-                            int resamples, uint64_t seed)
+                            const struct hd_estimate *delong, int resamples,
+                            uint64_t seed)
 {
 	cJSON *o = cJSON_CreateObject(), *d;
 	char num[32];
 
-	cJSON_AddStringToObject(o, "method", "bootstrap, stratified by class, "
+	cJSON_AddStringToObject(o, "method",
+	                        "bootstrap, stratified by class, "
 	                        "percentile");
 	hd_json_add_num(o, "level", 0.95);
 	hd_json_add_num(o, "resamples", resamples);

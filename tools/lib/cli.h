@@ -63,16 +63,18 @@ char *hd_xvprintf(const char *fmt, va_list ap)
  * as it is, never through a format.
  */
 struct hd_usage {
-	const char *synopsis;   /* after the program name */
-	const char *options;    /* the option list, one per line */
+	const char *synopsis; /* after the program name */
+	const char *options;  /* the option list, one per line */
 };
 _Noreturn void hd_usage_exit(const struct hd_usage *u, int status);
 _Noreturn void hd_version_exit(void);
 /* Options every tool shares, for its getopt_long table. */
 enum { HD_OPT_HELP = 0x1000, HD_OPT_VERSION };
-#define HD_COMMON_LONGOPTS \
-	{ "help", no_argument, NULL, HD_OPT_HELP }, \
-	{ "version", no_argument, NULL, HD_OPT_VERSION }
+#define HD_COMMON_LONGOPTS                                   \
+	{ "help", no_argument, NULL, HD_OPT_HELP },          \
+	{                                                    \
+		"version", no_argument, NULL, HD_OPT_VERSION \
+	}
 /* Handle the shared cases of a getopt_long switch; returns if c is not one. */
 void hd_common_opt(int c, const struct hd_usage *u);
 /* Checked option arguments: exit 2 with a message naming the option. */
@@ -93,9 +95,9 @@ uint64_t hd_opt_seed(const char *opt, const char *arg);
  */
 struct hd_out {
 	FILE *fp;
-	char *path;     /* final name, owned; NULL for stdout */
-	char *tmp;      /* temporary name, owned */
-	int direct;     /* a device or pipe, written in place */
+	char *path; /* final name, owned; NULL for stdout */
+	char *tmp;  /* temporary name, owned */
+	int direct; /* a device or pipe, written in place */
 };
 int hd_out_open(struct hd_out *o, const char *path);
 int hd_out_commit(struct hd_out *o);
@@ -130,8 +132,8 @@ char *hd_csv_field(char *dst, const char *s, size_t len);
  */
 #define HD_PLOT_FILES 10
 struct hd_plot {
-	char *dir;                              /* owned */
-	struct hd_out out[HD_PLOT_FILES];       /* out[0..n) open */
+	char *dir;                        /* owned */
+	struct hd_out out[HD_PLOT_FILES]; /* out[0..n) open */
 	int n;
 };
 /* Create dir (and its parents) if missing.  0, or -1 after saying why. */
@@ -159,10 +161,10 @@ struct hd_record {
 	char **field;
 	size_t *len;
 	size_t n;
-	long line;      /* line the record starts on, 1-based */
+	long line; /* line the record starts on, 1-based */
 };
 
-struct hd_csv;   /* opaque */
+struct hd_csv; /* opaque */
 
 /* Open a file ("-" = stdin).  Returns NULL after printing why. */
 struct hd_csv *hd_csv_open(const char *path);
@@ -205,13 +207,13 @@ cJSON *hd_json_read_sha256(const char *path, const char *fmt, int max_version,
 
 struct hd_dataset {
 	size_t n;
-	double *X;              /* n x HD_NFEAT, row-major, NaN = missing */
-	uint8_t *y;             /* n labels 0/1; NULL when not labelled */
-	int *site;              /* n indices into sites[]; NULL without a
+	double *X;    /* n x HD_NFEAT, row-major, NaN = missing */
+	uint8_t *y;   /* n labels 0/1; NULL when not labelled */
+	int *site;    /* n indices into sites[]; NULL without a
 	                           source column */
-	char **sites;           /* nsites names, in order of appearance */
+	char **sites; /* nsites names, in order of appearance */
 	size_t nsites;
-	char sha256[HD_SHA256_HEX];  /* of the file's bytes */
+	char sha256[HD_SHA256_HEX]; /* of the file's bytes */
 };
 /* Index of name s in (*names)[0..*n), appended (a copy) if new. */
 int hd_intern(char ***names, size_t *n, const char *s);
@@ -247,8 +249,8 @@ int hd_header_map(const struct hd_record *rec, const char *file,
  * for a record of the wrong width).
  */
 int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
-                      double x[HD_NFEAT], uint8_t *y,
-                      char *err, size_t errlen, long *bad_col);
+                      double x[HD_NFEAT], uint8_t *y, char *err, size_t errlen,
+                      long *bad_col);
 /* Read a whole clean CSV; need_target makes the target column required. */
 int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d);
 /* Rows idx[0..m) of src as a new data set (labels copied too). */
@@ -290,9 +292,9 @@ double *hd_prep_encode(const struct hd_prep *p, const double *X, size_t n);
 cJSON *hd_prep_to_json(const struct hd_prep *p);
 
 struct hd_lr_opts {
-	double C;               /* inverse penalty strength */
-	int max_iter;           /* Newton steps */
-	double tol;             /* stop when the largest step < tol */
+	double C;     /* inverse penalty strength */
+	int max_iter; /* Newton steps */
+	double tol;   /* stop when the largest step < tol */
 };
 /* scikit-learn's defaults, with Newton's tolerances: the only copy. */
 extern const struct hd_lr_opts hd_lr_defaults;
@@ -302,13 +304,13 @@ int hd_lr_fit(struct hd_lr *m, const double *Z, const uint8_t *y, size_t n,
 
 struct hd_rf_opts {
 	int n_trees;
-	int max_depth;          /* 0 = unlimited */
+	int max_depth; /* 0 = unlimited */
 	int min_samples_leaf;
 	int min_samples_split;
-	int max_features;       /* 0 = floor(sqrt(dim)) */
+	int max_features; /* 0 = floor(sqrt(dim)) */
 	int bootstrap;
 	uint64_t seed;
-	int jobs;               /* threads; the result never depends on it */
+	int jobs; /* threads; the result never depends on it */
 };
 /* scikit-learn's defaults (200 trees, grown to purity): the only copy. */
 extern const struct hd_rf_opts hd_rf_defaults;
@@ -355,13 +357,13 @@ int hd_cross_validate(enum hd_model_kind kind, const void *params,
  * hd-report shows them.
  */
 struct hd_figure {
-	const char *name;       /* its member, and its name on command lines */
-	const char *group;      /* NULL: in the figures object itself; else
+	const char *name;     /* its member, and its name on command lines */
+	const char *group;    /* NULL: in the figures object itself; else
 	                           in this member object of it */
-	const char *interval;   /* its interval under "intervals", or NULL */
-	int better;             /* 1 higher, -1 lower, 0 neither (a
+	const char *interval; /* its interval under "intervals", or NULL */
+	int better;           /* 1 higher, -1 lower, 0 neither (a
 	                           calibration slope is best at 1) */
-	const char *label;      /* for people: "ROC-AUC" */
+	const char *label;    /* for people: "ROC-AUC" */
 };
 extern const struct hd_figure hd_figure_list[];
 extern const size_t hd_nfigures;
@@ -398,18 +400,18 @@ cJSON *hd_metrics_to_json(const struct hd_metrics *m, const double *p,
 struct hd_bin {
 	double lo, hi;
 	size_t n;
-	double mean_p, observed;        /* NaN when the bin is empty */
+	double mean_p, observed; /* NaN when the bin is empty */
 };
 
 struct hd_calibration {
 	size_t n;
-	struct hd_bin width[HD_CAL_BINS];       /* edges k / 10 */
-	struct hd_bin count[HD_CAL_BINS];       /* edges at deciles of p */
-	double mean_p, observed;        /* calibration-in-the-large */
-	double intercept;               /* a of y ~ a + logit(p) (slope 1) */
-	double slope, slope_intercept;  /* b and a of y ~ a + b logit(p) */
-	double ece;                     /* sum n_k / n |observed - mean p| */
-	double brier_skill;             /* 1 - Brier / (ybar (1 - ybar)) */
+	struct hd_bin width[HD_CAL_BINS]; /* edges k / 10 */
+	struct hd_bin count[HD_CAL_BINS]; /* edges at deciles of p */
+	double mean_p, observed;          /* calibration-in-the-large */
+	double intercept;                 /* a of y ~ a + logit(p) (slope 1) */
+	double slope, slope_intercept;    /* b and a of y ~ a + b logit(p) */
+	double ece;                       /* sum n_k / n |observed - mean p| */
+	double brier_skill;               /* 1 - Brier / (ybar (1 - ybar)) */
 };
 void hd_calibration_compute(const double *p, const uint8_t *y, size_t n,
                             struct hd_calibration *c);
@@ -440,23 +442,30 @@ cJSON *hd_decision_curve_json(const double *p, const uint8_t *y, size_t n);
 /* A figure with its 95 % interval (se only for DeLong). */
 struct hd_estimate {
 	double value, se, lo, hi;
-	size_t used;            /* bootstrap resamples where it was defined */
+	size_t used; /* bootstrap resamples where it was defined */
 };
 enum {
-	HD_CI_AUC, HD_CI_ACCURACY, HD_CI_SENSITIVITY, HD_CI_SPECIFICITY,
-	HD_CI_PPV, HD_CI_NPV, HD_CI_F1, HD_CI_BRIER, HD_CI_SLOPE, HD_NCI
+	HD_CI_AUC,
+	HD_CI_ACCURACY,
+	HD_CI_SENSITIVITY,
+	HD_CI_SPECIFICITY,
+	HD_CI_PPV,
+	HD_CI_NPV,
+	HD_CI_F1,
+	HD_CI_BRIER,
+	HD_CI_SLOPE,
+	HD_NCI
 };
 /* DeLong's interval for ROC-AUC: the estimate needs a row of each
  * class, the standard error and interval two of each. */
 void hd_delong(const double *p, const uint8_t *y, size_t n,
                struct hd_estimate *e);
 /* Seeded bootstrap, stratified by class: percentile 95 % intervals. */
-void hd_bootstrap(const double *p, const uint8_t *y, size_t n,
-                  double threshold, int resamples, uint64_t seed,
-                  struct hd_estimate est[HD_NCI]);
+void hd_bootstrap(const double *p, const uint8_t *y, size_t n, double threshold,
+                  int resamples, uint64_t seed, struct hd_estimate est[HD_NCI]);
 cJSON *hd_intervals_to_json(const struct hd_estimate est[HD_NCI],
-                            const struct hd_estimate *delong,
-                            int resamples, uint64_t seed);
+                            const struct hd_estimate *delong, int resamples,
+                            uint64_t seed);
 
 /* ---------------------------------------------------------------------
  * Evaluation of scored rows (evaluate.c)
@@ -464,10 +473,10 @@ cJSON *hd_intervals_to_json(const struct hd_estimate est[HD_NCI],
 
 /* How to measure: the same for the test set, subgroups, held-out sites. */
 struct hd_eval_opts {
-	double threshold;       /* p >= threshold predicts 1 */
-	int resamples;          /* bootstrap; 0: no intervals */
+	double threshold; /* p >= threshold predicts 1 */
+	int resamples;    /* bootstrap; 0: no intervals */
 	uint64_t seed;
-	const double *thresholds;       /* the table of rates */
+	const double *thresholds; /* the table of rates */
 	size_t nthresholds;
 };
 /*
@@ -475,8 +484,8 @@ struct hd_eval_opts {
  * rates at thresholds and the decision curve.  who prefixes each
  * warning about an undefined figure ("" or "site va: ").
  */
-cJSON *hd_evaluate(const char *who, const double *p, const uint8_t *y,
-                   size_t n, const struct hd_eval_opts *o);
+cJSON *hd_evaluate(const char *who, const double *p, const uint8_t *y, size_t n,
+                   const struct hd_eval_opts *o);
 
 /* ---------------------------------------------------------------------
  * The fit tools' shared driver (fit.c)
@@ -484,13 +493,13 @@ cJSON *hd_evaluate(const char *who, const double *p, const uint8_t *y,
 
 struct hd_fit_job {
 	enum hd_model_kind kind;
-	const void *params;     /* struct hd_lr_opts or struct hd_rf_opts */
-	cJSON *hyper;           /* hyperparameters for the record; taken */
-	const char *input;      /* training CSV, "-" = stdin */
-	const char *output;     /* model file, "-" = stdout */
-	int cv_folds;           /* 0 = no cross-validation */
-	uint64_t seed;          /* fold assignment (and the forest) */
-	const char *oof;        /* out-of-fold predictions CSV, or NULL */
+	const void *params; /* struct hd_lr_opts or struct hd_rf_opts */
+	cJSON *hyper;       /* hyperparameters for the record; taken */
+	const char *input;  /* training CSV, "-" = stdin */
+	const char *output; /* model file, "-" = stdout */
+	int cv_folds;       /* 0 = no cross-validation */
+	uint64_t seed;      /* fold assignment (and the forest) */
+	const char *oof;    /* out-of-fold predictions CSV, or NULL */
 };
 /* -o -, 5 folds, seed 42: what both fit tools start from. */
 extern const struct hd_fit_job hd_fit_defaults;
@@ -505,11 +514,13 @@ void hd_fit_opt(int c, const char *arg, struct hd_fit_job *j,
 /* The operands after the options: [TRAIN.csv]. */
 void hd_fit_operands(struct hd_fit_job *j, int argc, char **argv,
                      const struct hd_usage *u);
-#define HD_FIT_LONGOPTS \
-	{ "output", required_argument, NULL, 'o' }, \
-	{ "cv", required_argument, NULL, 'k' }, \
-	{ "seed", required_argument, NULL, 's' }, \
-	{ "oof", required_argument, NULL, 'O' }
+#define HD_FIT_LONGOPTS                                   \
+	{ "output", required_argument, NULL, 'o' },       \
+		{ "cv", required_argument, NULL, 'k' },   \
+		{ "seed", required_argument, NULL, 's' }, \
+	{                                                 \
+		"oof", required_argument, NULL, 'O'       \
+	}
 #define HD_FIT_SHORTOPTS "o:k:s:O:"
 /*
  * The help text of the fit tools: their own options (opts, one per

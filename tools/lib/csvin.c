@@ -27,27 +27,27 @@
 struct rec {
 	char *buf;
 	size_t buflen, bufcap;
-	size_t *off, *len;      /* per field: offset in buf, length */
+	size_t *off, *len; /* per field: offset in buf, length */
 	size_t n, cap;
 	long line;
 };
 
 struct hd_csv {
 	FILE *fp;
-	char *name;             /* for diagnostics, owned */
+	char *name; /* for diagnostics, owned */
 	struct csv_parser p;
-	char *line;             /* getline buffer, owned */
+	char *line; /* getline buffer, owned */
 	size_t linecap;
-	long lineno;            /* line being fed, 1-based */
-	long rec_start;         /* line the record being built began on */
-	struct rec cur;         /* the record being built */
-	struct rec *q;          /* completed records, q[head..tail) */
+	long lineno;    /* line being fed, 1-based */
+	long rec_start; /* line the record being built began on */
+	struct rec cur; /* the record being built */
+	struct rec *q;  /* completed records, q[head..tail) */
 	size_t head, tail, qcap;
-	char **ptrs;            /* field pointers handed to the caller */
+	char **ptrs; /* field pointers handed to the caller */
 	size_t ptrcap;
 	int eof, failed;
 	int hashing;
-	struct sha256_ctx sha;   /* of the bytes fed, when hashing */
+	struct sha256_ctx sha; /* of the bytes fed, when hashing */
 };
 
 static void rec_free(struct rec *r)
@@ -222,14 +222,14 @@ static int feed(struct hd_csv *r)
 	r->lineno++;
 	if (r->hashing)
 		sha256_update(&r->sha, (size_t)n, (const uint8_t *)r->line);
-	if (r->p.pstate == 0)   /* ROW_NOT_BEGUN: a record starts here */
+	if (r->p.pstate == 0) /* ROW_NOT_BEGUN: a record starts here */
 		r->rec_start = r->lineno;
 	if (memchr(r->line, '\0', (size_t)n) != NULL) {
 		hd_err_at(r->name, r->lineno, 0, "NUL byte in text");
 		return -1;
 	}
-	if (csv_parse(&r->p, r->line, (size_t)n, on_field, on_record, r)
-	    != (size_t)n) {
+	if (csv_parse(&r->p, r->line, (size_t)n, on_field, on_record, r) !=
+	    (size_t)n) {
 		hd_err_at(r->name, r->lineno, 0, "malformed CSV: %s",
 		          csv_strerror(csv_error(&r->p)));
 		return -1;

@@ -9,7 +9,10 @@
 #include "cli.h"
 
 /* Header fields by name, then position, to find a name given twice. */
-struct named { const char *name; size_t at; };
+struct named {
+	const char *name;
+	size_t at;
+};
 
 static int by_name(const void *a, const void *b)
 {
@@ -78,8 +81,8 @@ int hd_header_map(const struct hd_record *rec, const char *file,
 }
 
 int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
-                      double x[HD_NFEAT], uint8_t *y,
-                      char *err, size_t errlen, long *bad_col)
+                      double x[HD_NFEAT], uint8_t *y, char *err, size_t errlen,
+                      long *bad_col)
 {
 	char ex[HD_EXCERPT];
 
@@ -173,10 +176,11 @@ int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d)
 			if (cols.target >= 0)
 				d->y = hd_xrealloc(d->y, cap);
 			if (cols.source >= 0)
-				d->site = hd_xrealloc(d->site, cap * sizeof *d->site);
+				d->site = hd_xrealloc(d->site,
+				                      cap * sizeof *d->site);
 		}
-		if (hd_record_patient(&rec, &cols, d->X + d->n * HD_NFEAT,
-		                      &y, err, sizeof err, &bad) != 0) {
+		if (hd_record_patient(&rec, &cols, d->X + d->n * HD_NFEAT, &y,
+		                      err, sizeof err, &bad) != 0) {
 			hd_err_at(hd_csv_name(in), rec.line, bad, "%s", err);
 			goto fail;
 		}

@@ -17,17 +17,20 @@ static void warn_undefined(const char *who, const struct hd_metrics *m)
 
 	if (m->tp + m->fn == 0 || m->tn + m->fp == 0)
 		hd_err("warning: %sonly class %d in the data: ROC-AUC is "
-		       "undefined (written as null)", who, m->tp + m->fn ? 1 : 0);
+		       "undefined (written as null)",
+		       who, m->tp + m->fn ? 1 : 0);
 	if (m->tp + m->fn == 0)
 		hd_err("warning: %sno positive rows: recall is undefined "
-		       "(written as 0)", who);
+		       "(written as 0)",
+		       who);
 	if (m->tp + m->fp == 0)
 		hd_err("warning: %sno row has probability >= %s: precision is "
-		       "undefined (written as 0)", who,
-		       hd_fmt_double(t, m->threshold));
+		       "undefined (written as 0)",
+		       who, hd_fmt_double(t, m->threshold));
 	if (2 * m->tp + m->fp + m->fn == 0)
 		hd_err("warning: %sno positive rows and none predicted: F1 is "
-		       "undefined (written as 0)", who);
+		       "undefined (written as 0)",
+		       who);
 }
 
 /*
@@ -35,8 +38,8 @@ static void warn_undefined(const char *who, const struct hd_metrics *m)
  * metrics, calibration, intervals, rates at thresholds and the decision
  * curve.  who prefixes the warnings ("" or "site va: ").
  */
-cJSON *hd_evaluate(const char *who, const double *p, const uint8_t *y,
-                   size_t n, const struct hd_eval_opts *o)
+cJSON *hd_evaluate(const char *who, const double *p, const uint8_t *y, size_t n,
+                   const struct hd_eval_opts *o)
 {
 	struct hd_metrics met;
 	struct hd_calibration cal;
@@ -51,12 +54,14 @@ cJSON *hd_evaluate(const char *who, const double *p, const uint8_t *y,
 		hd_err("warning: %sthe calibration slope did not converge (the "
 		       "classes are separated by the scores): written as null",
 		       who);
-	cJSON_AddItemToObject(test, "calibration", hd_calibration_to_json(&cal));
+	cJSON_AddItemToObject(test, "calibration",
+	                      hd_calibration_to_json(&cal));
 	hd_delong(p, y, n, &delong);
 	if (o->resamples > 0) {
 		hd_bootstrap(p, y, n, o->threshold, o->resamples, o->seed, ci);
 		cJSON_AddItemToObject(test, "intervals",
-		                      hd_intervals_to_json(ci, &delong, o->resamples,
+		                      hd_intervals_to_json(ci, &delong,
+		                                           o->resamples,
 		                                           o->seed));
 	}
 	cJSON_AddItemToObject(test, "thresholds",

@@ -25,7 +25,8 @@ struct prob_slice {
 static void *prob_slice(void *arg)
 {
 	struct prob_slice *s = arg;
-	double *z = hd_xmalloc((size_t)(s->m->prep.dim ? s->m->prep.dim : 1) * sizeof *z);
+	double *z = hd_xmalloc((size_t)(s->m->prep.dim ? s->m->prep.dim : 1) *
+	                       sizeof *z);
 
 	for (size_t i = 0; i < s->n; i++)
 		s->p[i] = hd_model_prob(s->m, s->X + i * HD_NFEAT, z, NULL);
@@ -53,9 +54,11 @@ void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
 		size_t lo = n * (size_t)j / (size_t)jobs;
 		size_t hi = n * (size_t)(j + 1) / (size_t)jobs;
 
-		s[j] = (struct prob_slice){ m, X + lo * HD_NFEAT, p + lo, hi - lo };
+		s[j] = (struct prob_slice){ m, X + lo * HD_NFEAT, p + lo,
+			                    hi - lo };
 		if (j > 0)
-			started[j] = pthread_create(&tid[j], NULL, prob_slice, &s[j]) == 0;
+			started[j] = pthread_create(&tid[j], NULL, prob_slice,
+			                            &s[j]) == 0;
 	}
 	prob_slice(&s[0]);
 	/* A slice whose thread could not start is scored here instead. */
@@ -80,7 +83,8 @@ int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
 	Z = hd_prep_encode(&m->prep, d->X, d->n);
 	if (kind == HD_LR) {
 		rc = hd_lr_fit(&m->lr, Z, d->y, d->n, m->prep.dim, params);
-	} else if (((const struct hd_rf_opts *)params)->max_features > m->prep.dim) {
+	} else if (((const struct hd_rf_opts *)params)->max_features >
+	           m->prep.dim) {
 		hd_err("--max-features %d is more than the %d encoded columns",
 		       ((const struct hd_rf_opts *)params)->max_features,
 		       m->prep.dim);
@@ -119,9 +123,11 @@ int hd_cross_validate(enum hd_model_kind kind, const void *params,
 		rc = hd_model_fit(&m, kind, params, &train);
 		if (rc == 0) {
 			p = hd_xmalloc((nte ? nte : 1) * sizeof *p);
-			z = hd_xmalloc((size_t)(m.prep.dim ? m.prep.dim : 1) * sizeof *z);
+			z = hd_xmalloc((size_t)(m.prep.dim ? m.prep.dim : 1) *
+			               sizeof *z);
 			for (size_t i = 0; i < nte; i++) {
-				p[i] = hd_model_prob(&m, test.X + i * HD_NFEAT, z, NULL);
+				p[i] = hd_model_prob(&m, test.X + i * HD_NFEAT,
+				                     z, NULL);
 				if (oof)
 					oof[te[i]] = p[i];
 			}
@@ -144,7 +150,10 @@ int hd_cross_validate(enum hd_model_kind kind, const void *params,
  * ------------------------------------------------------------------- */
 
 const struct hd_fit_job hd_fit_defaults = {
-	.input = "-", .output = "-", .cv_folds = 5, .seed = 42,
+	.input = "-",
+	.output = "-",
+	.cv_folds = 5,
+	.seed = 42,
 };
 
 const char *hd_fit_usage(const char *intro, const char *opts,
@@ -152,7 +161,8 @@ const char *hd_fit_usage(const char *intro, const char *opts,
 {
 	static char text[4096];
 
-	snprintf(text, sizeof text, "%s\n%s"
+	snprintf(text, sizeof text,
+	         "%s\n%s"
 	         "  -o, --output FILE        write the model here, atomically "
 	         "(stdout)\n"
 	         "  -k, --cv K               stratified K-fold cross-validation, "
@@ -270,7 +280,8 @@ static cJSON *training_record(const struct hd_fit_job *j,
 
 	for (size_t i = 0; i < d->n; i++)
 		pos += d->y[i];
-	cJSON_AddStringToObject(t, "file", strcmp(j->input, "-") ? j->input : "-");
+	cJSON_AddStringToObject(t, "file",
+	                        strcmp(j->input, "-") ? j->input : "-");
 	cJSON_AddStringToObject(t, "sha256", d->sha256);
 	cJSON_AddNumberToObject(t, "rows", (double)d->n);
 	cJSON_AddItemToArray(cc, cJSON_CreateNumber((double)(d->n - pos)));
@@ -290,8 +301,8 @@ static cJSON *training_record(const struct hd_fit_job *j,
 }
 
 /* A whole number in [lo, hi] at key in o, or -1 after saying so. */
-static int hyper_int(const cJSON *o, const char *path, const char *key,
-                     long lo, long hi, int *out)
+static int hyper_int(const cJSON *o, const char *path, const char *key, long lo,
+                     long hi, int *out)
 {
 	double v;
 
@@ -308,7 +319,8 @@ static int hyper_int(const cJSON *o, const char *path, const char *key,
 int hd_fit_params(const struct hd_model *m, const char *path,
                   struct hd_lr_opts *lr, struct hd_rf_opts *rf)
 {
-	const cJSON *h = cJSON_GetObjectItemCaseSensitive(m->doc, "hyperparameters");
+	const cJSON *h =
+		cJSON_GetObjectItemCaseSensitive(m->doc, "hyperparameters");
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(m->doc, "training");
 	const cJSON *mf;
 	double v;
@@ -320,10 +332,13 @@ int hd_fit_params(const struct hd_model *m, const char *path,
 	if (m->kind == HD_LR) {
 		*lr = hd_lr_defaults;
 		if (hd_json_get_num(h, "C", &lr->C) != 0 || !(lr->C > 0) ||
-		    hyper_int(h, path, "max_iter", 1, 100000, &lr->max_iter) != 0 ||
-		    hd_json_get_num(h, "tol", &lr->tol) != 0 || !(lr->tol >= 0)) {
+		    hyper_int(h, path, "max_iter", 1, 100000, &lr->max_iter) !=
+		            0 ||
+		    hd_json_get_num(h, "tol", &lr->tol) != 0 ||
+		    !(lr->tol >= 0)) {
 			hd_err("%s: the logistic regression's hyperparameters "
-			       "(C, max_iter, tol) are not usable", path);
+			       "(C, max_iter, tol) are not usable",
+			       path);
 			return -1;
 		}
 		return 0;
@@ -342,14 +357,15 @@ int hd_fit_params(const struct hd_model *m, const char *path,
 	else if (hyper_int(h, path, "max_features", 1, 100000,
 	                   &rf->max_features) != 0)
 		return -1;
-	rf->bootstrap = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(h, "bootstrap"));
+	rf->bootstrap = !cJSON_IsFalse(
+		cJSON_GetObjectItemCaseSensitive(h, "bootstrap"));
 	/*
 	 * The seed is written with all its digits, but read back through
 	 * cJSON as a double: one above 2^53 may not be the seed the forest
 	 * was grown with, and is refused rather than guessed.
 	 */
-	if (hd_json_get_num(t, "seed", &v) != 0 || !(v >= 0 && v <= 9007199254740992.0) ||
-	    v != floor(v)) {
+	if (hd_json_get_num(t, "seed", &v) != 0 ||
+	    !(v >= 0 && v <= 9007199254740992.0) || v != floor(v)) {
 		hd_err("%s: no \"training.seed\" from 0 to 2^53", path);
 		return -1;
 	}
@@ -381,10 +397,11 @@ int hd_fit_run(const struct hd_fit_job *j)
 
 		for (size_t i = 0; i < d.n; i++)
 			pos += d.y[i];
-		if (pos < (size_t)j->cv_folds || d.n - pos < (size_t)j->cv_folds) {
+		if (pos < (size_t)j->cv_folds ||
+		    d.n - pos < (size_t)j->cv_folds) {
 			hd_err("%s: %d-fold cross-validation needs at least %d "
-			       "rows of each class", j->input, j->cv_folds,
-			       j->cv_folds);
+			       "rows of each class",
+			       j->input, j->cv_folds, j->cv_folds);
 			goto fail;
 		}
 		oof = hd_xmalloc(d.n * sizeof *oof);
@@ -404,7 +421,8 @@ int hd_fit_run(const struct hd_fit_job *j)
 	}
 	if (j->kind == HD_LR && !m.lr.converged)
 		hd_err("warning: not converged after %d Newton steps "
-		       "(raise --max-iter or --tol)", m.lr.iterations);
+		       "(raise --max-iter or --tol)",
+		       m.lr.iterations);
 	doc = hd_model_to_json(&m);
 	cJSON_AddItemToObject(doc, "hyperparameters", j->hyper);
 	cJSON_AddItemToObject(doc, "training", training_record(j, &d, &m));

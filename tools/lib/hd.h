@@ -79,8 +79,8 @@ enum hd_kind { HD_NUMERIC, HD_CATEGORICAL };
 struct hd_feature {
 	const char *name;
 	enum hd_kind kind;
-	double min, max;        /* the physical range a value must lie in */
-	unsigned levels;        /* categorical: bit v set = UCI documents level v */
+	double min, max; /* the physical range a value must lie in */
+	unsigned levels; /* categorical: bit v set = UCI documents level v */
 	/*
 	 * 0 lies in the range only because some sites wrote it for "not
 	 * measured": no living patient has a resting blood pressure or a
@@ -132,7 +132,9 @@ void hd_hex(const uint8_t *d, size_t n, char *hex);
  * xoshiro256** seeded through splitmix64: the same seed gives the same
  * stream on every machine and compiler.
  */
-struct hd_rng { uint64_t s[4]; };
+struct hd_rng {
+	uint64_t s[4];
+};
 void hd_rng_seed(struct hd_rng *r, uint64_t seed);
 uint64_t hd_rng_next(struct hd_rng *r);
 /* Uniform integer in [0, n), without modulo bias; n > 0. */
@@ -196,10 +198,10 @@ int hd_json_check_format(const cJSON *root, const char *fmt, int max_version,
  * buffer of *len bytes, which the caller frees.  A file larger than
  * max bytes (0 = no limit) is refused.  NULL with the reason in err.
  */
-char *hd_read_file(const char *path, size_t max, size_t *len,
-                   char *err, size_t errlen);
+char *hd_read_file(const char *path, size_t max, size_t *len, char *err,
+                   size_t errlen);
 /* The same from an open descriptor; hint is the size expected (st_size). */
-char *hd_read_fd(int fd, size_t hint, size_t max, size_t *len,
-                 char *err, size_t errlen);
+char *hd_read_fd(int fd, size_t hint, size_t max, size_t *len, char *err,
+                 size_t errlen);
 
 #endif

@@ -27,7 +27,7 @@ cJSON *hd_json_num(double x)
 {
 	char buf[HD_NUMBUF];
 
-	if (x != x || x - x != 0)       /* NaN or infinity: JSON has neither */
+	if (x != x || x - x != 0) /* NaN or infinity: JSON has neither */
 		return cJSON_CreateNull();
 	return cJSON_CreateRaw(hd_fmt_double(buf, x));
 }
@@ -42,7 +42,8 @@ cJSON *hd_json_add_num(cJSON *obj, const char *key, double x)
 
 int hd_json_get_num(const cJSON *obj, const char *key, double *out)
 {
-	const cJSON *it = key ? cJSON_GetObjectItemCaseSensitive(obj, key) : obj;
+	const cJSON *it = key ? cJSON_GetObjectItemCaseSensitive(obj, key)
+	                      : obj;
 
 	if (cJSON_IsNumber(it))
 		*out = it->valuedouble;
@@ -190,7 +191,7 @@ static int utf8(struct scan *s)
 int hd_utf8_valid(const char *text, size_t len)
 {
 	struct scan s = { (const unsigned char *)text,
-	                  (const unsigned char *)text + len, NULL, 0 };
+		          (const unsigned char *)text + len, NULL, 0 };
 
 	while (s.p < s.end)
 		if (*s.p < 0x80)
@@ -208,19 +209,17 @@ int hd_utf8_valid(const char *text, size_t len)
 #define Z16 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 #define O16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 static const unsigned char plain[256] = {
-	Z16, Z16,
-	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	O16, O16,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-	O16, O16,
-	Z16, Z16, Z16, Z16, Z16, Z16, Z16, Z16,
+	Z16, Z16, 1,   1,   0,   1,   1,   1,   1,   1,   1, 1,
+	1,   1,   1,   1,   1,   1,   O16, O16, 1,   1,   1, 1,
+	1,   1,   1,   1,   1,   1,   1,   1,   0,   1,   1, 1,
+	O16, O16, Z16, Z16, Z16, Z16, Z16, Z16, Z16, Z16,
 };
 #undef Z16
 #undef O16
 
 static int string(struct scan *s)
 {
-	s->p++;                                 /* the opening quote */
+	s->p++; /* the opening quote */
 	while (s->p < s->end) {
 		unsigned c, u;
 
@@ -268,14 +267,18 @@ static int string(struct scan *s)
 				if (s->end - s->p < 6 || s->p[0] != '\\' ||
 				    s->p[1] != 'u') {
 					s->p -= 6;
-					return fault(s, "a lone surrogate in a string");
+					return fault(
+						s,
+						"a lone surrogate in a string");
 				}
 				s->p += 2;
 				if (hex4(s, &lo) != 0)
 					return -1;
 				if (lo < 0xdc00 || lo > 0xdfff) {
 					s->p -= 12;
-					return fault(s, "a lone surrogate in a string");
+					return fault(
+						s,
+						"a lone surrogate in a string");
 				}
 			}
 		} else if (c && strchr("\"\\/bfnrt", (int)c)) {
@@ -318,7 +321,8 @@ static int members(struct scan *s, int object)
 		skip_ws(s);
 		if (object) {
 			if (s->p >= s->end || *s->p != '"')
-				return fault(s, "a key (a string) was expected");
+				return fault(s,
+				             "a key (a string) was expected");
 			if (string(s) != 0)
 				return -1;
 			skip_ws(s);
@@ -365,7 +369,7 @@ static int value(struct scan *s)
 int hd_json_strict(const char *text, size_t len, size_t *at, const char **why)
 {
 	struct scan s = { (const unsigned char *)text,
-	                  (const unsigned char *)text + len, NULL, 0 };
+		          (const unsigned char *)text + len, NULL, 0 };
 
 	if (value(&s) == 0) {
 		skip_ws(&s);
@@ -401,8 +405,9 @@ int hd_json_check_format(const cJSON *root, const char *fmt, int max_version,
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
 
 	if (!cJSON_IsString(f) || strcmp(f->valuestring, fmt) != 0) {
-		snprintf(err, errlen, "not an %s file (its \"format\" is %s%s%s)",
-		         fmt, cJSON_IsString(f) ? "\"" : "",
+		snprintf(err, errlen,
+		         "not an %s file (its \"format\" is %s%s%s)", fmt,
+		         cJSON_IsString(f) ? "\"" : "",
 		         cJSON_IsString(f) ? f->valuestring : "missing",
 		         cJSON_IsString(f) ? "\"" : "");
 		return -1;
@@ -415,12 +420,15 @@ int hd_json_check_format(const cJSON *root, const char *fmt, int max_version,
 	if (!(v->valuedouble >= 1 && v->valuedouble <= max_version &&
 	      v->valuedouble == floor(v->valuedouble))) {
 		if (max_version == 1)
-			snprintf(err, errlen, "%s version %g is not supported (this "
-			         "build reads version 1)", fmt, v->valuedouble);
+			snprintf(err, errlen,
+			         "%s version %g is not supported (this "
+			         "build reads version 1)",
+			         fmt, v->valuedouble);
 		else
-			snprintf(err, errlen, "%s version %g is not supported (this "
-			         "build reads versions 1 to %d)", fmt,
-			         v->valuedouble, max_version);
+			snprintf(err, errlen,
+			         "%s version %g is not supported (this "
+			         "build reads versions 1 to %d)",
+			         fmt, v->valuedouble, max_version);
 		return -1;
 	}
 	return 0;
@@ -430,8 +438,8 @@ int hd_json_check_format(const cJSON *root, const char *fmt, int max_version,
  * Whole files
  * ------------------------------------------------------------------- */
 
-char *hd_read_fd(int fd, size_t hint, size_t max, size_t *len,
-                 char *err, size_t errlen)
+char *hd_read_fd(int fd, size_t hint, size_t max, size_t *len, char *err,
+                 size_t errlen)
 {
 	size_t cap = hint + 1 > 4096 ? hint + 1 : 4096, n = 0;
 	char *text, *bigger;
@@ -455,14 +463,16 @@ char *hd_read_fd(int fd, size_t hint, size_t max, size_t *len,
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			snprintf(err, errlen, "read error: %s", strerror(errno));
+			snprintf(err, errlen, "read error: %s",
+			         strerror(errno));
 			free(text);
 			return NULL;
 		}
 		n += (size_t)k;
 	}
 	if (max > 0 && n > max) {
-		snprintf(err, errlen, "larger than the limit of %zu bytes", max);
+		snprintf(err, errlen, "larger than the limit of %zu bytes",
+		         max);
 		free(text);
 		return NULL;
 	}
@@ -475,8 +485,8 @@ oom:
 	return NULL;
 }
 
-char *hd_read_file(const char *path, size_t max, size_t *len,
-                   char *err, size_t errlen)
+char *hd_read_file(const char *path, size_t max, size_t *len, char *err,
+                   size_t errlen)
 {
 	struct stat st;
 	char *text;
@@ -488,8 +498,11 @@ char *hd_read_file(const char *path, size_t max, size_t *len,
 		snprintf(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
-	text = hd_read_fd(fd, fstat(fd, &st) == 0 && st.st_size > 0 ?
-	                  (size_t)st.st_size : 0, max, len, err, errlen);
+	text = hd_read_fd(fd,
+	                  fstat(fd, &st) == 0 && st.st_size > 0
+	                          ? (size_t)st.st_size
+	                          : 0,
+	                  max, len, err, errlen);
 	close(fd);
 	return text;
 }
@@ -513,7 +526,8 @@ static void exact_numbers(cJSON *item)
 		if (cJSON_IsNumber(c)) {
 			/* In place, keeping the key: a raw item's text is its
 			 * valuestring, which cJSON_Delete frees. */
-			c->valuestring = hd_xstrdup(hd_fmt_double(buf, c->valuedouble));
+			c->valuestring =
+				hd_xstrdup(hd_fmt_double(buf, c->valuedouble));
 			c->type = cJSON_Raw | (c->type & cJSON_StringIsConst);
 		} else {
 			exact_numbers(c);
@@ -569,7 +583,8 @@ cJSON *hd_json_read_sha256(const char *path, const char *fmt, int max_version,
 		hd_err_at(name, line, col, "not valid JSON");
 		return NULL;
 	}
-	if (hd_json_check_format(root, fmt, max_version, err, sizeof err) != 0) {
+	if (hd_json_check_format(root, fmt, max_version, err, sizeof err) !=
+	    0) {
 		hd_err("%s: %s", name, err);
 		cJSON_Delete(root);
 		return NULL;

@@ -38,8 +38,8 @@ static double eta(const double *theta, const double *z, int dim)
 	return s;
 }
 
-static double objective(const double *theta, const double *Z,
-                        const uint8_t *y, size_t n, int dim, double C)
+static double objective(const double *theta, const double *Z, const uint8_t *y,
+                        size_t n, int dim, double C)
 {
 	double pen = 0, loss = 0;
 
@@ -76,14 +76,14 @@ static int cholesky_solve(double *H, double *g, int k)
 			H[i * k + j] = s / d;
 		}
 	}
-	for (int i = 0; i < k; i++) {           /* L u = g */
+	for (int i = 0; i < k; i++) { /* L u = g */
 		double s = g[i];
 
 		for (int m = 0; m < i; m++)
 			s -= H[i * k + m] * g[m];
 		g[i] = s / H[i * k + i];
 	}
-	for (int i = k - 1; i >= 0; i--) {      /* L' x = u */
+	for (int i = k - 1; i >= 0; i--) { /* L' x = u */
 		double s = g[i];
 
 		for (int m = i + 1; m < k; m++)
@@ -95,7 +95,9 @@ static int cholesky_solve(double *H, double *g, int k)
 
 /* scikit-learn's C = 1; Newton converges in a handful of steps, so the
  * tolerance can be far tighter than lbfgs's. */
-const struct hd_lr_opts hd_lr_defaults = { .C = 1, .max_iter = 100, .tol = 1e-10 };
+const struct hd_lr_opts hd_lr_defaults = { .C = 1,
+	                                   .max_iter = 100,
+	                                   .tol = 1e-10 };
 
 int hd_lr_fit(struct hd_lr *m, const double *Z, const uint8_t *y, size_t n,
               int dim, const struct hd_lr_opts *o)
@@ -128,7 +130,8 @@ int hd_lr_fit(struct hd_lr *m, const double *Z, const uint8_t *y, size_t n,
 
 				g[a] += r * za;
 				for (int b = 0; b <= a; b++)
-					H[a * k + b] += w * za * (b < dim ? z[b] : 1);
+					H[a * k + b] +=
+						w * za * (b < dim ? z[b] : 1);
 			}
 		}
 		if (cholesky_solve(H, g, k) != 0)

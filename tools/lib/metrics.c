@@ -116,7 +116,9 @@ static double ratio0(uint64_t num, uint64_t den)
  * can lose about n * 2^-53 relative, more than the 1e-12 to which we
  * check ourselves against NumPy's pairwise sums.
  */
-struct ksum { double s, c; };
+struct ksum {
+	double s, c;
+};
 
 static void ksum_add(struct ksum *k, double x)
 {
@@ -199,10 +201,14 @@ static cJSON *roc_curve_json(const double *p, const uint8_t *y, size_t n)
 		next_group(s, n, &i, &gp, &gn);
 		tp += gp;
 		fp += gn;
-		cJSON_AddItemToArray(fpr, hd_json_num(nneg ?
-			(double)fp / (double)nneg : NAN));
-		cJSON_AddItemToArray(tpr, hd_json_num(npos ?
-			(double)tp / (double)npos : NAN));
+		cJSON_AddItemToArray(fpr,
+		                     hd_json_num(nneg ? (double)fp /
+		                                                 (double)nneg
+		                                      : NAN));
+		cJSON_AddItemToArray(tpr,
+		                     hd_json_num(npos ? (double)tp /
+		                                                 (double)npos
+		                                      : NAN));
 		cJSON_AddItemToArray(thr, hd_json_num(score));
 	}
 	free(s);

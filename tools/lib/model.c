@@ -64,7 +64,8 @@ static cJSON *tree_array(const struct hd_tree *t, enum tree_array which)
 		case T_RIGHT: fprintf(fp, "%d", leaf ? 0 : t->right[i]); break;
 		case T_VALUE:
 			fputs(hd_fmt_double(num, leaf ? t->value[i]
-			                              : t->threshold[i]), fp);
+			                              : t->threshold[i]),
+			      fp);
 			break;
 		}
 	}
@@ -79,11 +80,13 @@ static cJSON *tree_array(const struct hd_tree *t, enum tree_array which)
 
 static cJSON *tree_to_json(const struct hd_tree *t)
 {
-	static const char *const names[] = { "feature", "left", "right", "value" };
+	static const char *const names[] = { "feature", "left", "right",
+		                             "value" };
 	cJSON *o = cJSON_CreateObject();
 
 	for (int a = T_FEATURE; a <= T_VALUE; a++)
-		cJSON_AddItemToObject(o, names[a], tree_array(t, (enum tree_array)a));
+		cJSON_AddItemToObject(o, names[a],
+		                      tree_array(t, (enum tree_array)a));
 	return o;
 }
 
@@ -114,7 +117,8 @@ cJSON *hd_model_to_json(const struct hd_model *m)
 		cJSON *trees = cJSON_CreateArray();
 
 		for (int t = 0; t < m->rf.n_trees; t++)
-			cJSON_AddItemToArray(trees, tree_to_json(&m->rf.trees[t]));
+			cJSON_AddItemToArray(trees,
+			                     tree_to_json(&m->rf.trees[t]));
 		cJSON_AddItemToObject(params, "trees", trees);
 	}
 	cJSON_AddItemToObject(doc, "params", params);
@@ -125,8 +129,8 @@ cJSON *hd_model_to_json(const struct hd_model *m)
  * Reading
  * ------------------------------------------------------------------- */
 
-static int parse_lr(struct hd_lr *lr, const cJSON *params, int dim,
-                    char *err, size_t errlen)
+static int parse_lr(struct hd_lr *lr, const cJSON *params, int dim, char *err,
+                    size_t errlen)
 {
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(params, "intercept");
 	const cJSON *coef = cJSON_GetObjectItemCaseSensitive(params, "coef");
@@ -135,8 +139,10 @@ static int parse_lr(struct hd_lr *lr, const cJSON *params, int dim,
 
 	if (!cJSON_IsNumber(b) || !cJSON_IsArray(coef) ||
 	    cJSON_GetArraySize(coef) != dim) {
-		snprintf(err, errlen, "params: logistic regression needs an "
-		         "intercept and %d coefficients", dim);
+		snprintf(err, errlen,
+		         "params: logistic regression needs an "
+		         "intercept and %d coefficients",
+		         dim);
 		return -1;
 	}
 	lr->dim = dim;
@@ -147,13 +153,16 @@ static int parse_lr(struct hd_lr *lr, const cJSON *params, int dim,
 		return -1;
 	}
 	if (!isfinite(b->valuedouble)) {
-		snprintf(err, errlen, "params: the intercept is not a finite number");
+		snprintf(err, errlen,
+		         "params: the intercept is not a finite number");
 		return -1;
 	}
-	cJSON_ArrayForEach(e, coef) {
+	cJSON_ArrayForEach (e, coef) {
 		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble)) {
-			snprintf(err, errlen, "params: coef[%d] is not a finite "
-			         "number", j);
+			snprintf(err, errlen,
+			         "params: coef[%d] is not a finite "
+			         "number",
+			         j);
 			return -1;
 		}
 		lr->coef[j++] = e->valuedouble;
@@ -218,11 +227,13 @@ static int parse_tree(struct hd_tree *t, const cJSON *o, int dim)
 	buf = malloc(3 * (size_t)n * sizeof *buf);
 	parents = calloc((size_t)n, 1);
 	if (!t->feature || !t->left || !t->right || !t->threshold ||
-	    !t->value || !buf || !parents ||
-	    num_string(fa, n, buf) != 0 ||
-	    num_string(cJSON_GetObjectItemCaseSensitive(o, "left"), n, buf + n) != 0 ||
-	    num_string(cJSON_GetObjectItemCaseSensitive(o, "right"), n, buf + 2 * n) != 0 ||
-	    num_string(cJSON_GetObjectItemCaseSensitive(o, "value"), n, t->value) != 0)
+	    !t->value || !buf || !parents || num_string(fa, n, buf) != 0 ||
+	    num_string(cJSON_GetObjectItemCaseSensitive(o, "left"), n,
+	               buf + n) != 0 ||
+	    num_string(cJSON_GetObjectItemCaseSensitive(o, "right"), n,
+	               buf + 2 * n) != 0 ||
+	    num_string(cJSON_GetObjectItemCaseSensitive(o, "value"), n,
+	               t->value) != 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
 		double f = buf[i], l = buf[n + i], r = buf[2 * n + i];
@@ -260,8 +271,8 @@ fail:
 	return -1;
 }
 
-static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim,
-                    char *err, size_t errlen)
+static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim, char *err,
+                    size_t errlen)
 {
 	const cJSON *trees = cJSON_GetObjectItemCaseSensitive(params, "trees");
 	const cJSON *o;
@@ -278,10 +289,12 @@ static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim,
 		return -1;
 	}
 	rf->n_trees = n;
-	cJSON_ArrayForEach(o, trees) {
+	cJSON_ArrayForEach (o, trees) {
 		if (parse_tree(&rf->trees[t], o, dim) != 0) {
-			snprintf(err, errlen, "params: trees[%d] is malformed "
-			         "or out of range", t);
+			snprintf(err, errlen,
+			         "params: trees[%d] is malformed "
+			         "or out of range",
+			         t);
 			return -1;
 		}
 		t++;
@@ -316,20 +329,22 @@ static int from_doc(struct hd_model *m, cJSON *doc, char *err, size_t errlen)
 		         kind->valuestring);
 		return -1;
 	}
-	if (hd_prep_from_json(&m->prep, cJSON_GetObjectItemCaseSensitive(doc,
-	                      "features"), err, errlen) != 0)
+	if (hd_prep_from_json(&m->prep,
+	                      cJSON_GetObjectItemCaseSensitive(doc, "features"),
+	                      err, errlen) != 0)
 		return -1;
 	m->prep.scaled = m->kind == HD_LR;
 	if (!cJSON_IsObject(params)) {
 		snprintf(err, errlen, "no \"params\" object");
 		return -1;
 	}
-	return m->kind == HD_LR ? parse_lr(&m->lr, params, m->prep.dim, err, errlen)
-	                        : parse_rf(&m->rf, params, m->prep.dim, err, errlen);
+	return m->kind == HD_LR
+	               ? parse_lr(&m->lr, params, m->prep.dim, err, errlen)
+	               : parse_rf(&m->rf, params, m->prep.dim, err, errlen);
 }
 
-int hd_model_parse(struct hd_model *m, const char *text, size_t len,
-                   char *err, size_t errlen)
+int hd_model_parse(struct hd_model *m, const char *text, size_t len, char *err,
+                   size_t errlen)
 {
 	cJSON *doc;
 	long line, col;
@@ -347,8 +362,8 @@ int hd_model_parse(struct hd_model *m, const char *text, size_t len,
 	return 0;
 }
 
-int hd_model_load(struct hd_model *m, const char *path, size_t max,
-                  char *err, size_t errlen)
+int hd_model_load(struct hd_model *m, const char *path, size_t max, char *err,
+                  size_t errlen)
 {
 	size_t len;
 	char *text = hd_read_file(path, max, &len, err, errlen);

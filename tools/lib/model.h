@@ -26,7 +26,7 @@
  * ------------------------------------------------------------------- */
 
 struct hd_prep_col {
-	int feature;            /* index in hd_features */
+	int feature; /* index in hd_features */
 	enum hd_kind kind;
 	/* numeric: x -> ((x missing ? median : x) - mean) / scale */
 	double median, mean, scale;
@@ -35,12 +35,12 @@ struct hd_prep_col {
 	double mode;
 	double *levels;
 	int n_levels;
-	int offset;             /* first slot of this column in z */
+	int offset; /* first slot of this column in z */
 };
 
 struct hd_prep {
-	struct hd_prep_col col[HD_NFEAT];   /* numerics first, then categoricals */
-	int dim;                            /* width of z */
+	struct hd_prep_col col[HD_NFEAT]; /* numerics first, then categoricals */
+	int dim;                          /* width of z */
 	/*
 	 * Standardise numerics (1, logistic regression) or pass them on
 	 * imputed but in their own units (0, random forest: a tree does not
@@ -55,8 +55,10 @@ int hd_prep_apply(const struct hd_prep *p, const double x[HD_NFEAT], double *z);
 /* Is x[f] (not missing) one of the levels seen in training? */
 int hd_prep_level_seen(const struct hd_prep *p, int feature, double v);
 /* Names of the encoded slots, e.g. "age", "cp=4"; buf per slot. */
-void hd_prep_slot_name(const struct hd_prep *p, int slot, char *buf, size_t len);
-int hd_prep_from_json(struct hd_prep *p, const cJSON *j, char *err, size_t errlen);
+void hd_prep_slot_name(const struct hd_prep *p, int slot, char *buf,
+                       size_t len);
+int hd_prep_from_json(struct hd_prep *p, const cJSON *j, char *err,
+                      size_t errlen);
 void hd_prep_free(struct hd_prep *p);
 
 /* ---------------------------------------------------------------------
@@ -66,8 +68,8 @@ void hd_prep_free(struct hd_prep *p);
 struct hd_lr {
 	int dim;
 	double intercept;
-	double *coef;           /* dim weights, owned */
-	int iterations;         /* Newton steps taken */
+	double *coef;   /* dim weights, owned */
+	int iterations; /* Newton steps taken */
 	int converged;
 };
 
@@ -84,10 +86,10 @@ void hd_lr_free(struct hd_lr *m);
  */
 struct hd_tree {
 	int n_nodes;
-	int *feature;           /* slot of z tested: z[feature] <= threshold goes left */
+	int *feature; /* slot of z tested: z[feature] <= threshold goes left */
 	double *threshold;
 	int *left, *right;
-	double *value;          /* leaf: fraction of class 1 */
+	double *value; /* leaf: fraction of class 1 */
 };
 
 /*
@@ -96,17 +98,17 @@ struct hd_tree {
  * touches one cache line per level instead of five arrays.
  */
 struct hd_rf_node {
-	double v;               /* split: threshold; leaf: probability */
-	int32_t feature;        /* slot tested; dim at a leaf */
-	int32_t right;          /* index of the right child in nodes[] */
+	double v;        /* split: threshold; leaf: probability */
+	int32_t feature; /* slot tested; dim at a leaf */
+	int32_t right;   /* index of the right child in nodes[] */
 };
 
 struct hd_rf {
 	int dim;
 	int n_trees;
-	struct hd_tree *trees;  /* owned */
-	struct hd_rf_node *nodes;   /* owned; built by hd_rf_pack */
-	int *roots;             /* owned; n_trees indices into nodes[] */
+	struct hd_tree *trees;    /* owned */
+	struct hd_rf_node *nodes; /* owned; built by hd_rf_pack */
+	int *roots;               /* owned; n_trees indices into nodes[] */
 };
 
 /* Build nodes[] and roots[] from trees[]; 0, or -1 if out of memory. */
@@ -128,8 +130,8 @@ struct hd_model {
 	struct hd_prep prep;
 	struct hd_lr lr;
 	struct hd_rf rf;
-	cJSON *doc;             /* the whole file as read or built, owned */
-	char sha256[HD_SHA256_HEX];   /* of the file's bytes, when loaded */
+	cJSON *doc;                 /* the whole file as read or built, owned */
+	char sha256[HD_SHA256_HEX]; /* of the file's bytes, when loaded */
 };
 
 const char *hd_model_kind_name(enum hd_model_kind k);
@@ -137,11 +139,11 @@ const char *hd_model_kind_name(enum hd_model_kind k);
  * Load and check a model file ("-" = standard input) of at most max
  * bytes (0 = no limit).  0, or -1 with the reason in err.
  */
-int hd_model_load(struct hd_model *m, const char *path, size_t max,
-                  char *err, size_t errlen);
+int hd_model_load(struct hd_model *m, const char *path, size_t max, char *err,
+                  size_t errlen);
 /* The same from text already in memory (for the server's reloads). */
-int hd_model_parse(struct hd_model *m, const char *text, size_t len,
-                   char *err, size_t errlen);
+int hd_model_parse(struct hd_model *m, const char *text, size_t len, char *err,
+                   size_t errlen);
 /* The "created" time the fit tool recorded in the file, or NULL. */
 const char *hd_model_created(const struct hd_model *m);
 /*

@@ -20,10 +20,9 @@
  */
 const char *hd_parse_number(const char *s, double *out)
 {
-	static const double pow10[] = {
-		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-		1e12, 1e13, 1e14, 1e15
-	};
+	static const double pow10[] = { 1e0,  1e1,  1e2,  1e3, 1e4,  1e5,
+		                        1e6,  1e7,  1e8,  1e9, 1e10, 1e11,
+		                        1e12, 1e13, 1e14, 1e15 };
 	const char *p = s;
 	int digits = 0, frac = 0, neg = 0;
 	uint64_t m = 0;
@@ -101,7 +100,7 @@ static char *fmt_fixed(char *buf, int neg, long long v, int k)
 	do {
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;
-	} while (v > 0 || n <= k);     /* at least one digit before the point */
+	} while (v > 0 || n <= k); /* at least one digit before the point */
 	if (neg)
 		buf[i++] = '-';
 	while (n > 0) {
@@ -150,18 +149,18 @@ static char *fmt_exact(char buf[HD_NUMBUF], double x)
 			half = (u128)1 << (-e - 1);
 			if (rem > half || (rem == half && (n & 1)))
 				n++;
-			if (n >= p10[digits]) {         /* e10 was one too low */
+			if (n >= p10[digits]) { /* e10 was one too low */
 				e10++;
 				continue;
 			}
-			if (n < p10[digits - 1]) {      /* one too high */
+			if (n < p10[digits - 1]) { /* one too high */
 				e10--;
 				continue;
 			}
 			back = n << -e;
 			diff = back > num ? back - num : num - back;
 			if (2 * diff >= p10[s])
-				break;                  /* needs more digits */
+				break; /* needs more digits */
 			while (s > 0 && n % 10 == 0) {
 				n /= 10;
 				s--;
@@ -178,7 +177,7 @@ char *hd_fmt_double(char buf[HD_NUMBUF], double x)
 	double a = fabs(x);
 	int prec;
 
-	if (x == 0) {                   /* also folds -0 into 0 */
+	if (x == 0) { /* also folds -0 into 0 */
 		strcpy(buf, "0");
 		return buf;
 	}

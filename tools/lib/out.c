@@ -63,7 +63,8 @@ void hd_out_cleanup_on_signals(void)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
 			continue;
 		sigaction(sigs[i], &sa, NULL);
 	}
@@ -73,7 +74,8 @@ int hd_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
 
-	if (a == NULL || b == NULL || strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+	if (a == NULL || b == NULL || strcmp(a, "-") == 0 ||
+	    strcmp(b, "-") == 0)
 		return 0;
 	if (strcmp(a, b) == 0)
 		return 1;
@@ -123,6 +125,7 @@ int hd_out_open(struct hd_out *o, const char *path)
 {
 	struct stat st;
 	mode_t mask;
+	size_t tmplen;
 	int fd;
 
 	memset(o, 0, sizeof *o);
@@ -145,9 +148,9 @@ int hd_out_open(struct hd_out *o, const char *path)
 		return 0;
 	}
 	o->path = hd_xstrdup(path);
-	o->tmp = hd_xmalloc(strlen(path) + sizeof ".tmp.XXXXXX");
-	strcpy(o->tmp, path);
-	strcat(o->tmp, ".tmp.XXXXXX");
+	tmplen = strlen(path) + sizeof ".tmp.XXXXXX";
+	o->tmp = hd_xmalloc(tmplen);
+	snprintf(o->tmp, tmplen, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
 		hd_err("%s: cannot create: %s", path, strerror(errno));
@@ -255,7 +258,8 @@ char *hd_csv_field(char *dst, const char *s, size_t len)
 void hd_csv_put(FILE *fp, const char *s, size_t len)
 {
 	char small[256];
-	char *buf = 2 * len + 2 <= sizeof small ? small : hd_xmalloc(2 * len + 2);
+	char *buf = 2 * len + 2 <= sizeof small ? small
+	                                        : hd_xmalloc(2 * len + 2);
 
 	fwrite(buf, 1, (size_t)(hd_csv_field(buf, s, len) - buf), fp);
 	if (buf != small)

@@ -24,15 +24,17 @@ FILE *hd_plot_file(struct hd_plot *pl, const char *name, const char *columns)
 {
 	struct hd_out *o;
 	char *path;
+	size_t len;
 	int rc;
 
-	if (pl->n == HD_PLOT_FILES) {   /* a tool asks for more than it said */
+	if (pl->n == HD_PLOT_FILES) { /* a tool asks for more than it said */
 		hd_err("%s/%s: too many plot data files", pl->dir, name);
 		return NULL;
 	}
 	o = &pl->out[pl->n];
-	path = hd_xmalloc(strlen(pl->dir) + strlen(name) + 2);
-	sprintf(path, "%s/%s", pl->dir, name);
+	len = strlen(pl->dir) + strlen(name) + 2;
+	path = hd_xmalloc(len);
+	snprintf(path, len, "%s/%s", pl->dir, name);
 	rc = hd_out_open(o, path);
 	free(path);
 	if (rc != 0)
@@ -46,11 +48,11 @@ void hd_plot_num(FILE *fp, const cJSON *item, int end)
 {
 	char buf[HD_NUMBUF];
 
-	if (cJSON_IsRaw(item))          /* hd_json_num's exact text */
+	if (cJSON_IsRaw(item)) /* hd_json_num's exact text */
 		fputs(item->valuestring, fp);
 	else if (cJSON_IsNumber(item))
 		fputs(hd_fmt_double(buf, item->valuedouble), fp);
-	else                            /* null: undefined */
+	else /* null: undefined */
 		fputs("NaN", fp);
 	fputc(end, fp);
 }

@@ -35,7 +35,7 @@ static void fit_numeric(struct hd_prep_col *c, const double *X, size_t n,
 {
 	double sum = 0, ss = 0;
 
-	if (m == 0) {           /* nothing to learn from: a constant 0 */
+	if (m == 0) { /* nothing to learn from: a constant 0 */
 		c->median = c->mean = 0;
 		c->scale = 1;
 		return;
@@ -54,7 +54,7 @@ static void fit_numeric(struct hd_prep_col *c, const double *X, size_t n,
 		ss += d * d;
 	}
 	c->scale = sqrt(ss / (double)n);
-	if (c->scale < 10 * DBL_EPSILON)        /* constant: as scikit-learn */
+	if (c->scale < 10 * DBL_EPSILON) /* constant: as scikit-learn */
 		c->scale = 1;
 }
 
@@ -71,7 +71,7 @@ static void fit_categorical(struct hd_prep_col *c, const double *v, size_t m)
 		while (j < m && v[j] == v[i])
 			j++;
 		c->levels[c->n_levels++] = v[i];
-		if (j - i > best) {     /* strict: ties keep the smaller value */
+		if (j - i > best) { /* strict: ties keep the smaller value */
 			best = j - i;
 			c->mode = v[i];
 		}
@@ -90,8 +90,8 @@ int hd_prep_fit(struct hd_prep *p, const double *X, size_t n)
 			struct hd_prep_col *c = &p->col[k];
 			size_t m;
 
-			if (hd_features[f].kind != (pass ? HD_CATEGORICAL
-			                                 : HD_NUMERIC))
+			if (hd_features[f].kind !=
+			    (pass ? HD_CATEGORICAL : HD_NUMERIC))
 				continue;
 			c->feature = f;
 			c->kind = hd_features[f].kind;
@@ -178,8 +178,10 @@ void hd_prep_slot_name(const struct hd_prep *p, int slot, char *buf, size_t len)
 		if (c->kind == HD_NUMERIC)
 			snprintf(buf, len, "%s", hd_features[c->feature].name);
 		else
-			snprintf(buf, len, "%s=%s", hd_features[c->feature].name,
-			         hd_fmt_double(num, c->levels[slot - c->offset]));
+			snprintf(buf, len, "%s=%s",
+			         hd_features[c->feature].name,
+			         hd_fmt_double(num,
+			                       c->levels[slot - c->offset]));
 		return;
 	}
 	snprintf(buf, len, "?");
@@ -215,7 +217,8 @@ cJSON *hd_prep_to_json(const struct hd_prep *p)
 		const struct hd_prep_col *c = &p->col[k];
 		cJSON *o = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(o, "name", hd_features[c->feature].name);
+		cJSON_AddStringToObject(o, "name",
+		                        hd_features[c->feature].name);
 		if (c->kind == HD_NUMERIC) {
 			cJSON_AddStringToObject(o, "kind", "numeric");
 			hd_json_add_num(o, "median", c->median);
@@ -227,7 +230,8 @@ cJSON *hd_prep_to_json(const struct hd_prep *p)
 			cJSON_AddStringToObject(o, "kind", "categorical");
 			hd_json_add_num(o, "mode", c->mode);
 			for (int i = 0; i < c->n_levels; i++)
-				cJSON_AddItemToArray(lv, hd_json_num(c->levels[i]));
+				cJSON_AddItemToArray(lv,
+				                     hd_json_num(c->levels[i]));
 			cJSON_AddItemToObject(o, "levels", lv);
 		}
 		cJSON_AddItemToArray(arr, o);
@@ -240,7 +244,8 @@ static int get_num(const cJSON *o, const char *key, double *v)
 	return hd_json_get_num(o, key, v) == 0 && isfinite(*v) ? 0 : -1;
 }
 
-int hd_prep_from_json(struct hd_prep *p, const cJSON *j, char *err, size_t errlen)
+int hd_prep_from_json(struct hd_prep *p, const cJSON *j, char *err,
+                      size_t errlen)
 {
 	const cJSON *o;
 	int k = 0, off = 0, seen[HD_NFEAT] = { 0 };
@@ -251,25 +256,31 @@ int hd_prep_from_json(struct hd_prep *p, const cJSON *j, char *err, size_t errle
 		         HD_NFEAT);
 		return -1;
 	}
-	cJSON_ArrayForEach(o, j) {
+	cJSON_ArrayForEach (o, j) {
 		struct hd_prep_col *c = &p->col[k];
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
 		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
-		int f = cJSON_IsString(name) ? hd_feature_index(name->valuestring) : -1;
+		int f = cJSON_IsString(name)
+		                ? hd_feature_index(name->valuestring)
+		                : -1;
 
 		if (f < 0 || seen[f]++ || !cJSON_IsString(kind)) {
-			snprintf(err, errlen, "features[%d]: unknown or repeated "
-			         "feature, or no kind", k);
+			snprintf(err, errlen,
+			         "features[%d]: unknown or repeated "
+			         "feature, or no kind",
+			         k);
 			goto fail;
 		}
 		c->feature = f;
 		c->offset = off;
 		c->kind = hd_features[f].kind;
-		if (strcmp(kind->valuestring, c->kind == HD_NUMERIC ?
-		           "numeric" : "categorical") != 0) {
+		if (strcmp(kind->valuestring,
+		           c->kind == HD_NUMERIC ? "numeric" : "categorical") !=
+		    0) {
 			snprintf(err, errlen, "features[%d]: %s must be %s", k,
-			         hd_features[f].name, c->kind == HD_NUMERIC ?
-			         "numeric" : "categorical");
+			         hd_features[f].name,
+			         c->kind == HD_NUMERIC ? "numeric"
+			                               : "categorical");
 			goto fail;
 		}
 		if (c->kind == HD_NUMERIC) {
@@ -277,41 +288,54 @@ int hd_prep_from_json(struct hd_prep *p, const cJSON *j, char *err, size_t errle
 			    get_num(o, "mean", &c->mean) ||
 			    get_num(o, "scale", &c->scale) || c->scale <= 0 ||
 			    !isfinite(1 / c->scale)) {
-				snprintf(err, errlen, "features[%d]: %s needs "
-				         "median, mean and a positive scale", k,
-				         hd_features[f].name);
+				snprintf(err, errlen,
+				         "features[%d]: %s needs "
+				         "median, mean and a positive scale",
+				         k, hd_features[f].name);
 				goto fail;
 			}
 			off++;
 		} else {
-			const cJSON *lv = cJSON_GetObjectItemCaseSensitive(o, "levels");
-			const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "mode");
+			const cJSON *lv =
+				cJSON_GetObjectItemCaseSensitive(o, "levels");
+			const cJSON *m =
+				cJSON_GetObjectItemCaseSensitive(o, "mode");
 			const cJSON *e;
 			int n = cJSON_GetArraySize(lv), i = 0;
 
-			if (!cJSON_IsArray(lv) || (!cJSON_IsNumber(m) &&
-			                           !(cJSON_IsNull(m) && n == 0))) {
-				snprintf(err, errlen, "features[%d]: %s needs "
-				         "levels and a mode", k, hd_features[f].name);
+			if (!cJSON_IsArray(lv) ||
+			    (!cJSON_IsNumber(m) &&
+			     !(cJSON_IsNull(m) && n == 0))) {
+				snprintf(err, errlen,
+				         "features[%d]: %s needs "
+				         "levels and a mode",
+				         k, hd_features[f].name);
 				goto fail;
 			}
 			c->mode = cJSON_IsNumber(m) ? m->valuedouble : NAN;
 			if (cJSON_IsNumber(m) && !isfinite(c->mode)) {
-				snprintf(err, errlen, "features[%d]: %s mode is "
-				         "not a finite number", k, hd_features[f].name);
+				snprintf(err, errlen,
+				         "features[%d]: %s mode is "
+				         "not a finite number",
+				         k, hd_features[f].name);
 				goto fail;
 			}
-			c->levels = malloc((size_t)(n ? n : 1) * sizeof *c->levels);
+			c->levels =
+				malloc((size_t)(n ? n : 1) * sizeof *c->levels);
 			if (c->levels == NULL) {
 				snprintf(err, errlen, "out of memory");
 				goto fail;
 			}
-			cJSON_ArrayForEach(e, lv) {
-				if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) ||
-				    (i > 0 && !(e->valuedouble > c->levels[i - 1]))) {
-					snprintf(err, errlen, "features[%d]: %s "
+			cJSON_ArrayForEach (e, lv) {
+				if (!cJSON_IsNumber(e) ||
+				    !isfinite(e->valuedouble) ||
+				    (i > 0 &&
+				     !(e->valuedouble > c->levels[i - 1]))) {
+					snprintf(err, errlen,
+					         "features[%d]: %s "
 					         "levels must be increasing "
-					         "numbers", k, hd_features[f].name);
+					         "numbers",
+					         k, hd_features[f].name);
 					goto fail;
 				}
 				c->levels[i++] = e->valuedouble;

@@ -75,14 +75,14 @@ const struct hd_rf_opts hd_rf_defaults = {
 struct rf_data {
 	size_t n;
 	int dim;
-	uint32_t *rank;         /* dim x n, slot-major: rank of Z[i][f] among
+	uint32_t *rank;        /* dim x n, slot-major: rank of Z[i][f] among
 	                         * the distinct values of slot f, 0-based */
-	double *vals;           /* the distinct values of each slot, ascending,
+	double *vals;          /* the distinct values of each slot, ascending,
 	                         * slot after slot */
-	size_t *voff;           /* dim + 1 offsets into vals */
-	uint32_t max_distinct;  /* the largest count over the slots */
+	size_t *voff;          /* dim + 1 offsets into vals */
+	uint32_t max_distinct; /* the largest count over the slots */
 	const uint8_t *y;
-	struct hd_rf_opts o;    /* validated, max_features resolved */
+	struct hd_rf_opts o; /* validated, max_features resolved */
 };
 
 struct rf_pair {
@@ -194,35 +194,35 @@ static void data_free(struct rf_data *d)
 /* A row of the tree's sample: its bootstrap count and class-1 weight. */
 struct rf_row {
 	uint32_t i;
-	uint32_t w;             /* times drawn, >= 1 */
-	uint32_t w1;            /* w if the row is class 1, else 0 */
+	uint32_t w;  /* times drawn, >= 1 */
+	uint32_t w1; /* w if the row is class 1, else 0 */
 };
 
 /* The rows of one node and their totals. */
 struct rf_node {
 	const struct rf_row *rows;
-	uint32_t m;             /* distinct rows */
-	uint32_t w, w1;         /* their weight, and that of class 1 */
+	uint32_t m;     /* distinct rows */
+	uint32_t w, w1; /* their weight, and that of class 1 */
 };
 
 struct rf_split {
-	double g;               /* sum over both children of w0 w1 / w, half
+	double g;             /* sum over both children of w0 w1 / w, half
 	                         * their weighted Gini: the lower the better */
-	int feature;            /* -1: no valid split found yet */
-	uint32_t rank;          /* rows whose rank <= this go left */
-	uint32_t cl, wl, w1l;   /* rows, weight and class-1 weight going left */
+	int feature;          /* -1: no valid split found yet */
+	uint32_t rank;        /* rows whose rank <= this go left */
+	uint32_t cl, wl, w1l; /* rows, weight and class-1 weight going left */
 };
 
 /* Per-thread scratch, reused by every tree the thread grows. */
 struct rf_work {
-	struct rf_row *rows;    /* n */
-	struct rf_row *spill;   /* n: right-hand rows while partitioning */
-	uint32_t *cnt;          /* n bootstrap counts */
-	uint64_t *hist;         /* max_distinct: rows << 32 | weight per rank */
-	uint32_t *hist1;        /* max_distinct: class-1 weight per rank;
+	struct rf_row *rows;  /* n */
+	struct rf_row *spill; /* n: right-hand rows while partitioning */
+	uint32_t *cnt;        /* n bootstrap counts */
+	uint64_t *hist;       /* max_distinct: rows << 32 | weight per rank */
+	uint32_t *hist1;      /* max_distinct: class-1 weight per rank;
 	                         * both histograms are all zero between uses */
-	uint64_t *keys;         /* n: rank << 32 | position, for sorting */
-	int *slots;             /* dim: the slots in drawing order */
+	uint64_t *keys;       /* n: rank << 32 | position, for sorting */
+	int *slots;           /* dim: the slots in drawing order */
 	/* The tree being grown; a tree over m rows has at most 2m - 1 nodes. */
 	int *feature, *left, *right;
 	double *threshold, *value;
@@ -230,8 +230,8 @@ struct rf_work {
 	struct rf_frame *stack;
 	uint64_t *known;
 	size_t cap;
-	size_t words;           /* 64-bit words per bitset */
-	uint64_t *found;        /* words: the node's bitset being built */
+	size_t words;    /* 64-bit words per bitset */
+	uint64_t *found; /* words: the node's bitset being built */
 };
 
 /*
@@ -247,8 +247,8 @@ struct rf_work {
  * instead of two.
  */
 static inline void offer(struct rf_split *best, const struct rf_node *nd,
-                         uint32_t msl, int f, uint32_t r,
-                         uint32_t cl, uint32_t wl, uint32_t w1l)
+                         uint32_t msl, int f, uint32_t r, uint32_t cl,
+                         uint32_t wl, uint32_t w1l)
 {
 	if (cl < msl || nd->m - cl < msl)
 		return;
@@ -279,9 +279,9 @@ static inline void offer(struct rf_split *best, const struct rf_node *nd,
  * deep in the tree, where most bins hold one row.
  */
 struct rf_scan {
-	uint32_t cl, wl, w1l;   /* rows and weights of the bins fed so far */
-	uint32_t prev;          /* rank of the last bin */
-	uint32_t pc, pw, pw1;   /* its rows and weights */
+	uint32_t cl, wl, w1l; /* rows and weights of the bins fed so far */
+	uint32_t prev;        /* rank of the last bin */
+	uint32_t pc, pw, pw1; /* its rows and weights */
 };
 
 static inline void scan_bin(struct rf_scan *s, struct rf_split *best,
@@ -305,16 +305,17 @@ static inline void scan_bin(struct rf_scan *s, struct rf_split *best,
 }
 
 /* A slot with two distinct values: one pass, one candidate. */
-static int eval_binary(const struct rf_data *d, const struct rf_node *nd,
-                       int f, struct rf_split *best)
+static int eval_binary(const struct rf_data *d, const struct rf_node *nd, int f,
+                       struct rf_split *best)
 {
 	const uint32_t *rank = d->rank + (size_t)f * d->n;
-	uint64_t acc = 0;       /* rows << 32 | weight, of rank 1 */
+	uint64_t acc = 0; /* rows << 32 | weight, of rank 1 */
 	uint32_t acc1 = 0;
 
 	for (uint32_t k = 0; k < nd->m; k++) {
 		const struct rf_row *row = &nd->rows[k];
-		uint64_t on = (uint64_t)0 - rank[row->i];   /* all ones if rank 1 */
+		uint64_t on =
+			(uint64_t)0 - rank[row->i]; /* all ones if rank 1 */
 
 		acc += on & ((uint64_t)1 << 32 | row->w);
 		acc1 += (uint32_t)on & row->w1;
@@ -369,8 +370,12 @@ static void sort_keys(uint64_t *a, size_t n)
 {
 	while (n > 16) {
 		uint64_t x = a[0], y = a[n / 2], z = a[n - 1];
-		uint64_t p = x < y ? (y < z ? y : x < z ? z : x)
-		                   : (x < z ? x : y < z ? z : y);
+		uint64_t p = x < y ? (y < z   ? y
+		                      : x < z ? z
+		                              : x)
+		                   : (x < z   ? x
+		                      : y < z ? z
+		                              : y);
 		size_t i = 0, j = n - 1;
 
 		/* Hoare partition: a[0..j] <= p <= a[j+1..n), both non-empty. */
@@ -553,9 +558,9 @@ struct rf_frame {
 	size_t lo;
 	uint32_t m, w, w1;
 	int depth;
-	int parent;             /* -1 for the root */
+	int parent; /* -1 for the root */
 	int is_left;
-	int n_known;            /* bits set in its constant-slot bitset */
+	int n_known; /* bits set in its constant-slot bitset */
 };
 
 static void work_init(struct rf_work *wk, const struct rf_data *d)
@@ -606,8 +611,8 @@ static void push(struct rf_work *wk, size_t *sp, const struct rf_frame *fr,
 	if (*sp == wk->cap) {
 		wk->cap *= 2;
 		wk->stack = hd_xrealloc(wk->stack, wk->cap * sizeof *wk->stack);
-		wk->known = hd_xrealloc(wk->known,
-		                        wk->cap * wk->words * sizeof *wk->known);
+		wk->known = hd_xrealloc(wk->known, wk->cap * wk->words *
+		                                           sizeof *wk->known);
 	}
 	wk->stack[*sp] = *fr;
 	memcpy(wk->known + *sp * wk->words, bits, wk->words * sizeof *bits);
@@ -672,8 +677,14 @@ static void grow_tree(const struct rf_data *d, struct rf_work *wk, int t,
 
 	/* Slots with one value in the whole training set are known constant. */
 	memset(wk->found, 0, words * sizeof *wk->found);
-	fr = (struct rf_frame){ .lo = 0, .m = m, .w = w, .w1 = w1, .depth = 0,
-	                        .parent = -1, .is_left = 0, .n_known = 0 };
+	fr = (struct rf_frame){ .lo = 0,
+		                .m = m,
+		                .w = w,
+		                .w1 = w1,
+		                .depth = 0,
+		                .parent = -1,
+		                .is_left = 0,
+		                .n_known = 0 };
 	for (int f = 0; f < d->dim; f++)
 		if (d->voff[f + 1] - d->voff[f] <= 1) {
 			bit_set(wk->found, f);
@@ -692,7 +703,8 @@ static void grow_tree(const struct rf_data *d, struct rf_work *wk, int t,
 		int leaf, n_found;
 
 		fr = wk->stack[--sp];
-		memcpy(wk->found, wk->known + sp * words, words * sizeof *wk->found);
+		memcpy(wk->found, wk->known + sp * words,
+		       words * sizeof *wk->found);
 		if (fr.parent >= 0) {
 			if (fr.is_left)
 				wk->left[fr.parent] = id;
@@ -742,14 +754,23 @@ static void grow_tree(const struct rf_data *d, struct rf_work *wk, int t,
 
 		int n_known = fr.n_known + n_found;
 		struct rf_frame right = {
-			.lo = fr.lo + best.cl, .m = fr.m - best.cl,
-			.w = fr.w - best.wl, .w1 = fr.w1 - best.w1l,
-			.depth = fr.depth + 1, .parent = id, .is_left = 0,
+			.lo = fr.lo + best.cl,
+			.m = fr.m - best.cl,
+			.w = fr.w - best.wl,
+			.w1 = fr.w1 - best.w1l,
+			.depth = fr.depth + 1,
+			.parent = id,
+			.is_left = 0,
 			.n_known = n_known,
 		};
 		struct rf_frame left = {
-			.lo = fr.lo, .m = best.cl, .w = best.wl, .w1 = best.w1l,
-			.depth = fr.depth + 1, .parent = id, .is_left = 1,
+			.lo = fr.lo,
+			.m = best.cl,
+			.w = best.wl,
+			.w1 = best.w1l,
+			.depth = fr.depth + 1,
+			.parent = id,
+			.is_left = 1,
 			.n_known = n_known,
 		};
 		push(wk, &sp, &right, wk->found);
@@ -895,7 +916,8 @@ int hd_rf_pack(struct hd_rf *m)
 	free(m->nodes);
 	free(m->roots);
 	m->nodes = malloc((total ? total : 1) * sizeof *m->nodes);
-	m->roots = malloc((size_t)(m->n_trees ? m->n_trees : 1) * sizeof *m->roots);
+	m->roots = malloc((size_t)(m->n_trees ? m->n_trees : 1) *
+	                  sizeof *m->roots);
 	if (m->nodes == NULL || m->roots == NULL)
 		goto oom;
 	for (int t = 0; t < m->n_trees; t++) {
@@ -903,7 +925,8 @@ int hd_rf_pack(struct hd_rf *m)
 		int sp = 0;
 
 		if (tr->n_nodes > cap) {
-			int *bigger = realloc(stack, 2 * (size_t)tr->n_nodes * sizeof *stack);
+			int *bigger = realloc(stack, 2 * (size_t)tr->n_nodes *
+			                                     sizeof *stack);
 
 			if (bigger == NULL)
 				goto oom;
@@ -968,7 +991,8 @@ double hd_rf_prob(const struct hd_rf *m, const double *z)
 		const struct hd_rf_node *nd = m->nodes + m->roots[t];
 
 		while (nd->feature < m->dim)
-			nd = z[nd->feature] <= nd->v ? nd + 1 : m->nodes + nd->right;
+			nd = z[nd->feature] <= nd->v ? nd + 1
+			                             : m->nodes + nd->right;
 		sum += nd->v;
 	}
 	return sum / m->n_trees;

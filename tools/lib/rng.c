@@ -75,8 +75,8 @@ void hd_shuffle(struct hd_rng *r, size_t *idx, size_t n)
 }
 
 /* Rows of class c, in input order, then shuffled. */
-static size_t class_rows(const uint8_t *y, size_t n, int c,
-                         struct hd_rng *r, size_t *idx)
+static size_t class_rows(const uint8_t *y, size_t n, int c, struct hd_rng *r,
+                         size_t *idx)
 {
 	size_t m = 0;
 

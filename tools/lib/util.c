@@ -38,6 +38,7 @@ void hd_err(const char *fmt, ...)
 
 	fprintf(stderr, "%s: ", hd_prog);
 	va_start(ap, fmt);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
@@ -54,6 +55,7 @@ void hd_err_at(const char *file, long line, long col, const char *fmt, ...)
 		fprintf(stderr, ":%ld", col);
 	fputs(": ", stderr);
 	va_start(ap, fmt);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
@@ -67,7 +69,8 @@ const char *hd_excerpt(const char *s, char buf[HD_EXCERPT])
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7f)
-			k += (size_t)snprintf(buf + k, HD_EXCERPT - k, "\\x%02x", c);
+			k += (size_t)snprintf(buf + k, HD_EXCERPT - k,
+			                      "\\x%02x", c);
 		else
 			buf[k++] = (char)c;
 	}
@@ -124,6 +127,7 @@ char *hd_xvprintf(const char *fmt, va_list ap)
 	char *s;
 
 	va_copy(aq, ap);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	n = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
 	if (n < 0) {
@@ -131,6 +135,7 @@ char *hd_xvprintf(const char *fmt, va_list ap)
 		abort();
 	}
 	s = hd_xmalloc((size_t)n + 1);
+	/* Flawfinder: ignore: a printf-like wrapper, whose format attribute has the compiler check each caller's format */
 	vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;
 }
@@ -171,16 +176,13 @@ _Noreturn void hd_version_exit(void)
 void hd_common_opt(int c, const struct hd_usage *u)
 {
 	switch (c) {
-	case HD_OPT_HELP:
-		hd_usage_exit(u, HD_EXIT_OK);
-	case HD_OPT_VERSION:
-		hd_version_exit();
+	case HD_OPT_HELP: hd_usage_exit(u, HD_EXIT_OK);
+	case HD_OPT_VERSION: hd_version_exit();
 	case '?':
 	case ':':
 		/* getopt already said what was wrong */
 		hd_usage_exit(u, HD_EXIT_USAGE);
-	default:
-		return;
+	default: return;
 	}
 }
 
