@@ -7,7 +7,9 @@
 
 bats_require_minimum_version 1.5.0
 
-REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# The checkout: the folder above this file, whichever folder the suite
+# is in (tests/delivery/ too).
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HD_BIN=${HD_BIN:-$REPO/build/bin}
 case $HD_BIN in /*) ;; *) HD_BIN=$REPO/$HD_BIN ;; esac
 PATH="$HD_BIN:$PATH"
