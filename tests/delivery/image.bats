@@ -141,6 +141,22 @@ since() {
 	same_double "${BASH_REMATCH[1]}" "$want"
 }
 
+@test "read-only root, a model folder mounted: a model renamed into it is served without a restart" {
+	d=$BATS_TEST_TMPDIR/model
+	mkdir -p "$d"
+	chmod 755 "$d"
+	cp artifacts/model.json "$d/model.json"
+	start --read-only -v "$d:/opt/hd/model:ro"
+	cp artifacts/models/rf.model.json "$d/.m.tmp"
+	mv "$d/.m.tmp" "$d/model.json"
+	want=$(sha_of artifacts/models/rf.model.json)
+	for _ in $(seq 1 30); do
+		curl -s "$URL/health" | grep -qF "\"sha256\":\"$want\"" && return 0
+		sleep 0.1
+	done
+	fail "not served within 3 s: $(curl -s "$URL/health")"
+}
+
 @test "HD_WORKERS sets the number of workers" {
 	start -e HD_WORKERS=3
 	# lighttpd and 3 + 1 (the error group) workers.
