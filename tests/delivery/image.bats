@@ -242,3 +242,10 @@ since() {
 	tags=$(curl -s -u ci:s3cret "http://127.0.0.1:$rport/v2/team/hd/tags/list")
 	[[ $tags == *"\"${IMAGE#hd:}\""* && $tags == *'"latest"'* ]] || fail "$tags"
 }
+
+@test "ci/image skips (exit 3, SKIP) where podman cannot run a container" {
+	sed 's|^runtime = .*|runtime = "/nonexistent/runc"|' ci/containers.conf > "$BATS_TEST_TMPDIR/containers.conf"
+	run env CONTAINERS_CONF="$BATS_TEST_TMPDIR/containers.conf" CI_OUT="$BATS_TEST_TMPDIR/ci" ci/image
+	[ "$status" = 3 ] || fail "exit $status: $output"
+	[[ ${lines[-1]} == "image: SKIP: podman cannot run"* ]] || fail "$output"
+}
