@@ -189,3 +189,55 @@ time.sleep(3600)' "$PORT" >/dev/null 2>&1 3>&- &
 	PORT=$port0
 	run -0 serve stop
 }
+
+@test "config: log files by default; HD_LOGS=stderr: no error or breakage log file, access log on /dev/stderr; another value refused" {
+	run serve config
+	[ "$status" = 0 ]
+	[[ $output == *"server.errorlog = \"$RUN/error.log\""* ]] || flunk "$output"
+	[[ $output == *"server.breakagelog = \"$RUN/hd-fcgi.log\""* ]] || flunk "$output"
+	[[ $output == *"accesslog.filename = \"$RUN/access.log\""* ]] || flunk "$output"
+	HD_LOGS=stderr run serve config
+	[ "$status" = 0 ]
+	[[ $output != *server.errorlog\ =* && $output != *server.breakagelog\ =* ]] || flunk "$output"
+	[[ $output == *'accesslog.filename = "/dev/stderr"'* ]] || flunk "$output"
+	HD_LOGS=stderr HD_RUN_DIR=$RUN HD_PORT=$PORT "$REPO/pipelines/hd-serve" config > "$RUN/x.conf"
+	/usr/sbin/lighttpd -tt -f "$RUN/x.conf"
+	HD_LOGS=syslog run serve config
+	[ "$status" = 1 ]
+	[[ $output == *"HD_LOGS: 'syslog' is neither files nor stderr"* ]] || flunk "$output"
+}
+
+@test "run: lighttpd in the script's place in the foreground, health 0 once up, logs on stderr, SIGINT exits 0" {
+	run serve health
+	[ "$status" = 1 ]
+	# A simple command, so that $! is hd-serve itself (serve() would
+	# add a subshell).
+	HD_LOGS=stderr HD_RUN_DIR=$RUN HD_PORT=$PORT HD_MODEL=$BATS_FILE_TMPDIR/lr.json \
+		HD_WORKERS=2 HD_METRICS_SHM=$SHM \
+		"$REPO/pipelines/hd-serve" run 2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	echo "$pid" > "$RUN/lighttpd.pid"
+	up=
+	for _ in $(seq 1 100); do
+		if serve health; then up=1; break; fi
+		sleep 0.1
+	done
+	[ -n "$up" ] || flunk "health never 0: $(cat "$BATS_TEST_TMPDIR/err")"
+	# The very process started: the shell became lighttpd.
+	tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qx /usr/sbin/lighttpd
+	curl -s -o /dev/null "http://127.0.0.1:$PORT/health"
+	for _ in $(seq 1 50); do
+		grep -q '"GET /health HTTP/1.1" 200' "$BATS_TEST_TMPDIR/err" && break
+		sleep 0.1
+	done
+	run cat "$BATS_TEST_TMPDIR/err"
+	[[ $output == *'"GET /health HTTP/1.1" 200'* ]] || flunk "no access log line: $output"
+	[[ $output == *'server started'* ]] || flunk "no lighttpd line: $output"
+	[[ $output == *'hd-fcgi['*'] '*'serving'* || $output == *'hd-fcgi['*']: '*'serving'* ]] || flunk "no worker line: $output"
+	[ ! -e "$RUN/error.log" ] && [ ! -e "$RUN/access.log" ] && [ ! -e "$RUN/hd-fcgi.log" ]
+	kill -INT "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ] || flunk "exit $rc"
+	rm -f "$RUN/lighttpd.pid"
+}
