@@ -49,7 +49,7 @@ on_host() {
 # the phase exported as HD_* (see ci/hd-host).
 host_script() {
 	local v envs=()
-	for v in HD_MODE HD_BIND HD_PORT HD_STAGE_PORT HD_WORKERS HD_KEEP HD_WAIT HD_SERVICE HD_ENGINE; do
+	for v in HD_MODE HD_BIND HD_PORT HD_STAGE_PORT HD_WORKERS HD_KEEP HD_WAIT HD_SERVICE HD_ENGINE HD_NAME; do
 		[ -z "${!v:-}" ] || envs+=("$v=${!v}")
 	done
 	on_host env HD_ROOT="$DEPLOY_ROOT" "${envs[@]}" "$DEPLOY_ROOT/hd-host" "$@"

@@ -6,6 +6,8 @@
 # order, each deploy building on the one before, as on a real host.
 #
 # Not part of make test: .ci/run and ci/all run tests/delivery/.
+# DEPLOY_PORT and the other DEPLOY_* come from start_sshd (sshd.bash).
+# shellcheck disable=SC2153
 
 load ../test_helper
 load sshd
@@ -89,6 +91,11 @@ stop_poller() {
 
 current() { basename "$(readlink "$DEPLOY_ROOT/current")"; }
 
+# A command on the host over the test's sshd.
+on_host() {
+	ssh -p "$DEPLOY_PORT" -i "$DEPLOY_KEY" -o UserKnownHostsFile="$DEPLOY_KNOWN_HOSTS" "$DEPLOY_USER@127.0.0.1" "$@"
+}
+
 # A folder of binaries whose hd-fcgi exits at once.
 broken_bin() {
 	mkdir -p "$D/broken"
@@ -161,11 +168,9 @@ broken_bin() {
 	sha=$(sha_of "$rel/model.json")
 	jq --arg s "$sha" '.model_sha256 = $s | .digest = "00ff"' "$rel/release.json" > "$rel/r" && mv "$rel/r" "$rel/release.json"
 	start_poller
-	id=$(tar -C "$rel" -cf - . | ssh -p "$DEPLOY_PORT" -i "$DEPLOY_KEY" -o UserKnownHostsFile="$DEPLOY_KNOWN_HOSTS" \
-		"$DEPLOY_USER@127.0.0.1" HD_ROOT="$DEPLOY_ROOT" "$DEPLOY_ROOT/hd-host" receive 00ff)
+	id=$(tar -C "$rel" -cf - . | on_host HD_ROOT="$DEPLOY_ROOT" "$DEPLOY_ROOT/hd-host" receive 00ff)
 	[ "$id" = 0004 ]
-	run -1 ssh -p "$DEPLOY_PORT" -i "$DEPLOY_KEY" -o UserKnownHostsFile="$DEPLOY_KNOWN_HOSTS" "$DEPLOY_USER@127.0.0.1" \
-		HD_ROOT="$DEPLOY_ROOT" HD_PORT="$DEPLOY_HTTP_PORT" HD_STAGE_PORT="$DEPLOY_STAGE_PORT" HD_BIND=127.0.0.1 \
+	run -1 on_host HD_ROOT="$DEPLOY_ROOT" HD_PORT="$DEPLOY_HTTP_PORT" HD_STAGE_PORT="$DEPLOY_STAGE_PORT" HD_BIND=127.0.0.1 \
 		HD_WORKERS=2 HD_WAIT=3 "$DEPLOY_ROOT/hd-host" activate 0004
 	stop_poller
 	[[ $output == *"release 0004 failed its check before going live: GET /health on port $DEPLOY_STAGE_PORT: 503"* ]] || fail "$output"
@@ -231,15 +236,17 @@ broken_bin() {
 @test "deploy: the release's systemd unit is one systemd accepts" {
 	command -v systemd-analyze >/dev/null || skip "no systemd-analyze here"
 	u=$D/hd.service
-	sed -e "s|@ROOT@|$DEPLOY_ROOT|g" -e 's|@BIND@|0.0.0.0|g' -e 's|@PORT@|8080|g' \
-		-e 's|@WORKERS@|2|g' -e "s|@USER@|$(id -un)|g" "$DEPLOY_ROOT/current/hd.service" > "$u"
+	on_host HD_ROOT="$DEPLOY_ROOT" HD_PORT=8080 "$DEPLOY_ROOT/hd-host" unit > "$u"
 	run -0 systemd-analyze verify "$u"
-	! grep -q '@[A-Z]\+@' "$u"
+	grep -qx "ExecStart=$DEPLOY_ROOT/current/pipelines/hd-serve run" "$u"
+	grep -qx "User=$(id -un)" "$u"
+	if left=$(grep -v '^#' "$u" | grep '@[A-Z]\+@'); then
+		fail "words left unfilled: $left"
+	fi
 }
 
 @test "deploy: status on the host lists the releases and which is current" {
-	run -0 ssh -p "$DEPLOY_PORT" -i "$DEPLOY_KEY" -o UserKnownHostsFile="$DEPLOY_KNOWN_HOSTS" "$DEPLOY_USER@127.0.0.1" \
-		HD_ROOT="$DEPLOY_ROOT" "$DEPLOY_ROOT/hd-host" status
+	run -0 on_host HD_ROOT="$DEPLOY_ROOT" "$DEPLOY_ROOT/hd-host" status
 	[[ $output == *"0005 native model $(sha_of "$D/lr2.model.json" | cut -c1-12)"*" current"* ]] || fail "$output"
 	[[ $output == *"0002 native"*" previous"* ]] || fail "$output"
 }
