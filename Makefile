@@ -1,7 +1,9 @@
 # hd - build the tools, run the pipeline, run the tests.
 #
 #   make             build every tool into build/bin
-#   make pipeline    fetch -> clean -> eda -> split (reruns only what changed)
+#   make pipeline    fetch -> clean -> eda -> split -> fit -> eval -> select,
+#                    plots, report, run record (reruns only what changed)
+#   make data        fetch, clean, split;  make eda: the summary and its plots
 #   make test        the whole test suite, plain and under ASan+UBSan
 #   make deps-browser  the browser tests' node packages (make test does it)
 #   make bench       the speed benchmarks (bench/)
@@ -289,6 +291,12 @@ $(RUN_STAMP): $(RUN_OUT) | $(BIN)/hd-runs
 # pipelines/track runs this after a failed step.
 record-failed:
 	@$(RECORD) --status failed --step "$$HD_RUN_STEP" --message "$$HD_RUN_MESSAGE"
+
+# The delivery phases' steps (ci/data, ci/eda, ci/train): the DAG up to
+# a point.  make pipeline does them all, and records the run.
+.PHONY: data eda
+data: $(CLEAN) $(SPLIT)
+eda: $(EDA) $(PLOTS_EDA)
 
 # Serving (make serve) lives beside the responder.
 include $(wildcard fcgi/*.mk)

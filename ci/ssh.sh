@@ -4,9 +4,11 @@
 #
 #   DEPLOY_HOST         the host (unset: these phases skip)
 #   DEPLOY_USER [you]   the account on it (an EC2 Debian image: admin)
-#   DEPLOY_KEY          the private key file (else ssh's own defaults)
+#   DEPLOY_KEY          the private key: a file, or the key's text (a CI
+#                       secret); else ssh's own defaults
 #   DEPLOY_PORT [22]    sshd's port
-#   DEPLOY_KNOWN_HOSTS  a known_hosts file pinning the host's key; without
+#   DEPLOY_KNOWN_HOSTS  a known_hosts file (or its lines) pinning the
+#                       host's key; without
 #                       it the key is trusted the first time it is seen
 #                       (StrictHostKeyChecking=accept-new) and checked after
 #   DEPLOY_ROOT [/opt/hd]  where the releases live on the host
@@ -21,13 +23,25 @@ SSH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hd-ssh.XXXXXX")
 SSH=(ssh -p "$DEPLOY_PORT" -o BatchMode=yes -o ConnectTimeout=15
 	-o ServerAliveInterval=15 -o ControlMaster=auto
 	-o "ControlPath=$SSH_TMP/cm" -o ControlPersist=120)
+# A key or a known_hosts line may also be given as its text (a CI
+# secret): it goes to a file of mode 600 that lives as long as the phase.
+as_file() {
+	if [ -r "$2" ]; then
+		printf '%s\n' "$2"
+	elif [[ $2 == *"$3"* ]]; then
+		(umask 077 && printf '%s\n' "$2" > "$SSH_TMP/$1")
+		printf '%s\n' "$SSH_TMP/$1"
+	else
+		return 1
+	fi
+}
 if [ -n "${DEPLOY_KEY:-}" ]; then
-	[ -r "$DEPLOY_KEY" ] || fail "DEPLOY_KEY: cannot read $DEPLOY_KEY"
-	SSH+=(-i "$DEPLOY_KEY" -o IdentitiesOnly=yes)
+	key=$(as_file key "$DEPLOY_KEY" "PRIVATE KEY-----") || fail "DEPLOY_KEY: neither a readable file nor a private key"
+	SSH+=(-i "$key" -o IdentitiesOnly=yes)
 fi
 if [ -n "${DEPLOY_KNOWN_HOSTS:-}" ]; then
-	[ -r "$DEPLOY_KNOWN_HOSTS" ] || fail "DEPLOY_KNOWN_HOSTS: cannot read $DEPLOY_KNOWN_HOSTS"
-	SSH+=(-o "UserKnownHostsFile=$DEPLOY_KNOWN_HOSTS" -o StrictHostKeyChecking=yes)
+	kh=$(as_file known_hosts "$DEPLOY_KNOWN_HOSTS" " ") || fail "DEPLOY_KNOWN_HOSTS: neither a readable file nor known_hosts lines"
+	SSH+=(-o "UserKnownHostsFile=$kh" -o StrictHostKeyChecking=yes)
 else
 	SSH+=(-o StrictHostKeyChecking=accept-new)
 fi
@@ -58,6 +72,7 @@ host_script() {
 # Copy ci/hd-host to the host (DEPLOY_ROOT/hd-host), replacing the one
 # there in one rename.
 install_host_script() {
+	# shellcheck disable=SC2016 # $1 is the remote sh's own argument
 	on_host sh -c 'mkdir -p "$1" && cat > "$1/.hd-host.tmp" && chmod 755 "$1/.hd-host.tmp" && mv "$1/.hd-host.tmp" "$1/hd-host"' \
 		sh "$DEPLOY_ROOT" < ci/hd-host ||
 		fail "cannot reach $DEPLOY_USER@$DEPLOY_HOST:$DEPLOY_PORT or write $DEPLOY_ROOT there"

@@ -24,6 +24,9 @@ PLOTS_SVG := $(PLOT_HISTS:%=$(PLOT_DIR)/hist-%.svg) \
 		lr-calibration.svg rf-calibration.svg lr-decision.svg \
 		rf-decision.svg)
 PLOTS_PNG := $(addprefix $(PLOT_DIR)/,roc.png lr-confusion.png rf-confusion.png)
+# The plots of the data alone (make eda, ci/eda).
+PLOTS_EDA := $(PLOT_HISTS:%=$(PLOT_DIR)/hist-%.svg) \
+	$(addprefix $(PLOT_DIR)/,corr.svg class-bar.svg class-pie.svg site.svg)
 
 # ---------------------------------------------------------------------
 # The numbers
