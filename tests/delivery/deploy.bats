@@ -22,7 +22,10 @@ setup_file() {
 	# The models: a pipeline of the test's own.
 	export W=$D/w
 	mk pipeline >/dev/null
-	export LR=$W/art/models/lr.model.json RF=$W/art/models/rf.model.json
+	# The selected model (the logistic regression, with its selection
+	# record: the test ROC-AUC ci/validate-model compares) and the forest.
+	export LR=$W/art/model.json RF=$W/art/models/rf.model.json
+	[ "$(jq -r .model "$LR")" = logistic_regression ]
 	export DEPLOY_MODEL=$LR
 	export CI_OUT=$D/ci
 }
@@ -122,6 +125,34 @@ broken_bin() {
 	[ -x "$DEPLOY_ROOT/releases/0001/pipelines/hd-serve" ]
 	# ci/deploy keeps the release record for ci/validate-model.
 	cmp "$CI_OUT/release.json" "$DEPLOY_ROOT/releases/0001/release.json"
+}
+
+@test "post-deploy: /health, /predict and /metrics of the live release, seen as a client sees them" {
+	run -0 "$REPO/ci/post-deploy"
+	[[ ${lines[-1]} == "post-deploy: PASS: http://127.0.0.1:$DEPLOY_HTTP_PORT: /health 200 (model $(sha_of "$LR" | cut -c1-12)), /predict "*" as hd-predict, /metrics: "*" requests, "*" predictions ("*" positive, "*" negative)" ]] || fail "$output"
+	# Another model's record: the served model is not the one deployed.
+	mkdir -p "$D/other"
+	jq --arg s "$(sha_of "$RF")" '.model_sha256 = $s' "$CI_OUT/release.json" > "$D/other/release.json"
+	run -1 env CI_OUT="$D/other" "$REPO/ci/post-deploy"
+	[[ ${lines[-1]} == "post-deploy: FAIL: http://127.0.0.1:$DEPLOY_HTTP_PORT serves model $(sha_of "$LR" | cut -c1-12), but the release deployed has $(sha_of "$RF" | cut -c1-12)" ]] || fail "$output"
+}
+
+@test "validate-model: the candidate against the floor and against the model live on the host" {
+	# A candidate selected by accuracy: the forest, whose test ROC-AUC is
+	# below the live logistic regression's.
+	hd-select --by accuracy -o "$D/by-accuracy.json" "$W/art/metrics/lr.metrics.json" "$W/art/metrics/rf.metrics.json" >/dev/null
+	live=$(jq -r .test_roc_auc "$DEPLOY_ROOT/current/release.json")
+	cand=$(jq -r '.selection.candidates[] | select(.selected) | .test.roc_auc' "$D/by-accuracy.json")
+	"$PY" -c "import sys; sys.exit(not (float('$cand') < float('$live')))"
+	run -0 env VALIDATE_MODEL="$D/by-accuracy.json" "$REPO/ci/validate-model"
+	[[ ${lines[-1]} == "validate-model: PASS: "*"within 0.01 of the release live on 127.0.0.1 (model $(sha_of "$LR" | cut -c1-12))"* ]] || fail "$output"
+	run -1 env VALIDATE_MODEL="$D/by-accuracy.json" VALIDATE_MAX_DROP=0.0001 "$REPO/ci/validate-model"
+	[[ ${lines[-1]} == "validate-model: FAIL: test ROC-AUC "*" is worse than the release live on 127.0.0.1"*"by more than 0.0001 (VALIDATE_MAX_DROP)" ]] || fail "$output"
+	run -1 env VALIDATE_MODEL="$D/by-accuracy.json" VALIDATE_MIN_AUC=0.99 "$REPO/ci/validate-model"
+	[[ ${lines[-1]} == "validate-model: FAIL: test ROC-AUC "*" is under the floor 0.99 (VALIDATE_MIN_AUC)" ]] || fail "$output"
+	# A model file that is no selection's output cannot be gated.
+	run -1 env VALIDATE_MODEL="$RF" "$REPO/ci/validate-model"
+	[[ ${lines[-1]} == *"has no selection record with a test ROC-AUC"* ]] || fail "$output"
 }
 
 @test "deploy: the same release again is a no-op" {
