@@ -5,6 +5,7 @@
 #                    plots, report, run record (reruns only what changed)
 #   make data        fetch, clean, split;  make eda: the summary and its plots
 #   make test        the whole test suite, plain and under ASan+UBSan
+#   make test COVERAGE=1  the same with its plain pass on build/cov (ci/test)
 #   make deps-browser  the browser tests' node packages (make test does it)
 #   make bench       the speed benchmarks (bench/)
 #   make SANITIZE=1  build with AddressSanitizer and UBSan into build/san
@@ -321,11 +322,14 @@ $(BROWSER_DEPS): $(BROWSER)/package-lock.json $(BROWSER)/package.json | deps-tes
 		npm ci --prefix $(BROWSER) --no-audit --no-fund
 	@touch $@
 
+# The suite's first pass is on the build of the mode make test runs in:
+# build, or build/cov under COVERAGE=1 (ci/test reads its counters);
+# the second on build/san.  tests/run runs the two at the same time.
 .PHONY: test bench clean distclean
 test: deps-test $(BROWSER_DEPS)
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SANITIZE=1 all
-	@tests/run build build/san
+	@tests/run $(BUILD) build/san
 
 bench: all deps-test
 	@bench/run

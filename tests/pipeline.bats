@@ -5,7 +5,12 @@ load test_helper
 
 # The build folder make uses for the build under test, as mk picks it.
 build_dir() {
-	if [ "$HD_BIN" = "$REPO/build/san/bin" ]; then echo build/san; else echo build; fi
+	case $(build_mode) in
+	SANITIZE=1) echo build/san ;;
+	COVERAGE=1) echo build/cov ;;
+	RELEASE=1) echo build/release ;;
+	*) echo build ;;
+	esac
 }
 
 # Every program and man page make install put under $1 (a PREFIX) is
@@ -164,10 +169,10 @@ setup() {
 	tar -C "$REPO" --exclude=./.git --exclude=./build --exclude=./.params \
 		--exclude='./data/*' --exclude='./artifacts/*' -cf - . | tar -C src -xf -
 	[ ! -e src/build ]
-	local san=
-	[ "$(build_dir)" = build/san ] && san=SANITIZE=1
+	local mode
+	mode=$(build_mode)
 	# Few trees and folds: this is about what gets built, not the models.
-	run -0 make --no-print-directory -C src $san MIRROR="$MIRROR" \
+	run -0 make --no-print-directory -C src ${mode:+"$mode"} MIRROR="$MIRROR" \
 		RF_TREES=10 CV=2 pipeline
 	[ "$(jq -r .format src/artifacts/model.json)" = hd-model ]
 	missing=

@@ -50,9 +50,11 @@ setup_file() {
 		> "$BATS_FILE_TMPDIR/check.json" 2> "$BATS_FILE_TMPDIR/check.err" ||
 		{ cat "$BATS_FILE_TMPDIR/check.err" >&2; fail "check-page.mjs failed"; return 1; }
 	echo "# browser check: $((SECONDS - t0)) s" >&3
+	# Whole files only: another pass of the suite may keep its own at the
+	# same time (the last one renamed stays).
 	mkdir -p "$KEEP"
-	cp "$ART/report.png" "$KEEP/report.png"
-	cp "$BATS_FILE_TMPDIR/check.json" "$KEEP/report.json"
+	cp "$ART/report.png" "$KEEP/.report.png.$$" && mv "$KEEP/.report.png.$$" "$KEEP/report.png"
+	cp "$BATS_FILE_TMPDIR/check.json" "$KEEP/.report.json.$$" && mv "$KEEP/.report.json.$$" "$KEEP/report.json"
 }
 
 teardown_file() {

@@ -1,7 +1,8 @@
 # Shared by every .bats file:  load test_helper
 #
 # HD_BIN     the build to test (default build/bin; make test also runs
-#            the suite against build/san/bin, the ASan+UBSan build)
+#            the suite against build/san/bin, the ASan+UBSan build, and
+#            make test COVERAGE=1 against build/cov/bin, not build/bin)
 # MIRROR     the local copy of the four UCI files (../shared/...)
 # PY         Debian's python3, which has pandas and scikit-learn
 
@@ -73,13 +74,23 @@ man_page() {
 	return 1
 }
 
+# The make variable that selects the build under test: SANITIZE=1 for
+# build/san, COVERAGE=1 for build/cov, RELEASE=1 for build/release,
+# nothing for build.
+build_mode() {
+	case $HD_BIN in
+	"$REPO/build/san/bin") echo SANITIZE=1 ;;
+	"$REPO/build/cov/bin") echo COVERAGE=1 ;;
+	"$REPO/build/release/bin") echo RELEASE=1 ;;
+	esac
+}
+
 # Run make on the repository's Makefile for the build under test
-# (SANITIZE=1 for build/san) with every output under $W: $W/data,
-# $W/art, $W/params.
+# (build_mode) with every output under $W: $W/data, $W/art, $W/params.
 mk() {
-	local san=
-	[ "$HD_BIN" = "$REPO/build/san/bin" ] && san=SANITIZE=1
-	make --no-print-directory -C "$REPO" $san MIRROR="$MIRROR" \
+	local mode
+	mode=$(build_mode)
+	make --no-print-directory -C "$REPO" ${mode:+"$mode"} MIRROR="$MIRROR" \
 		DATA="$W/data" ART="$W/art" PARAMS="$W/params" "$@"
 }
 
@@ -91,12 +102,10 @@ raw_files() {
 	done
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on right now.
+# A TCP port on 127.0.0.1 that nothing listens on right now and that no
+# other test running at the same time gets (tests/free_port.py says how).
 free_port() {
-	"$PY" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+	"$PY" "$REPO/tests/free_port.py"
 }
 
 # Wait until 127.0.0.1:$1 accepts connections (at most ~5 s).

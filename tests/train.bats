@@ -15,8 +15,13 @@ flunk() {
 
 # Each test runs in an empty folder of its own (bats keeps files of its
 # own in BATS_TEST_TMPDIR).  The checkout's work/ (train.sh's default
-# there) is removed after a test if it was not there before.
+# there) is removed after a test if it was not there before.  Other
+# runs of this file on the same checkout (tests/run's other passes) use
+# that work/ too: each test holds a lock on train.sh, so that only one
+# at a time does (bats closes the lock's descriptor when the test ends).
 setup() {
+	exec {TRAIN_LOCK}<"$REPO/$TRAIN"
+	flock -w 600 "$TRAIN_LOCK" || flunk "$REPO/$TRAIN stayed locked for 10 minutes"
 	mkdir "$BATS_TEST_TMPDIR/cwd"
 	cd "$BATS_TEST_TMPDIR/cwd"
 	had_work=
