@@ -44,7 +44,7 @@ SANFLAGS :=
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 else ifeq ($(COVERAGE),1)
 BUILD   ?= build/cov
-CFLAGS  := -O0 -g --coverage
+CFLAGS  := -Og -g --coverage
 SANFLAGS :=
 LDFLAGS += --coverage
 else
