@@ -209,7 +209,7 @@ since() {
 }
 
 @test "ci/push to a local registry: refused without login, pushed with it, both tags there" {
-	command -v docker-registry >/dev/null || fail "docker-registry is not installed (ci/deps image installs it)"
+	command -v docker-registry >/dev/null || fail "docker-registry is not installed (ci/deps delivery installs it; .ci/run does)"
 	d=$BATS_TEST_TMPDIR/registry
 	mkdir -p "$d"
 	"$PY" -W ignore -c 'import crypt; print("ci:" + crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)))' > "$d/htpasswd"
