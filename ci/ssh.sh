@@ -58,6 +58,7 @@ host_script() {
 # Copy ci/hd-host to the host (DEPLOY_ROOT/hd-host), replacing the one
 # there in one rename.
 install_host_script() {
+	# shellcheck disable=SC2016 # $1 is the remote sh's argument
 	on_host sh -c 'mkdir -p "$1" && cat > "$1/.hd-host.tmp" && chmod 755 "$1/.hd-host.tmp" && mv "$1/.hd-host.tmp" "$1/hd-host"' \
 		sh "$DEPLOY_ROOT" < ci/hd-host ||
 		fail "cannot reach $DEPLOY_USER@$DEPLOY_HOST:$DEPLOY_PORT or write $DEPLOY_ROOT there"

@@ -161,6 +161,7 @@ broken_bin() {
 	sha=$(sha_of "$rel/model.json")
 	jq --arg s "$sha" '.model_sha256 = $s | .digest = "00ff"' "$rel/release.json" > "$rel/r" && mv "$rel/r" "$rel/release.json"
 	start_poller
+	# shellcheck disable=SC2153 # DEPLOY_PORT: exported by start_sshd (sshd.bash)
 	id=$(tar -C "$rel" -cf - . | ssh -p "$DEPLOY_PORT" -i "$DEPLOY_KEY" -o UserKnownHostsFile="$DEPLOY_KNOWN_HOSTS" \
 		"$DEPLOY_USER@127.0.0.1" HD_ROOT="$DEPLOY_ROOT" "$DEPLOY_ROOT/hd-host" receive 00ff)
 	[ "$id" = 0004 ]
@@ -234,7 +235,7 @@ broken_bin() {
 	sed -e "s|@ROOT@|$DEPLOY_ROOT|g" -e 's|@BIND@|0.0.0.0|g' -e 's|@PORT@|8080|g' \
 		-e 's|@WORKERS@|2|g' -e "s|@USER@|$(id -un)|g" "$DEPLOY_ROOT/current/hd.service" > "$u"
 	run -0 systemd-analyze verify "$u"
-	! grep -q '@[A-Z]\+@' "$u"
+	! grep -q '@[A-Z]\+@' "$u" || fail "a placeholder is left in $u"
 }
 
 @test "deploy: status on the host lists the releases and which is current" {

@@ -7,7 +7,7 @@
 # start_sshd DIR: sshd state in DIR; exports DEPLOY_HOST, DEPLOY_PORT,
 # DEPLOY_USER, DEPLOY_KEY and DEPLOY_KNOWN_HOSTS for ci/deploy.
 start_sshd() {
-	local dir=$1 port i
+	local dir=$1 port
 	mkdir -p "$dir"
 	chmod 700 "$dir"
 	ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key" -C hd-test-host
