@@ -309,6 +309,23 @@ sys.exit(abs((f('$end') - f('$start')).total_seconds() - $d) > 0.002)"
 	grep -qE "^  ROC-AUC +$(printf '%.4f' "$x") " "$GOLD/show.txt"
 }
 
+@test "an index that lists no run (empty, or blank lines) is no runs, not a crash" {
+	# load_index once passed its NULL list to qsort for such an index:
+	# undefined behaviour, which the sanitized build stops on.
+	d=$BATS_TEST_TMPDIR/none
+	mkdir -p "$d"
+	: > "$d/index.jsonl"
+	run -0 --separate-stderr hd-runs --dir "$d" list
+	[ -z "$output" ]
+	run -0 --separate-stderr hd-runs --dir "$d" gc --keep 0
+	[ -z "$output" ]
+	printf '\n\n' > "$d/index.jsonl"
+	run -0 --separate-stderr hd-runs --dir "$d" list
+	[ -z "$output" ]
+	run -1 --separate-stderr hd-runs --dir "$d" show -
+	[[ $stderr == *"no runs recorded"* ]] || fail "$stderr"
+}
+
 @test "runs are named by id, unique prefix, - and ~N; names that match none or several are errors" {
 	R=(hd-runs --dir "$FIX")
 	run -0 "${R[@]}" show --json 20261201T100500.000Z-0b0b
