@@ -2,18 +2,17 @@
 # The data stage: tool time on the 920 UCI rows, and hd-clean / hd-split
 # on 1,000,000 synthetic rows with their peak RSS.
 . "$(dirname "$0")/lib.sh"
-cd "$WORK"
-raw=$(for s in cleveland hungarian switzerland va; do echo "$MIRROR/processed.$s.data"; done)
+cd "$WORK" || exit
 
 echo "== data stage on the UCI data (hyperfine, mean of 20 runs) =="
 "$BIN/hd-fetch" -q --mirror "$MIRROR" -d raw
-"$BIN/hd-clean" -o heart.csv $raw
+"$BIN/hd-clean" -o heart.csv "${RAW[@]}"
 # Named runs: the table shows what each one does, not its last argument.
 hyperfine -N --warmup 3 --runs 20 --export-json small.json \
 	-n "hd-fetch: verify the 4 files already in raw/" \
 	"$BIN/hd-fetch -q --mirror $MIRROR -d raw" \
 	-n "hd-clean: the 4 raw files -> heart.csv" \
-	"$BIN/hd-clean -o c.csv $(echo $raw)" \
+	"$BIN/hd-clean -o c.csv ${RAW[*]}" \
 	-n "hd-eda: heart.csv -> summary.json, report" \
 	"$BIN/hd-eda -o e.json -r e.txt heart.csv" \
 	-n "hd-split: heart.csv -> train.csv, test.csv" \
@@ -45,7 +44,7 @@ awk 'BEGIN {
 			(rand() < 0.5 ? 3 : 7), int(rand() * 5)
 	}
 }' > processed.synth.data
-ls -l processed.synth.data | awk '{printf "input: %.1f MB\n", $5 / 1e6}'
+awk -v b="$(stat -c %s processed.synth.data)" 'BEGIN { printf "input: %.1f MB\n", b / 1e6 }'
 measure "hd-clean (1M rows)" "$BIN/hd-clean" -o big.csv processed.synth.data
 measure "hd-split (1M rows)" "$BIN/hd-split" --train btr.csv --test bte.csv big.csv
 measure "hd-split --folds 5 (1M rows)" "$BIN/hd-split" --folds 5 -o bfolds.csv big.csv

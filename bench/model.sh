@@ -3,8 +3,8 @@
 # processes from the shell, against scikit-learn doing the same work in
 # one Python process; then hd-predict's throughput.
 . "$(dirname "$0")/lib.sh"
-cd "$WORK"
-"$BIN/hd-clean" -o heart.csv $(for s in cleveland hungarian switzerland va; do echo "$MIRROR/processed.$s.data"; done)
+cd "$WORK" || exit
+"$BIN/hd-clean" -o heart.csv "${RAW[@]}"
 "$BIN/hd-split" --train train.csv --test test.csv heart.csv
 
 cat > hd-stage.sh <<SH
@@ -47,9 +47,9 @@ for n in 1000000 200000; do
 	{ head -n 1 test.csv; for _ in $(seq $((n / 184 + 1))); do tail -n +2 test.csv; done | head -n "$n"; } > rows$n.csv
 done
 for spec in "lr.json 1000000" "rf.json 200000"; do
-	set -- $spec
-	/usr/bin/time -f "%e %M" -o t "$BIN/hd-predict" "$1" "rows$2.csv" > /dev/null
+	read -r model rows <<< "$spec"
+	/usr/bin/time -f "%e %M" -o t "$BIN/hd-predict" "$model" "rows$rows.csv" > /dev/null
 	read -r secs kb < t
-	awk -v m="$1" -v n="$2" -v s="$secs" -v kb="$kb" 'BEGIN {
+	awk -v m="$model" -v n="$rows" -v s="$secs" -v kb="$kb" 'BEGIN {
 		printf "hd-predict %-8s %8d rows  %6.2f s  %10.0f rows/s  %6d KB peak RSS\n", m, n, s, n / s, kb }'
 done

@@ -45,12 +45,11 @@ free_port() {
 	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-cd "$WORK"
+cd "$WORK" || exit
 models=("$@")
 if [ ${#models[@]} -eq 0 ]; then
 	[ -f "$REPO/artifacts/model.json" ] && models+=("$REPO/artifacts/model.json")
-	raw=$(for s in cleveland hungarian switzerland va; do echo "$MIRROR/processed.$s.data"; done)
-	"$BIN/hd-clean" -o heart.csv $raw
+	"$BIN/hd-clean" -o heart.csv "${RAW[@]}"
 	"$BIN/hd-split" --train train.csv --test test.csv heart.csv
 	"$BIN/hd-fit-lr" --cv 0 -o lr.json train.csv
 	"$BIN/hd-fit-rf" --cv 0 -o rf.json train.csv
@@ -132,7 +131,7 @@ echo "== POST /predict: wrk -t$THREADS -c$CONNS, $ROUNDS x ${DURATION}s each, $W
 # The responder column is as wide as its longest name.
 w=9
 for l in "${labels[@]}"; do
-	[ ${#l} -le $w ] || w=${#l}
+	[ "${#l}" -le "$w" ] || w=${#l}
 done
 fmt="%-${w}s %10s %8s %9s %9s %7s %9s %13s %11s\n"
 # shellcheck disable=SC2059

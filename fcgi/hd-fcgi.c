@@ -198,7 +198,7 @@ static void gather_params(char **envp, struct params *pm)
 		const char *name;
 		size_t len, off;
 	} want[] = {
-#define P(n, f) { n "=", sizeof n, offsetof(struct params, f) }
+#define P(n, f) { n "=", sizeof(n), offsetof(struct params, f) }
 		P("REQUEST_METHOD", method),
 		P("PATH_INFO", path_info),
 		P("SCRIPT_NAME", script_name),

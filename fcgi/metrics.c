@@ -13,9 +13,9 @@
  * Prometheus when asked: ?format=prometheus, or an Accept header that
  * names text/plain or OpenMetrics (as scrapers send) and not JSON.
  */
-int wants_prometheus(const char *qs, const char *acc)
+int wants_prometheus(const char *query, const char *accept)
 {
-	for (const char *p = qs; p && *p;
+	for (const char *p = query; p && *p;
 	     p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
 		if (strncmp(p, "format=prometheus", 17) == 0 &&
 		    (p[17] == '\0' || p[17] == '&'))
@@ -24,9 +24,10 @@ int wants_prometheus(const char *qs, const char *acc)
 		    (p[11] == '\0' || p[11] == '&'))
 			return 0;
 	}
-	return acc &&
-	       (strstr(acc, "text/plain") || strstr(acc, "openmetrics")) &&
-	       !strstr(acc, "application/json");
+	return accept &&
+	       (strstr(accept, "text/plain") ||
+	        strstr(accept, "openmetrics")) &&
+	       !strstr(accept, "application/json");
 }
 
 void metrics_json(struct buf *b, const struct snapshot *s)

@@ -85,8 +85,8 @@ static void score(struct buf *out, const double *x, uint16_t imputed,
 
 void ep_predict(struct req *q)
 {
-	uint64_t tally[4] = { 0, 0, 0,
-		              0 }; /* positive, negative, imputed, unseen */
+	/* positive, negative, imputed, unseen */
+	uint64_t tally[4] = { 0, 0, 0, 0 };
 	long n, i;
 	int status, is_batch;
 	char *body = server.body;

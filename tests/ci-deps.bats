@@ -7,7 +7,7 @@ load test_helper
 bats_require_minimum_version 1.5.0
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 	mkdir ci
 	cp "$REPO/ci/deps" ci/deps
 	# A package dpkg has on any Debian system, and names nobody has.
@@ -52,6 +52,7 @@ deps() {
 }
 
 @test "every line of ci/packages is GROUP PACKAGE [COMMAND]" {
+	# shellcheck disable=SC2016 # an awk program
 	run -0 awk '!/^#/ && NF && (NF < 2 || NF > 3) { print FILENAME ":" NR ": " $0; bad = 1 } END { exit bad }' \
 		"$REPO/ci/packages"
 }

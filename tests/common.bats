@@ -33,7 +33,7 @@ load test_helper
 
 @test "every program has a man page that renders without warnings" {
 	for p in $(programs); do
-		page=$(ls "$REPO"/tools/"$p".1 "$REPO"/fcgi/"$p".1 2>/dev/null | head -n1)
+		page=$(man_page "$p" 2>/dev/null) || page=
 		[ -n "$page" ] || fail "$p has no man page"
 		run --separate-stderr env MANWIDTH=80 man --warnings -l "$page"
 		[ "$status" -eq 0 ] || fail "$p.1: man exited $status"

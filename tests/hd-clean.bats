@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # hd-clean: raw UCI files to canonical CSV.
 
 load test_helper
@@ -6,11 +8,11 @@ load test_helper
 HEADER=source,age,sex,cp,trestbps,chol,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal,target
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 }
 
 @test "the four UCI files give 918 rows: 410 without and 508 with disease" {
-	run -0 --separate-stderr hd-clean -v $(raw_files)
+	run -0 --separate-stderr hd-clean -v "${RAW[@]}"
 	[ "${lines[0]}" = "$HEADER" ]
 	[ "${#lines[@]}" -eq 919 ]
 	[ "$(printf '%s\n' "${lines[@]:1}" | awk -F, '$15 == 0' | wc -l)" -eq 410 ]
@@ -19,7 +21,7 @@ setup() {
 }
 
 @test "every site keeps its rows and its name in the source column" {
-	hd-clean $(raw_files) > heart.csv
+	hd-clean "${RAW[@]}" > heart.csv
 	run bash -c "tail -n +2 heart.csv | cut -d, -f1 | sort | uniq -c | awk '{print \$2, \$1}'"
 	[ "$output" = "cleveland 303
 hungarian 293
@@ -77,13 +79,15 @@ x,28,1,2,130,,0,2,185,0,-0.5,,,,0" ]
 }
 
 @test "values outside a column's domain are errors, each with its place" {
-	printf '130,1,1,145,233,1,2,150,0,2.3,3,0,6,0\n' > processed.b.data
-	printf '63,2,1,145,233,1,2,150,0,2.3,3,0,6,0\n' >> processed.b.data
-	printf '63,1,0,145,233,1,2,150,0,2.3,3,0,6,0\n' >> processed.b.data
-	printf '63,1,1,145,233,1,2,150,0,2.3,3,0,5,0\n' >> processed.b.data
-	printf '63,1,1,145,233,1,2,150,0,2.3,3,0,6,7\n' >> processed.b.data
-	printf '63,1,1,145,233,1,2,150,0,2.3,3,0,6,?\n' >> processed.b.data
-	printf '63,1,1.5,145,233,1,2,150,0,2.3,3,0,6,0\n' >> processed.b.data
+	{
+		printf '130,1,1,145,233,1,2,150,0,2.3,3,0,6,0\n'
+		printf '63,2,1,145,233,1,2,150,0,2.3,3,0,6,0\n'
+		printf '63,1,0,145,233,1,2,150,0,2.3,3,0,6,0\n'
+		printf '63,1,1,145,233,1,2,150,0,2.3,3,0,5,0\n'
+		printf '63,1,1,145,233,1,2,150,0,2.3,3,0,6,7\n'
+		printf '63,1,1,145,233,1,2,150,0,2.3,3,0,6,?\n'
+		printf '63,1,1.5,145,233,1,2,150,0,2.3,3,0,6,0\n'
+	} > processed.b.data
 	run -1 --separate-stderr hd-clean processed.b.data
 	[ "$stderr" = "hd-clean: processed.b.data:1:1: age: '130' is out of range (0 to 120)
 hd-clean: processed.b.data:2:2: sex: '2' is out of range (0, 1)
@@ -109,7 +113,7 @@ hd-clean: 7 bad rows; fix them or use --drop-bad" ]
 	[ "${lines[1]}" = 'z,50,1,4,0,0,0,0,140,0,0,,,,1' ]
 	run hd-clean --zeros-missing processed.z.data
 	[ "${lines[1]}" = 'z,50,1,4,,,0,0,140,0,0,,,,1' ]
-	hd-clean --zeros-missing $(raw_files) > heart.csv
+	hd-clean --zeros-missing "${RAW[@]}" > heart.csv
 	[ "$(awk -F, 'NR > 1 && $6 == ""' heart.csv | wc -l)" -gt 170 ]
 }
 
@@ -119,7 +123,7 @@ hd-clean: 7 bad rows; fix them or use --drop-bad" ]
 	printf '1,2,3\n' > processed.b.data
 	run -1 hd-clean -o bad.csv processed.b.data
 	[ ! -e bad.csv ]
-	[ -z "$(ls | grep tmp)" ]
+	! compgen -G "*tmp*" >/dev/null || fail "a temporary file is left: $(echo *tmp*)"
 	# a failed run keeps the earlier good file untouched
 	cp out.csv before.csv
 	run -1 hd-clean -o out.csv processed.b.data
@@ -138,8 +142,8 @@ hd-clean: 7 bad rows; fix them or use --drop-bad" ]
 }
 
 @test "the same input gives byte-identical output" {
-	hd-clean $(raw_files) > a.csv
-	hd-clean $(raw_files) > b.csv
+	hd-clean "${RAW[@]}" > a.csv
+	hd-clean "${RAW[@]}" > b.csv
 	cmp a.csv b.csv
 }
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # hd-eda: summary JSON and text report of the clean CSV.
 
 load test_helper
@@ -6,7 +8,7 @@ load test_helper
 HEADER=source,age,sex,cp,trestbps,chol,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal,target
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 }
 
 # Print, as JSON, the value of a Python expression over the document d
@@ -30,22 +32,22 @@ small_fixture() {
 }
 
 @test "every number in the summary of the UCI data agrees with pandas" {
-	hd-clean $(raw_files) > heart.csv
-	run -0 --separate-stderr bash -c "hd-clean $(raw_files | tr '\n' ' ') | hd-eda -o summary.json"
+	hd-clean "${RAW[@]}" > heart.csv
+	run -0 --separate-stderr bash -c 'hd-clean "$@" | hd-eda -o summary.json' _ "${RAW[@]}"
 	[ -z "$stderr" ]
 	run -0 --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
 	[[ "$output" == *", 0 mismatches" ]]
 }
 
 @test "with zeros as missing and 7 bins the summary still agrees with pandas" {
-	hd-clean --zeros-missing $(raw_files) > heart.csv
+	hd-clean --zeros-missing "${RAW[@]}" > heart.csv
 	hd-eda --bins 7 -o summary.json heart.csv
 	run -0 --separate-stderr "$PY" "$REPO/tests/eda_pandas.py" heart.csv summary.json
 	[ "$(jv summary.json '[len(d["numeric"]["age"]["histogram"]["counts"]), d["bins"]]')" = "[7, 7]" ]
 }
 
 @test "the UCI summary has the headline counts and data-quality warnings" {
-	hd-clean $(raw_files) | hd-eda -o s.json
+	hd-clean "${RAW[@]}" | hd-eda -o s.json
 	[ "$(jv s.json '[d["format"], d["version"], d["rows"], len(d["columns"])]')" = '["hd-eda-summary", 1, 918, 15]' ]
 	[ "$(jv s.json 'd["target"]["counts"]')" = '{"0": 410, "1": 508}' ]
 	[ "$(jv s.json '[w["code"] + ":" + w["column"] + ":" + str(w["count"]) for w in d["warnings"]]')" = \
@@ -54,7 +56,7 @@ small_fixture() {
 }
 
 @test "a site that never records a column is warned about" {
-	hd-clean --zeros-missing $(raw_files) | hd-eda -o s.json
+	hd-clean --zeros-missing "${RAW[@]}" | hd-eda -o s.json
 	[ "$(jv s.json '[w["message"] for w in d["warnings"] if w["code"] == "site_column_missing"]')" = \
 		'["chol: every one of the 123 rows from switzerland lacks it"]' ]
 }
@@ -113,7 +115,8 @@ small_fixture() {
 
 @test "a duplicate row is counted and warned about" {
 	small_fixture t.csv
-	tail -n 1 t.csv >> t.csv
+	last=$(tail -n 1 t.csv)
+	printf '%s\n' "$last" >> t.csv
 	hd-eda -o s.json t.csv
 	[ "$(jv s.json 'd["duplicate_rows"]')" = 1 ]
 	[ "$(jv s.json '[w["message"] for w in d["warnings"] if w["code"] == "duplicate_rows"]')" = \
@@ -121,7 +124,7 @@ small_fixture() {
 }
 
 @test "the report file exists and shows the headline numbers" {
-	hd-clean $(raw_files) > heart.csv
+	hd-clean "${RAW[@]}" > heart.csv
 	run -0 --separate-stderr hd-eda -o s.json --report report.txt heart.csv
 	[ -z "$output" ]
 	[ -s report.txt ]
@@ -141,7 +144,7 @@ small_fixture() {
 }
 
 @test "two runs give byte-identical summaries and reports" {
-	hd-clean $(raw_files) > heart.csv
+	hd-clean "${RAW[@]}" > heart.csv
 	hd-eda -o s1.json -r r1.txt heart.csv
 	hd-eda -o s2.json -r r2.txt - < heart.csv
 	cmp s1.json s2.json
@@ -252,7 +255,7 @@ small_fixture() {
 	small_fixture t.csv
 	run -0 --separate-stderr hd-eda --bins 3 -o s.json --plot-data p t.csv
 	[ -z "$stderr" ]
-	[ "$(cd p && ls | tr '\n' ' ')" = "class.dat corr.dat hist-age.dat hist-chol.dat hist-oldpeak.dat hist-thalach.dat hist-trestbps.dat site.dat " ]
+	[ "$(cd p && printf '%s ' *)" = "class.dat corr.dat hist-age.dat hist-chol.dat hist-oldpeak.dat hist-thalach.dat hist-trestbps.dat site.dat " ]
 	# age 40 (target 0), 50, 60, 70 (target 1); chol without its missing value
 	diff -u - p/hist-age.dat <<-'EOF'
 	# lo hi count target_0 target_1
@@ -337,7 +340,7 @@ small_fixture() {
 }
 
 @test "-o and --report naming the same file is a usage error, and nothing is written" {
-	hd-clean $(raw_files) > heart.csv
+	hd-clean "${RAW[@]}" > heart.csv
 	run -2 --separate-stderr hd-eda -o out.txt -r out.txt heart.csv
 	[ "${stderr_lines[0]}" = "hd-eda: -o and --report name the same file, out.txt" ]
 	[ ! -e out.txt ]

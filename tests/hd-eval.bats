@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # hd-eval: test-set metrics, as scikit-learn defines them.
 #
 # Most tests feed hand-made scores (--scores), whose metrics are worked
@@ -8,7 +10,7 @@
 load test_helper
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 }
 
 # Write a scores CSV from "target probability" lines on stdin.
@@ -272,7 +274,7 @@ print(repr(roc_auc_score(d.target, d.probability)))' s.csv)
 	printf '0 0.1\n0 0.4\n1 0.35\n1 0.8\n' | scores s.csv
 	run -0 --separate-stderr hd-eval --scores -o m.json --plot-data p s.csv
 	[ -z "$stderr" ]
-	[ "$(cd p && ls | tr '\n' ' ')" = "calibration.dat confusion.dat decision.dat roc.dat summary.dat " ]
+	[ "$(cd p && printf '%s ' *)" = "calibration.dat confusion.dat decision.dat roc.dat summary.dat " ]
 	diff -u - p/roc.dat <<-'EOF'
 	# fpr tpr threshold
 	0 0 NaN

@@ -17,7 +17,7 @@ serve() {
 }
 
 setup_file() {
-	cd "$BATS_FILE_TMPDIR"
+	cd "$BATS_FILE_TMPDIR" || exit
 	uci_split
 	hd-fit-lr --cv 0 -o lr.json train.csv
 	cp lr.json model.json
@@ -27,8 +27,9 @@ setup_file() {
 	M=$BATS_FILE_TMPDIR
 	export RUN PORT SHM M URL=http://127.0.0.1:$PORT
 	serve start >/dev/null
-	export LPID=$(cat "$RUN/lighttpd.pid")
-	export LR_SHA=$(sha256sum < lr.json | cut -d' ' -f1)
+	LPID=$(cat "$RUN/lighttpd.pid")
+	LR_SHA=$(sha256sum < lr.json | cut -d' ' -f1)
+	export LPID LR_SHA
 }
 
 teardown_file() {
@@ -38,14 +39,15 @@ teardown_file() {
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
+	# shellcheck disable=SC2034 # read by req (test_helper.bash)
 	REQ_TIMEOUT=30
 }
 
 teardown() {
 	# A test that stopped workers lets them go on, whatever happened.
 	local p
-	for p in ${STOPPED:-}; do kill -CONT "$p" 2>/dev/null || true; done
+	for p in ${STOPPED[@]+"${STOPPED[@]}"}; do kill -CONT "$p" 2>/dev/null || true; done
 	if [ -n "${BROKE_MODEL:-}" ]; then
 		cp "$M/lr.json" "$M/.m" && mv -f "$M/.m" "$M/model.json"
 		sleep 0.3
@@ -64,6 +66,7 @@ children() { pgrep -P "$LPID"; }
 @test "lighttpd runs with the descriptor limit it sizes its tables by" {
 	[ "$(ulimit -n)" -gt 4096 ] || skip "this machine's limit is too low to show it"
 	grep -q '^server.max-fds = 16384$' "$RUN/lighttpd.conf"
+	# shellcheck disable=SC2016 # an awk program
 	run -0 awk '/^Max open files/ { print $4 }' "/proc/$LPID/limits"
 	[ "$output" = 16384 ]
 }
@@ -95,30 +98,30 @@ children() { pgrep -P "$LPID"; }
 }
 
 @test "workers that stop answering: 503 with a JSON body and Retry-After, then service again" {
-	STOPPED=$(api_workers "$LPID")
-	[ -n "$STOPPED" ]
-	kill -STOP $STOPPED
+	mapfile -t STOPPED < <(api_workers "$LPID")
+	[ "${#STOPPED[@]}" -gt 0 ]
+	kill -STOP "${STOPPED[@]}"
 	req -H 'Content-Type: application/json' --data-binary "$EX" /predict
 	[ "$CODE" = 503 ]
 	is_json
 	jq -e '.detail | startswith("Service Unavailable")' <<<"$BODY"
 	grep -qi '^Content-Type: application/json' <<<"$HEADERS"
 	grep -qi '^Retry-After: 1$' <<<"$HEADERS"
-	kill -CONT $STOPPED
-	STOPPED=
+	kill -CONT "${STOPPED[@]}"
+	STOPPED=()
 	req /health
 	[ "$CODE" = 200 ]
 }
 
 @test "the error workers stopped too: lighttpd's last word is still JSON, not HTML" {
-	STOPPED=$(children)
-	kill -STOP $STOPPED
+	mapfile -t STOPPED < <(children)
+	kill -STOP "${STOPPED[@]}"
 	req -H 'Content-Type: application/json' --data-binary "$EX" /predict
 	[ "${CODE:0:1}" = 5 ]
 	is_json
 	grep -qi '^Content-Type: application/json' <<<"$HEADERS"
-	kill -CONT $STOPPED
-	STOPPED=
+	kill -CONT "${STOPPED[@]}"
+	STOPPED=()
 	req /health
 	[ "$CODE" = 200 ]
 }
@@ -218,16 +221,16 @@ children() { pgrep -P "$LPID"; }
 @test "JSON that Python's json refuses is 400 here too: 065, 65., -.5 and NUL in keys or strings" {
 	for v in 065 65. -.5; do
 		req -H 'Content-Type: application/json' \
-			--data-binary "$(sed "s/\"age\":63/\"age\":$v/" <<<"$EX")" /predict
+			--data-binary "${EX/'"age":63'/"\"age\":$v"}" /predict
 		[ "$CODE" = 400 ] || fail "age $v: $CODE $BODY"
 		jq -e '.detail[0].type == "json_invalid"' <<<"$BODY"
 	done
 	req -H 'Content-Type: application/json' \
-		--data-binary "$(sed 's/"age":63/"age\\u0000x":63,"age":63/' <<<"$EX")" /predict
+		--data-binary "${EX/'"age":63'/'"age\u0000x":63,"age":63'}" /predict
 	[ "$CODE" = 400 ]
 	jq -e '.detail[0].ctx.error == "\\u0000 in a string"' <<<"$BODY"
 	req -H 'Content-Type: application/json' \
-		--data-binary "$(sed 's/"thal":6/"thal":"a\\u0000b"/' <<<"$EX")" /predict
+		--data-binary "${EX/'"thal":6'/'"thal":"a\u0000b"'}" /predict
 	[ "$CODE" = 400 ]
 }
 

@@ -1,4 +1,8 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
+# Each bats test runs in a subshell on purpose: what it sets stays in it.
+# shellcheck disable=SC2030,SC2031
 # hd-fcgi behind a real lighttpd on a free 127.0.0.1 port, with the
 # config made from fcgi/lighttpd.conf.in (pipelines/hd-serve config) and
 # two workers from $HD_BIN, so the ASan build is what serves under it.
@@ -25,7 +29,7 @@ serve_config() {
 }
 
 setup_file() {
-	cd "$BATS_FILE_TMPDIR"
+	cd "$BATS_FILE_TMPDIR" || exit
 	uci_split
 	hd-fit-lr --cv 0 -o lr.json train.csv
 	hd-fit-rf --cv 0 --trees 50 -o rf.json train.csv
@@ -42,8 +46,9 @@ setup_file() {
 	LIGHTTPD_PID=$RUN/lighttpd.pid
 	start_lighttpd "$RUN/lighttpd.conf" "$LIGHTTPD_PID" "$PORT"
 	export RUN PORT SHM LIGHTTPD_PID URL=http://127.0.0.1:$PORT
-	export LR_SHA=$(sha256sum < lr.json | cut -d' ' -f1)
-	export RF_SHA=$(sha256sum < rf.json | cut -d' ' -f1)
+	LR_SHA=$(sha256sum < lr.json | cut -d' ' -f1)
+	RF_SHA=$(sha256sum < rf.json | cut -d' ' -f1)
+	export LR_SHA RF_SHA
 }
 
 teardown_file() {
@@ -53,7 +58,7 @@ teardown_file() {
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 	M=$BATS_FILE_TMPDIR
 }
 
@@ -73,6 +78,7 @@ predict() {
 
 # The body satisfies a jq expression.
 body_is() {
+	# shellcheck disable=SC2153 # BODY: set by req (test_helper.bash)
 	jq -e "$1" <<<"$BODY" >/dev/null && return 0
 	printf 'body fails %s\n-- code %s, body --\n%s\n' "$1" "$CODE" "$BODY" >&2
 	return 1
@@ -151,6 +157,7 @@ use_model() {
 	body_is '.model.loaded_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$")'
 	body_is '.worker.pid > 0 and (.worker.slot == 0 or .worker.slot == 1)'
 	body_is 'has("refused") | not'
+	# shellcheck disable=SC2153 # HEADERS: set by req (test_helper.bash)
 	[[ "$HEADERS" == *"Content-Type: application/json"* ]]
 	# server.tag = "": no Server header
 	[[ "$HEADERS" != *"Server:"* ]]
@@ -354,6 +361,7 @@ report_becomes() {
 	# lighttpd's 505 and 501 for what a client sent become 400s.
 	raw() {
 		exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+		# shellcheck disable=SC2059 # $1 is the raw request, written in printf escapes
 		printf "$1" >&3
 		cat <&3 > raw
 		exec 3<&-

@@ -16,11 +16,11 @@ processed.switzerland.data processed.va.data"
 setup_file() {
 	local www=$BATS_FILE_TMPDIR/www
 	mkdir -p "$www/good" "$www/corrupt" "$www/missing"
-	cp $(raw_files) "$www/good/"
-	cp $(raw_files) "$www/corrupt/"
+	cp "${RAW[@]}" "$www/good/"
+	cp "${RAW[@]}" "$www/corrupt/"
 	printf 'X' | dd of="$www/corrupt/processed.hungarian.data" bs=1 \
 		seek=100 conv=notrunc status=none
-	cp $(raw_files) "$www/missing/"
+	cp "${RAW[@]}" "$www/missing/"
 	rm "$www/missing/processed.switzerland.data"
 
 	PORT=$(free_port)
@@ -87,9 +87,9 @@ same_as_mirror() {
 # (SIGHUP) until the marker shows, so every earlier request is logged.
 # Prints the number of lines before the marker.
 log_sync() {
-	local mark=/sync-$RANDOM-$RANDOM i
+	local mark=/sync-$RANDOM-$RANDOM
 	curl -s -o /dev/null "$URL$mark"
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		kill -HUP "$(cat "$LIGHTTPD_PID")"
 		if grep -q "GET $mark " "$LOG"; then
 			grep -n "GET $mark " "$LOG" | cut -d: -f1 | tail -n1 |
@@ -367,6 +367,7 @@ while time.time() < end:
 }
 
 @test "a failure to write on this machine points at the disk, not at the mirror" {
+	# shellcheck disable=SC2016 # $1 and $2 are bash -c's arguments
 	run -1 --separate-stderr bash -c 'trap "" XFSZ; ulimit -f 4; exec hd-fetch -m "$1" -d "$2"' _ "$URL/good/" "$OUT"
 	stderr_has "processed.cleveland.data: cannot write"
 	stderr_has "File too large"

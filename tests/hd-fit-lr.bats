@@ -1,15 +1,17 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # hd-fit-lr: logistic regression with preprocessing and cross-validation.
 
 load test_helper
 
 setup_file() {
-	cd "$BATS_FILE_TMPDIR"
+	cd "$BATS_FILE_TMPDIR" || exit
 	uci_split
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 	ln -s "$BATS_FILE_TMPDIR/train.csv" "$BATS_FILE_TMPDIR/test.csv" .
 }
 
@@ -93,7 +95,7 @@ jq_() { jq -r "$1" model.json; }
 	run -1 --separate-stderr hd-fit-lr -o model.json bad.csv
 	[ "$stderr" = "hd-fit-lr: bad.csv:4:6: chol: 'abc' is not a number" ]
 	[ ! -e model.json ]
-	[ -z "$(ls | grep tmp)" ]
+	! compgen -G "*tmp*" >/dev/null || fail "a temporary file is left: $(echo *tmp*)"
 }
 
 @test "a value outside the physical range is refused" {

@@ -1,15 +1,17 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # hd-fit-rf: random forest with preprocessing and cross-validation.
 
 load test_helper
 
 setup_file() {
-	cd "$BATS_FILE_TMPDIR"
+	cd "$BATS_FILE_TMPDIR" || exit
 	uci_split
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 	ln -s "$BATS_FILE_TMPDIR/train.csv" "$BATS_FILE_TMPDIR/test.csv" .
 }
 
@@ -104,5 +106,5 @@ nodes() { jq -r '.params.trees[].feature | split(" ") | length' "$1"; }
 	wait "$pid" || st=$?
 	[ "$st" -eq $((128 + 1)) ]
 	[ ! -e n.json ]
-	[ -z "$(ls -A | grep -v -e '^train.csv$' -e '^test.csv$' -e '^m.json$')" ]
+	[ -z "$(find . -mindepth 1 -maxdepth 1 ! -name train.csv ! -name test.csv ! -name m.json)" ]
 }

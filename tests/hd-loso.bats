@@ -1,18 +1,20 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # hd-loso: leave-one-site-out validation on the UCI data's four sites.
 
 load test_helper
 
 setup_file() {
-	cd "$BATS_FILE_TMPDIR"
-	hd-clean $(raw_files) > heart.csv
+	cd "$BATS_FILE_TMPDIR" || exit
+	hd-clean "${RAW[@]}" > heart.csv
 	hd-split --train train.csv --test test.csv heart.csv
 	hd-fit-lr --cv 0 -o lr.json train.csv
 	hd-fit-rf --cv 0 --trees 30 --max-depth 5 -o rf.json train.csv
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 	for f in heart.csv lr.json rf.json; do ln -s "$BATS_FILE_TMPDIR/$f" .; done
 }
 

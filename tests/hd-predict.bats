@@ -1,17 +1,21 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
+# Each bats test runs in a subshell on purpose: what it sets stays in it.
+# shellcheck disable=SC2030,SC2031
 # hd-predict: batch scoring.
 
 load test_helper
 
 setup_file() {
-	cd "$BATS_FILE_TMPDIR"
+	cd "$BATS_FILE_TMPDIR" || exit
 	uci_split
 	hd-fit-lr --cv 0 -o lr.json train.csv
 	hd-fit-rf --cv 0 --trees 25 -o rf.json train.csv
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 	for f in train.csv test.csv lr.json rf.json; do
 		ln -s "$BATS_FILE_TMPDIR/$f" .
 	done
@@ -120,6 +124,7 @@ refused() {
 	jq "$2" "$1" > "$3"
 	run -1 --separate-stderr hd-predict "$3" test.csv
 	[ -z "$output" ]
+	# shellcheck disable=SC2053 # $4 is a glob pattern
 	[[ "$stderr" == $4 ]] || fail "$3: $stderr"
 }
 

@@ -1,4 +1,8 @@
 #!/usr/bin/env bats
+# "check text PAGE > text": the first text is a mode of check, not the file.
+# shellcheck disable=SC2094
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # hd-report: one self-contained HTML page about a run, and the model card.
 #
 # The inputs are made once, from the UCI files, by the tools themselves
@@ -26,8 +30,8 @@ EOF
 setup_file() {
 	export F=$BATS_FILE_TMPDIR/in
 	mkdir -p "$F"
-	cd "$F"
-	hd-clean -o heart.csv $(raw_files)
+	cd "$F" || exit
+	hd-clean -o heart.csv "${RAW[@]}"
 	hd-eda -o summary.json heart.csv
 	hd-split --train train.csv --test test.csv heart.csv
 	hd-fit-lr --oof lr.oof.csv -o lr.model.json train.csv
@@ -49,7 +53,7 @@ setup_file() {
 }
 
 setup() {
-	cd "$F"
+	cd "$F" || exit
 	T=$BATS_TEST_TMPDIR
 	O=$T/out
 	mkdir -p "$O"
@@ -190,8 +194,8 @@ misused() {
 	else
 		grep -q '^The 95% intervals of test roc_auc do not overlap (' text
 	fi
-	lo=$(jq -r .test.intervals.roc_auc.lo $w.metrics.json)
-	hi=$(jq -r .test.intervals.roc_auc.hi $w.metrics.json)
+	lo=$(jq -r .test.intervals.roc_auc.lo "$w.metrics.json")
+	hi=$(jq -r .test.intervals.roc_auc.hi "$w.metrics.json")
 	grep -qF "$w [$(dec3 "$lo"), $(dec3 "$hi")]" text
 }
 

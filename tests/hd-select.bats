@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # hd-select: rank evaluated models, copy the winner with its selection.
 #
 # The candidates are hand-made: fake model files (hd-select reads a model
@@ -8,7 +10,7 @@
 load test_helper
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 }
 
 # A fake model file.  Its numbers are ones cJSON's own printer would
@@ -109,7 +111,8 @@ reason() { jq -r .selection.reason model.json; }
 	metrics lr.m.json logistic_regression lr.json 0.85 0.8
 	metrics rf.m.json random_forest rf.json 0.85 0.8
 	for order in "rf.m.json lr.m.json" "lr.m.json rf.m.json"; do
-		run -0 --separate-stderr hd-select -o model.json $order
+		read -ra files <<<"$order"
+		run -0 --separate-stderr hd-select -o model.json "${files[@]}"
 		is_copy_of model.json lr.json
 	done
 	[ "$(reason)" = "logistic_regression (lr.json) and random_forest (rf.json) tie on test roc_auc (0.85) and on cross-validated ROC-AUC mean (0.8); logistic_regression is the simpler model." ]

@@ -1,4 +1,8 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
+# Each bats test runs in a subshell on purpose: what it sets stays in it.
+# shellcheck disable=SC2030,SC2031
 # pipelines/hd-serve start|status|stop on free 127.0.0.1 ports, with the
 # workers from $HD_BIN.  Each test has its own run folder and port; the
 # lighttpd it starts is stopped in teardown by the pid in its pid file,
@@ -30,13 +34,13 @@ flunk() {
 }
 
 setup_file() {
-	cd "$BATS_FILE_TMPDIR"
+	cd "$BATS_FILE_TMPDIR" || exit
 	uci_split
 	hd-fit-lr --cv 0 -o lr.json train.csv
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 	# A unix socket path has room for 107 bytes: keep the run folder short.
 	RUN=$(mktemp -d /tmp/hd-serve-test.XXXXXX)
 	PORT=$(free_port)
@@ -108,7 +112,10 @@ no_lighttpd_left() {
 	run -0 serve stop
 	[ "$output" = "hd-serve: stopped (pid $pid)" ]
 	[ ! -e "$RUN/lighttpd.pid" ]
-	! kill -0 "$pid" 2>/dev/null
+	# Gone, or a zombie its parent (this shell, which started it in the
+	# background) has not reaped yet: hd-serve stop counts that as stopped.
+	state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null || true)
+	[ -z "$state" ] || [ "$state" = Z ] || fail "pid $pid still runs after stop (state $state)"
 	[ ! -e "/dev/shm/hd-fcgi-$SHM-v1" ]
 	[ ! -e "/dev/shm/hd-fcgi-$SHM-v1.model" ]
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # hd-split: stratified train/test split and stratified folds.
 
 load test_helper
 
 setup_file() {
-	hd-clean $(raw_files) > "$BATS_FILE_TMPDIR/heart.csv"
+	hd-clean "${RAW[@]}" > "$BATS_FILE_TMPDIR/heart.csv"
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 	cp "$BATS_FILE_TMPDIR/heart.csv" .
 }
 
@@ -55,7 +57,7 @@ class_count() {    # file class -> rows of that class (header skipped)
 	cmp a1 b1
 	cmp a2 b2
 	hd-split --seed 43 --train c1 --test c2 heart.csv
-	! cmp -s a2 c2
+	! cmp -s a2 c2 || fail "seeds 42 and 43 gave the same test set"
 }
 
 @test "--test-size sets the test fraction, rounded up" {

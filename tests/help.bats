@@ -11,7 +11,7 @@
 load test_helper
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 	progs=$(programs)
 	problems=()
 }
@@ -88,10 +88,10 @@ no_problems() {
 		while IFS=$'\t' read -r name short; do
 			names_option "$output" "$name" - || problem "--$name is in the option table but not in --help"
 		done < opts
-		for o in $(grep -oE -- '--[A-Za-z0-9][A-Za-z0-9-]*' <<<"$output" | sort -u); do
+		while read -r o; do
 			awk -F'\t' -v n="${o#--}" '$1 == n { f = 1 } END { exit !f }' opts ||
 				problem "--help names $o, which the option table lacks"
-		done
+		done < <(grep -oE -- '--[A-Za-z0-9][A-Za-z0-9-]*' <<<"$output" | sort -u)
 	done
 	no_problems
 }
@@ -119,13 +119,13 @@ no_problems() {
 		options=$(man_section "$page" OPTIONS)
 		[ -n "$synopsis" ] || problem "${page#"$REPO"/}: no SYNOPSIS section"
 		[ -n "$options" ] || problem "${page#"$REPO"/}: no OPTIONS section"
-		for o in $(grep -oE -- '--[A-Za-z0-9][A-Za-z0-9-]*' <<<"$output" | sort -u); do
+		while read -r o; do
 			name=${o#--}
 			short=$(awk -F'\t' -v n="$name" '$1 == n { print $2 }' opts)
 			names_option "$options" "$name" - || problem "${page#"$REPO"/}: OPTIONS lacks $o"
 			case $name in help|version) continue ;; esac
 			names_option "$synopsis" "$name" "${short:--}" || problem "${page#"$REPO"/}: SYNOPSIS lacks $o"
-		done
+		done < <(grep -oE -- '--[A-Za-z0-9][A-Za-z0-9-]*' <<<"$output" | sort -u)
 	done
 	no_problems
 }

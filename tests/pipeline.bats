@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# Each bats test runs in a subshell on purpose: what it sets stays in it.
+# shellcheck disable=SC2030,SC2031
 # make pipeline: the DAG from download to the selected model.
 
 load test_helper
@@ -18,7 +20,7 @@ build_dir() {
 installed_under() {
 	local p
 	for p in $(programs); do
-		[ -f "$1/bin/$p" ] && [ -x "$1/bin/$p" ] || fail "$1/bin/$p is not an installed program"
+		[[ -f "$1/bin/$p" && -x "$1/bin/$p" ]] || fail "$1/bin/$p is not an installed program"
 		run -0 --separate-stderr "$1/bin/$p" --version
 		[[ "$output" =~ ^$p\ \(hd\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "$p --version: $output"
 		[ -f "$1/share/man/man1/$p.1" ] || fail "no $1/share/man/man1/$p.1"
@@ -53,7 +55,7 @@ setup_file() {
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 }
 
 @test "make pipeline goes from the raw files to a selected model" {
@@ -183,11 +185,13 @@ setup() {
 }
 
 @test "make install DESTDIR=... PREFIX=/usr/local installs every program and man page under DESTDIR" {
-	real=$(ls /usr/local/bin /usr/local/share/man/man1 2>/dev/null | grep '^hd-' || true)
+	# The hd- files in the real /usr/local.
+	installed() { find /usr/local/bin /usr/local/share/man/man1 -maxdepth 1 -name 'hd-*' -printf '%f\n' 2>/dev/null | sort || true; }
+	real=$(installed)
 	run -0 mk install DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/usr/local
 	installed_under "$BATS_TEST_TMPDIR/dest/usr/local"
 	# and nothing in the real /usr/local
-	[ "$(ls /usr/local/bin /usr/local/share/man/man1 2>/dev/null | grep '^hd-' || true)" = "$real" ]
+	[ "$(installed)" = "$real" ]
 }
 
 @test "make install PREFIX=... without DESTDIR installs under PREFIX" {

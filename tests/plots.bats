@@ -11,6 +11,7 @@ check() {
 
 # The plots the Makefile draws, one per line, as it lists them.
 plots() {
+	# shellcheck disable=SC2016 # $(...) here is make's
 	mk -s --eval 'hd-list-plots: ; @printf "%s\n" $(PLOTS_SVG) $(PLOTS_PNG)' hd-list-plots
 }
 
@@ -33,7 +34,7 @@ setup_file() {
 
 setup() {
 	command -v gnuplot > /dev/null || skip "no gnuplot (ci/packages: run gnuplot-nox)"
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 }
 
 @test "the Makefile lists the plots by these names, the data's first, in art/plots" {
@@ -53,8 +54,8 @@ setup() {
 
 @test "after a pipeline every plot is a valid 640 x 480 SVG or PNG" {
 	run -0 plots
-	files=$output
-	run -0 check image $files
+	mapfile -t files <<<"$output"
+	run -0 check image "${files[@]}"
 	[ "${#lines[@]}" -eq 21 ]
 	for l in "${lines[@]}"; do
 		[[ "$l" == *" 640 480" ]] || fail "$l"
@@ -165,6 +166,7 @@ setup() {
 @test "a failing gnuplot keeps the last good plot, leaves no temporary, and make stops" {
 	copy_w
 	cp "$W/art/plots/corr.svg" good.svg
+	# shellcheck disable=SC2016 # the fake gnuplot's own script
 	printf '#!/bin/sh\nprintf "<svg" > "$3"\necho "gnuplot: broken" >&2\nexit 1\n' > fake-gnuplot
 	chmod +x fake-gnuplot
 	touch "$W/art/plots/data/eda/corr.dat"

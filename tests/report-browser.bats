@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # The report page in a real browser: lighttpd started by pipelines/hd-serve
 # on a free 127.0.0.1 port (its own run folder, stopped by its pid in
 # teardown) sends the report as GET /report, and Debian's Chromium, driven
@@ -35,8 +37,9 @@ setup_file() {
 		{ tail -n 20 "$BATS_FILE_TMPDIR/make.log" >&2; return 1; }
 
 	# A unix socket path has room for 107 bytes: keep the run folder short.
-	export RUN=$(mktemp -d /tmp/hd-browser-test.XXXXXX)
-	export PORT=$(free_port)
+	RUN=$(mktemp -d /tmp/hd-browser-test.XXXXXX)
+	PORT=$(free_port)
+	export RUN PORT
 	export SHM=hdtest-browser-$$-$PORT
 	# fd 3 is bats's: the background lighttpd must not hold it.
 	HD_RUN_DIR=$RUN HD_PORT=$PORT HD_MODEL=$ART/model.json \
@@ -65,7 +68,7 @@ teardown_file() {
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || exit
 	J=$BATS_FILE_TMPDIR/check.json
 }
 
@@ -150,7 +153,7 @@ saw() {
 	[ -z "$output" ]
 	[[ "$stderr" == "check-page.mjs: cannot start /bin/false: "* ]]
 	[ ! -e a.png ]
-	run -1 --separate-stderr env HD_CHROMIUM=$BATS_TEST_TMPDIR/none node "$CHECK" "http://127.0.0.1:$PORT/report" a.png
+	run -1 --separate-stderr env HD_CHROMIUM="$BATS_TEST_TMPDIR/none" node "$CHECK" "http://127.0.0.1:$PORT/report" a.png
 	[[ "$stderr" == *"no browser there"* ]]
 	# A port nothing listens on any more.
 	local dead

@@ -5,7 +5,7 @@ load test_helper
 
 setup_file() {
 	"$PY" -c 'import sklearn' 2>/dev/null || return 0
-	cd "$BATS_FILE_TMPDIR"
+	cd "$BATS_FILE_TMPDIR" || exit
 	uci_split
 	hd-split --folds 5 --seed 42 -o folds.csv train.csv
 	hd-fit-lr --cv 5 --seed 42 -o lr.json train.csv
@@ -18,7 +18,7 @@ setup_file() {
 
 setup() {
 	"$PY" -c 'import sklearn' 2>/dev/null || skip "python3-sklearn is not installed"
-	cd "$BATS_FILE_TMPDIR"
+	cd "$BATS_FILE_TMPDIR" || exit
 }
 
 @test "logistic regression matches scikit-learn's newton-cg to 1e-6 on every test row" {

@@ -94,13 +94,9 @@ mk() {
 		DATA="$W/data" ART="$W/art" PARAMS="$W/params" "$@"
 }
 
-# The four raw files in their usual order.
-raw_files() {
-	local s
-	for s in cleveland hungarian switzerland va; do
-		printf '%s\n' "$MIRROR/processed.$s.data"
-	done
-}
+# The four raw files in their usual order: "${RAW[@]}".
+# shellcheck disable=SC2034 # for the suites that load this file
+RAW=("$MIRROR"/processed.{cleveland,hungarian,switzerland,va}.data)
 
 # A TCP port on 127.0.0.1 that nothing listens on right now and that no
 # other test running at the same time gets (tests/free_port.py says how).
@@ -110,8 +106,7 @@ free_port() {
 
 # Wait until 127.0.0.1:$1 accepts connections (at most ~5 s).
 wait_port() {
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
 			return 0
 		fi
@@ -148,13 +143,14 @@ stop_pid() {
 # The UCI data cleaned and split with the defaults, into the current
 # folder: heart.csv, train.csv (734 rows), test.csv (184 rows).
 uci_split() {
-	hd-clean $(raw_files) > heart.csv
+	hd-clean "${RAW[@]}" > heart.csv
 	hd-split --train train.csv --test test.csv heart.csv
 }
 
 # req [CURL ARGS...] PATH: one request to $URL; sets CODE, BODY and
 # HEADERS (CR stripped), leaving the body in ./b and headers in ./h.
 # REQ_TIMEOUT seconds at most (10).
+# shellcheck disable=SC2034 # CODE, BODY, HEADERS: for the suites that load this file
 req() {
 	local path=${*: -1}
 	CODE=$(curl -s -m "${REQ_TIMEOUT:-10}" -D h -o b -w '%{http_code}' "${@:1:$#-1}" "$URL$path")

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# stderr and stderr_lines are set by bats' run --separate-stderr.
+# shellcheck disable=SC2154
 # pipelines/train.sh: its options, its usage example run from the
 # checkout, a run from elsewhere, and nothing new left in the checkout.
 
@@ -23,7 +25,7 @@ setup() {
 	exec {TRAIN_LOCK}<"$REPO/$TRAIN"
 	flock -w 600 "$TRAIN_LOCK" || flunk "$REPO/$TRAIN stayed locked for 10 minutes"
 	mkdir "$BATS_TEST_TMPDIR/cwd"
-	cd "$BATS_TEST_TMPDIR/cwd"
+	cd "$BATS_TEST_TMPDIR/cwd" || exit
 	had_work=
 	[ ! -e "$REPO/work" ] || had_work=1
 }
@@ -131,11 +133,10 @@ scores() {
 		flunk "$output" "$stderr"
 	[[ ${lines[0]} == *"model"*"ROC-AUC"* ]] || flunk "$output"
 	[ -z "$(ls -A)" ]
-	cd ..
 	for f in raw/processed.va.data heart.csv summary.json report.txt train.csv test.csv \
 		lr.model.json rf.model.json lr.metrics.json rf.metrics.json model.json; do
-		[ -s "out/$f" ] || flunk "no out/$f"
+		[ -s "../out/$f" ] || flunk "no ../out/$f"
 	done
-	scores out/model.json out/test.csv
+	scores ../out/model.json ../out/test.csv
 	[ "$(git_status)" = "$before" ] || flunk "git status changed:" "$(diff <(echo "$before") <(git_status))"
 }

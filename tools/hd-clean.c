@@ -226,7 +226,7 @@ static int clean_file(const char *path, const struct opts *o, struct set *seen,
 	site = o->source ? hd_xstrdup(o->source) : site_of(path);
 	/* Room for the site and every field at its longest, whatever the
 	 * site's name: a row never fails for want of space. */
-	cap = strlen(site) + NRAW * (HD_NUMBUF + 1) + 1;
+	cap = strlen(site) + (size_t)NRAW * (HD_NUMBUF + 1) + 1;
 	line = hd_xmalloc(cap);
 	while ((rc = hd_csv_next(in, &rec)) > 0) {
 		struct digest d;

@@ -283,7 +283,7 @@ static cJSON *histogram(const struct table *t, int k, const double *x, size_t n,
 			b--;
 		if (b != bins - 1 && v >= edge[b + 1])
 			b++;
-		count[(t->v[i * NCOL + TARGET] == 1) * bins + b]++;
+		count[(t->v[i * NCOL + TARGET] == 1 ? bins : 0) + b]++;
 	}
 	for (int i = 0; i <= bins; i++)
 		cJSON_AddItemToArray(je, hd_json_num(edge[i]));

@@ -365,7 +365,8 @@ static FILE *open_table(struct hd_plot *pl, const char *name,
 	for (int k = 0; k < n; k++) {
 		strncat(header, key[k], sizeof header - strlen(header) - 2);
 		if (k + 1 < n)
-			strcat(header, " ");
+			strncat(header, " ",
+			        sizeof header - strlen(header) - 1);
 	}
 	return hd_plot_file(pl, name, header);
 }

@@ -63,7 +63,8 @@ static const struct hd_usage usage = {
  * Options
  * ------------------------------------------------------------------- */
 
-static _Noreturn void __attribute__((format(printf, 1, 2)))
+/* noreturn as an attribute for cppcheck, as in cli.h */
+static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
 	va_list ap;

@@ -211,10 +211,10 @@ int main(int argc, char **argv)
 		hd_err("no command (list, show, diff, gc or record)");
 		hd_usage_exit(&usage, HD_EXIT_USAGE);
 	}
-	if (!opt.dir)
-		opt.dir = getenv("HD_RUNS_DIR") && *getenv("HD_RUNS_DIR")
-		                  ? getenv("HD_RUNS_DIR")
-		                  : "artifacts/runs";
+	if (!opt.dir) {
+		const char *env = getenv("HD_RUNS_DIR");
+		opt.dir = env && *env ? env : "artifacts/runs";
+	}
 	cmd = argv[optind++];
 	char **rest = argv + optind;
 	int nrest = argc - optind;

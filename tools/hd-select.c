@@ -444,6 +444,9 @@ int main(int argc, char **argv)
 	hd_out_cleanup_on_signals();
 	n = (size_t)(argc - optind);
 	cands = hd_xcalloc(n, sizeof *cands);
+	/* ranked is an array of pointers into cands (sorted instead of
+	 * the candidates): sizeof *ranked is meant. */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	ranked = hd_xcalloc(n, sizeof *ranked);
 	/* Check every file before choosing, and report every bad one. */
 	for (size_t i = 0; i < n; i++) {
@@ -455,6 +458,7 @@ int main(int argc, char **argv)
 	}
 	if (bad > 0)
 		goto done;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	qsort(ranked, n, sizeof *ranked, rank_cmp);
 	why = reason(ranked[0], n > 1 ? ranked[1] : NULL);
 

@@ -584,9 +584,9 @@ static void test_sklearn_rules(void)
 	int weak = 0, strong = 0;
 
 	for (int i = 0; i < N; i++) {
-		Z[i * 3] = 7;
-		Z[i * 3 + 1] = i % 2;
-		Z[i * 3 + 2] = i;
+		Z[(size_t)i * 3] = 7;
+		Z[(size_t)i * 3 + 1] = i % 2;
+		Z[(size_t)i * 3 + 2] = i;
 	}
 	o.bootstrap = 0;
 	o.max_depth = 1;
@@ -766,7 +766,7 @@ static double now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* The best of several runs of one forest (ms). */

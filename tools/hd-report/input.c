@@ -178,7 +178,7 @@ const char *raw(struct node n, const char *key, char buf[HD_NUMBUF])
 	double x = num(n, key);
 
 	if (isnan(x))
-		return strcpy(buf, "null");
+		return memcpy(buf, "null", sizeof "null");
 	return hd_fmt_double(buf, x);
 }
 

@@ -191,12 +191,13 @@ static void section_data(struct report *r, struct doc *d)
 }
 
 /* The bytes as base64, in groups of three so no padding falls inside. */
+#define B64_CHUNK ((size_t)3 * 1024)
 static void put_base64(FILE *fp, const char *data, size_t len)
 {
-	char out[BASE64_ENCODE_RAW_LENGTH(3 * 1024)];
+	char out[BASE64_ENCODE_RAW_LENGTH(B64_CHUNK)];
 
-	for (size_t i = 0; i < len; i += 3 * 1024) {
-		size_t n = len - i < 3 * 1024 ? len - i : 3 * 1024;
+	for (size_t i = 0; i < len; i += B64_CHUNK) {
+		size_t n = len - i < B64_CHUNK ? len - i : B64_CHUNK;
 
 		base64_encode_raw(out, n, (const uint8_t *)data + i);
 		fwrite(out, 1, BASE64_ENCODE_RAW_LENGTH(n), fp);

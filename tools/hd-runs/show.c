@@ -180,7 +180,7 @@ static void show_text(const struct run *r, size_t nruns)
 		cJSON_ArrayForEach (c, metric_map(r)) {
 			const char *key = c->string + k0 + 1;
 			char label[128], sub[256], ci[256];
-			if (strncmp(c->string, names[0], k0) ||
+			if (strncmp(c->string, names[0], k0) != 0 ||
 			    c->string[k0] != '.')
 				continue;
 			size_t kl = strlen(key);

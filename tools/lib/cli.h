@@ -66,8 +66,11 @@ struct hd_usage {
 	const char *synopsis; /* after the program name */
 	const char *options;  /* the option list, one per line */
 };
-_Noreturn void hd_usage_exit(const struct hd_usage *u, int status);
-_Noreturn void hd_version_exit(void);
+/* __attribute__((noreturn)), not _Noreturn: cppcheck 2.10 (ci/lint) only
+ * takes the former as "does not return". */
+__attribute__((noreturn)) void hd_usage_exit(const struct hd_usage *u,
+                                             int status);
+__attribute__((noreturn)) void hd_version_exit(void);
 /* Options every tool shares, for its getopt_long table. */
 enum { HD_OPT_HELP = 0x1000, HD_OPT_VERSION };
 #define HD_COMMON_LONGOPTS                                   \
@@ -173,7 +176,7 @@ struct hd_csv *hd_csv_open(const char *path);
  * input, -1 on a read or syntax error (already reported with file and
  * line).  Blank lines are skipped; CRLF, LF and CR all end a record.
  */
-int hd_csv_next(struct hd_csv *r, struct hd_record *rec);
+int hd_csv_next(struct hd_csv *r, struct hd_record *out);
 const char *hd_csv_name(const struct hd_csv *r);
 /* Lines read so far: after the last record, the number of the last line. */
 long hd_csv_lines(const struct hd_csv *r);

@@ -138,7 +138,7 @@ struct hd_csv *hd_csv_open(const char *path)
 	}
 	/* libcsv grows a field 128 bytes at a time by default: quadratic
 	 * copying for a long field. */
-	csv_set_blk_size(&r->p, 64 * 1024);
+	csv_set_blk_size(&r->p, (size_t)64 * 1024);
 	csv_set_space_func(&r->p, no_blank);
 	return r;
 }

@@ -25,6 +25,9 @@ struct prob_slice {
 static void *prob_slice(void *arg)
 {
 	struct prob_slice *s = arg;
+	/* A false positive: the caller sets every slice it passes (jobs is
+	 * at least 1, and s[0 .. jobs) are set before any is scored). */
+	/* cppcheck-suppress uninitvar */
 	double *z = hd_xmalloc((size_t)(s->m->prep.dim ? s->m->prep.dim : 1) *
 	                       sizeof *z);
 
@@ -34,7 +37,10 @@ static void *prob_slice(void *arg)
 	return NULL;
 }
 
+/* p is written through the slices: clang-tidy does not follow it into
+ * struct prob_slice. */
 void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
+                        /* NOLINTNEXTLINE(readability-non-const-parameter) */
                         double *p, int jobs)
 {
 	struct prob_slice s[16];
@@ -306,8 +312,8 @@ static int hyper_int(const cJSON *o, const char *path, const char *key, long lo,
 {
 	double v;
 
-	if (hd_json_get_num(o, key, &v) != 0 || !(v >= lo && v <= hi) ||
-	    v != floor(v)) {
+	if (hd_json_get_num(o, key, &v) != 0 ||
+	    !(v >= (double)lo && v <= (double)hi) || v != floor(v)) {
 		hd_err("%s: no whole number %ld to %ld \"hyperparameters.%s\"",
 		       path, lo, hi, key);
 		return -1;

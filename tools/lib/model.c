@@ -231,7 +231,7 @@ static int parse_tree(struct hd_tree *t, const cJSON *o, int dim)
 	    num_string(cJSON_GetObjectItemCaseSensitive(o, "left"), n,
 	               buf + n) != 0 ||
 	    num_string(cJSON_GetObjectItemCaseSensitive(o, "right"), n,
-	               buf + 2 * n) != 0 ||
+	               buf + 2 * (size_t)n) != 0 ||
 	    num_string(cJSON_GetObjectItemCaseSensitive(o, "value"), n,
 	               t->value) != 0)
 		goto fail;

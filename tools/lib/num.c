@@ -178,7 +178,7 @@ char *hd_fmt_double(char buf[HD_NUMBUF], double x)
 	int prec;
 
 	if (x == 0) { /* also folds -0 into 0 */
-		strcpy(buf, "0");
+		memcpy(buf, "0", 2);
 		return buf;
 	}
 	/*

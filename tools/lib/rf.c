@@ -106,7 +106,7 @@ static uint32_t rank_slot(const double *Z, size_t n, int dim, int f,
                           uint32_t *rank, double *vals, struct rf_pair *tmp)
 {
 	enum { FEW = 8 };
-	double few[FEW];
+	double few[FEW] = { 0 };
 	int nfew = 0;
 	size_t i;
 
@@ -136,6 +136,8 @@ static uint32_t rank_slot(const double *Z, size_t n, int dim, int f,
 			double v = Z[i * (size_t)dim + (size_t)f];
 			uint32_t k = 0;
 
+			/* few[0 .. nfew) holds every value of the column (the
+			 * loop above put each there), so k stops below nfew. */
 			while (few[k] != v)
 				k++;
 			rank[i] = k;
@@ -939,6 +941,9 @@ int hd_rf_pack(struct hd_rf *m)
 		 * stack holds (old node, packed slot of the parent whose right
 		 * child it is, or -1).
 		 */
+		/* A false positive: every tree has a node (fitted, or
+		 * parse_tree refuses it), so the stack was allocated above. */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		stack[sp++] = 0;
 		stack[sp++] = -1;
 		while (sp > 0) {
