@@ -84,8 +84,10 @@ UNIT    := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
 UNIT_OBJS_fcgi_test := $(addprefix $(OBJ)/fcgi/,text.o counters.o metrics.o validate.o)
 LDLIBS_fcgi_test := -lfcgi
 
-.PHONY: all deps-build deps-run deps-test
+.PHONY: all programs deps-build deps-run deps-test
 all: $(PROGS) $(UNIT:%=$(BUILD)/tests/%)
+# The programs alone (the image's builder: no unit tests there).
+programs: $(PROGS)
 
 deps-build: ; @ci/deps build
 deps-run:   ; @ci/deps build run

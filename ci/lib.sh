@@ -9,9 +9,16 @@
 #
 # Exit status: 0 passed, 1 failed, 2 usage, 3 skipped.  ci/all reads
 # the status, not the text.  Progress and tool output go to stderr.
+# Every phase answers --help with its opening comment.
 # shellcheck shell=bash
 set -euo pipefail
 PHASE=${PHASE:-${0##*/}}
+# PHASE --help: the script's own opening comment, which says what it does
+# and which settings it reads.
+if [ "${1:-}" = --help ]; then
+	sed -n '2,/^[^#]/{/^#/!q;s/^# \{0,1\}//;p}' "$0" | sed '/^shellcheck /d'
+	exit 0
+fi
 HD_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$HD_REPO"
 # The UCI files come from the mirror beside the checkout when there is one.

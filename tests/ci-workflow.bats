@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The GitHub Actions workflow runs the phases ci/all runs, with the same
 # needs, each job calling its own ci/ script (ci/lint validates the file
-# against the workflow schema).
+# against the workflow schema); and the phases' own --help.
 
 load test_helper
 
@@ -44,4 +44,13 @@ jobs_of() {
 @test "ci/all: an unknown phase is a usage error that lists the phases" {
 	run -2 "$REPO/ci/all" nosuch
 	[[ $output == *"no phase 'nosuch' (phases: lint security data eda train test validate-model image push deploy post-deploy)"* ]]
+}
+
+@test "every phase answers --help with its opening comment, exit 0, doing nothing else" {
+	for p in $("$REPO/ci/all" --graph | cut -d: -f1) rollback all; do
+		run -0 "$REPO/ci/$p" --help
+		[[ ${lines[0]} == "ci/$p"* ]] || fail "ci/$p --help begins: ${lines[0]}"
+		[ "${#lines[@]}" -ge 2 ] || fail "ci/$p --help: one line only"
+		[[ $output != *": PASS: "* && $output != *": FAIL: "* ]] || fail "ci/$p --help ran the phase: $output"
+	done
 }

@@ -248,3 +248,34 @@ time.sleep(3600)' "$PORT" >/dev/null 2>&1 3>&- &
 	[ "$rc" = 0 ] || flunk "exit $rc"
 	rm -f "$RUN/lighttpd.pid"
 }
+
+@test "reload: the same lighttpd, new workers serving a new model, no failed request meanwhile; not running: exit 1" {
+	run -1 serve reload
+	[[ $output == *"not running: nothing to reload"* ]] || flunk "$output"
+	run --separate-stderr -0 serve start
+	pid=$(cat "$RUN/lighttpd.pid")
+	get /health
+	old=$(jq -r .worker.pid <<<"$BODY")
+	# The forest, under the same path the config names.
+	hd-fit-rf --cv 0 --trees 20 -o "$BATS_TEST_TMPDIR/rf.json" "$BATS_FILE_TMPDIR/train.csv"
+	(
+		while [ ! -e stop ]; do
+			curl -s -o /dev/null -m 10 -w '%{http_code}\n' "http://127.0.0.1:$PORT/health" >> codes
+		done
+	) 3>&- &
+	poller=$!
+	sleep 0.3
+	run -0 env HD_RUN_DIR="$RUN" HD_PORT="$PORT" HD_MODEL="$BATS_TEST_TMPDIR/rf.json" \
+		HD_WORKERS=2 HD_METRICS_SHM="$SHM" HD_WAIT=10 "$REPO/pipelines/hd-serve" reload 3>&-
+	touch stop
+	wait "$poller"
+	[[ $output == "hd-serve: reloaded (pid $pid, /health 200 from new worker "* ]] || flunk "$output"
+	[ "$(cat "$RUN/lighttpd.pid")" = "$pid" ]
+	get /health
+	jq -e '.model.kind == "random_forest"' <<<"$BODY" >/dev/null || flunk "$BODY"
+	[ "$(jq -r .worker.pid <<<"$BODY")" != "$old" ]
+	[ "$(ppid_of "$(jq -r .worker.pid <<<"$BODY")")" = "$pid" ]
+	bad=$(grep -vcx 200 codes || true)
+	[ "$bad" -eq 0 ] || flunk "$bad of $(wc -l < codes) requests failed during the reload"
+	[ "$(wc -l < codes)" -ge 3 ]
+}
