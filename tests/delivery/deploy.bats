@@ -165,6 +165,20 @@ broken_bin() {
 	[ "$(cat "$DEPLOY_ROOT/run/lighttpd.pid")" = "$pid" ]
 }
 
+@test "deploy: the key and the known_hosts line given as text (CI secrets) work as the files do; a wrong host key is refused" {
+	mkdir -p "$D/tmp"
+	run -0 env TMPDIR="$D/tmp" DEPLOY_KEY="$(cat "$DEPLOY_KEY")" DEPLOY_KNOWN_HOSTS="$(cat "$DEPLOY_KNOWN_HOSTS")" "$REPO/ci/deploy"
+	[[ ${lines[-1]} == *": nothing to do" ]] || fail "$output"
+	# The key text never lands anywhere that outlives the phase.
+	run -0 ls -A "$D/tmp"
+	[ -z "$output" ] || fail "left behind: $output"
+	# Another host key pinned: ssh refuses, nothing is deployed.
+	ssh-keygen -q -t ed25519 -N '' -f "$D/other_host_key"
+	printf '[127.0.0.1]:%s %s\n' "$DEPLOY_PORT" "$(cut -d' ' -f1,2 "$D/other_host_key.pub")" > "$D/wrong_known_hosts"
+	run -1 env DEPLOY_KNOWN_HOSTS="$D/wrong_known_hosts" "$REPO/ci/deploy"
+	[[ ${lines[-1]} == "deploy: FAIL: cannot reach $DEPLOY_USER@127.0.0.1:$DEPLOY_PORT or write $DEPLOY_ROOT there" ]] || fail "$output"
+}
+
 @test "deploy: a new model goes live while a client polling /predict sees no failed request" {
 	start_poller
 	run -0 env DEPLOY_MODEL="$RF" "$REPO/ci/deploy"
