@@ -63,9 +63,12 @@ $(foreach t,$(PLOT_EVAL_TABLES),$(PLOT_DATA)/%/$(t).dat): $(ART)/models/%.model.
 # $(call draw,SCRIPT,ARGS): gnuplot -c SCRIPT OUT ARGS, where OUT is a
 # temporary name with $@'s extension (by which the script picks SVG or
 # PNG), renamed to $@ once gnuplot has succeeded.
+# gnuplot runs in a UTF-8 locale whatever the caller's (the scripts say
+# "set encoding utf8"; in the C locale gnuplot warns that iconv cannot
+# convert its degree sign): C.UTF-8, which every Debian libc has.
 draw = @mkdir -p $(@D); tmp='$(basename $@).tmp$(suffix $@)'; \
 	echo "$(GNUPLOT) -c $(1) $@ $(2)"; \
-	$(GNUPLOT) -c $(1) "$$tmp" $(2) && mv -f "$$tmp" '$@' || \
+	LC_ALL=C.UTF-8 $(GNUPLOT) -c $(1) "$$tmp" $(2) && mv -f "$$tmp" '$@' || \
 		{ rm -f "$$tmp"; exit 1; }
 
 # The data: hist-COLUMN, and NAME.svg drawn by NAME.gp from TABLE.dat.
