@@ -47,7 +47,7 @@ teardown_file() {
 		id=$(podman container inspect --format '{{.Id}}' "$c" 2>/dev/null) || continue
 		podman rm -f -t 2 "$id" >/dev/null 2>&1 || true
 	done
-	podman rmi -f "localhost/hd-broken-test:$$" "localhost/hd-other-test:$$" >/dev/null 2>&1 || true
+	podman rmi -f "localhost/$DEPLOY_NAME-broken" "localhost/$DEPLOY_NAME-other" >/dev/null 2>&1 || true
 	# The names the deploys gave the images they sent: an image that
 	# another name (hd:latest) has only loses the name.
 	for r in "$DEPLOY_ROOT"/releases/*/release.json; do
@@ -102,9 +102,9 @@ live_id() { podman container inspect --format '{{.Id}}' "$DEPLOY_NAME-live"; }
 
 @test "deploy (container): an image whose server exits at once is refused on the staging port; the live one keeps answering" {
 	printf 'FROM hd:latest\nENTRYPOINT ["/bin/false"]\n' > "$D/Containerfile.broken"
-	podman build -q --format docker --isolation chroot -t "localhost/hd-broken-test:$$" -f "$D/Containerfile.broken" "$D" >/dev/null
+	podman build -q --format docker --isolation chroot -t "localhost/$DEPLOY_NAME-broken" -f "$D/Containerfile.broken" "$D" >/dev/null
 	start_poller
-	run -1 env DEPLOY_IMAGE="localhost/hd-broken-test:$$" DEPLOY_WAIT=4 "$REPO/ci/deploy"
+	run -1 env DEPLOY_IMAGE="localhost/$DEPLOY_NAME-broken" DEPLOY_WAIT=4 "$REPO/ci/deploy"
 	stop_poller
 	[[ $output == *"release 0003 failed its check before going live"* ]] || fail "$output"
 	[[ ${lines[-1]} == "deploy: FAIL: release 0003 failed its checks and is not live;"* ]] || fail "$output"
@@ -125,9 +125,9 @@ live_id() { podman container inspect --format '{{.Id}}' "$DEPLOY_NAME-live"; }
 @test "deploy (container): a new image replaces the live container and is checked live" {
 	# The same programs in an image of another ID (one more label).
 	printf 'FROM hd:latest\nLABEL io.hd.test.rebuilt="%s"\n' "$$" > "$D/Containerfile.other"
-	podman build -q --format docker --isolation chroot -t "localhost/hd-other-test:$$" -f "$D/Containerfile.other" "$D" >/dev/null
+	podman build -q --format docker --isolation chroot -t "localhost/$DEPLOY_NAME-other" -f "$D/Containerfile.other" "$D" >/dev/null
 	id=$(live_id)
-	run -0 env DEPLOY_IMAGE="localhost/hd-other-test:$$" "$REPO/ci/deploy"
+	run -0 env DEPLOY_IMAGE="localhost/$DEPLOY_NAME-other" "$REPO/ci/deploy"
 	[[ ${lines[-1]} == "deploy: PASS: release 0004 (container, model "* ]] || fail "$output"
 	[ "$(live_id)" != "$id" ]
 	[ "$(podman container inspect --format '{{.Config.Image}}' "$DEPLOY_NAME-live")" = "$(jq -r .image "$DEPLOY_ROOT/current/release.json")" ]
