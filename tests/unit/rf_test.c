@@ -93,18 +93,13 @@ static double *make_uniform(size_t n, int dim, uint64_t seed)
 	return Z;
 }
 
+/* The library's defaults, on one thread unless a test says otherwise. */
 static struct hd_rf_opts defaults(void)
 {
-	return (struct hd_rf_opts){
-		.n_trees = 200,
-		.max_depth = 0,
-		.min_samples_leaf = 1,
-		.min_samples_split = 2,
-		.max_features = 0,
-		.bootstrap = 1,
-		.seed = 42,
-		.jobs = 1,
-	};
+	struct hd_rf_opts o = hd_rf_defaults;
+
+	o.jobs = 1;
+	return o;
 }
 
 /* ---------------------------------------------------------------------
