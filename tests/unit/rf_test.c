@@ -1,15 +1,16 @@
 /*
  * rf_test.c - unit tests and a speed benchmark for the random forest
- * (tools/lib/rf.c).  Prints "ok N - ..." or "not ok N - ..." per check,
- * "# ..." notes and a closing "1..N" (TAP); exits 0 when every check
- * passed (tap.h).  It needs only rf.c, rng.c, num.c and util.c:
+ * (tools/lib/rf.c, tools/lib/forest.c).  Prints "ok N - ..." or
+ * "not ok N - ..." per check, "# ..." notes and a closing "1..N"
+ * (TAP); exits 0 when every check passed (tap.h).  It needs only rf.c,
+ * forest.c, rng.c, num.c and util.c:
  *
  *   cc -std=c11 -O2 -Wall -Wextra -Werror -pthread -Itools/lib \
- *      tests/unit/rf_test.c tools/lib/rf.c tools/lib/rng.c \
- *      tools/lib/num.c tools/lib/util.c -lm
+ *      tests/unit/rf_test.c tools/lib/rf.c tools/lib/forest.c \
+ *      tools/lib/rng.c tools/lib/num.c tools/lib/util.c -lm
  *
  * or link build/libhd.a (-lcsv -lcjson -lnettle -lm) instead of the
- * three sources; make builds it as build/tests/rf_test.  --bench adds
+ * sources; make builds it as build/tests/rf_test.  --bench adds
  * the timings (make bench runs that; the test suite never times).
  */
 #define _POSIX_C_SOURCE 200809L

@@ -77,7 +77,8 @@ double hd_lr_prob(const struct hd_lr *m, const double *z);
 void hd_lr_free(struct hd_lr *m);
 
 /* ---------------------------------------------------------------------
- * Random forest (rf.c): bootstrap, Gini, sqrt(features) per split
+ * Random forest (forest.c; fitted by rf.c): bootstrap, Gini,
+ * sqrt(features) per split
  * ------------------------------------------------------------------- */
 
 /*

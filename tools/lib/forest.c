@@ -1,0 +1,131 @@
+/*
+ * forest.c - a fitted random forest (struct hd_rf, model.h) as the
+ * server uses it: its trees packed into one array in preorder for
+ * scoring, the probability of one encoded vector, and freeing.  Core
+ * regime: errors are returned, nothing prints or exits.  rf.c fits
+ * the trees; model.c reads them from a model file.
+ *
+ * A packed node is a leaf when its feature is dim; then v is its
+ * fraction of class 1.  Otherwise v is its threshold, its left child
+ * is the next node and right names its right child.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+int hd_rf_pack(struct hd_rf *m)
+{
+	size_t total = 0, at = 0;
+	int *stack = NULL, cap = 0;
+
+	for (int t = 0; t < m->n_trees; t++)
+		total += (size_t)m->trees[t].n_nodes;
+	free(m->nodes);
+	free(m->roots);
+	m->nodes = malloc((total ? total : 1) * sizeof *m->nodes);
+	m->roots = malloc((size_t)(m->n_trees ? m->n_trees : 1) *
+	                  sizeof *m->roots);
+	if (m->nodes == NULL || m->roots == NULL)
+		goto oom;
+	for (int t = 0; t < m->n_trees; t++) {
+		const struct hd_tree *tr = &m->trees[t];
+		int sp = 0;
+
+		if (tr->n_nodes > cap) {
+			int *bigger = realloc(stack, 2 * (size_t)tr->n_nodes *
+			                                     sizeof *stack);
+
+			if (bigger == NULL)
+				goto oom;
+			stack = bigger;
+			cap = tr->n_nodes;
+		}
+		m->roots[t] = (int)at;
+		/*
+		 * Preorder: a node, its left subtree, then its right one.  The
+		 * stack holds (old node, packed slot of the parent whose right
+		 * child it is, or -1).
+		 */
+		/* A false positive: every tree has a node (fitted, or
+		 * parse_tree refuses it), so the stack was allocated above. */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+		stack[sp++] = 0;
+		stack[sp++] = -1;
+		while (sp > 0) {
+			int parent = stack[--sp], k = stack[--sp];
+
+			for (;;) {
+				struct hd_rf_node *nd = &m->nodes[at];
+
+				/* parse_tree guarantees a tree; this guards
+				 * against a graph from anywhere else. */
+				if (at >= total || sp + 2 > 2 * cap)
+					goto oom;
+				if (parent >= 0)
+					m->nodes[parent].right = (int32_t)at;
+				parent = -1;
+				at++;
+				if (tr->feature[k] < 0) {
+					nd->v = tr->value[k];
+					nd->feature = m->dim;
+					nd->right = -1;
+					break;
+				}
+				nd->v = tr->threshold[k];
+				nd->feature = tr->feature[k];
+				stack[sp++] = tr->right[k];
+				stack[sp++] = (int)(nd - m->nodes);
+				k = tr->left[k];
+			}
+		}
+	}
+	free(stack);
+	return 0;
+oom:
+	free(stack);
+	free(m->nodes);
+	free(m->roots);
+	m->nodes = NULL;
+	m->roots = NULL;
+	return -1;
+}
+
+/* Called per request by the server: no allocation, no locks. */
+double hd_rf_prob(const struct hd_rf *m, const double *z)
+{
+	double sum = 0;
+
+	if (m == NULL || m->n_trees <= 0)
+		return NAN;
+	for (int t = 0; t < m->n_trees; t++) {
+		const struct hd_rf_node *nd = m->nodes + m->roots[t];
+
+		while (nd->feature < m->dim)
+			nd = z[nd->feature] <= nd->v ? nd + 1
+			                             : m->nodes + nd->right;
+		sum += nd->v;
+	}
+	return sum / m->n_trees;
+}
+
+void hd_rf_free(struct hd_rf *m)
+{
+	if (m == NULL)
+		return;
+	for (int t = 0; m->trees != NULL && t < m->n_trees; t++) {
+		struct hd_tree *tr = &m->trees[t];
+
+		free(tr->feature);
+		free(tr->threshold);
+		free(tr->left);
+		free(tr->right);
+		free(tr->value);
+	}
+	free(m->trees);
+	free(m->nodes);
+	free(m->roots);
+	memset(m, 0, sizeof *m);
+}
