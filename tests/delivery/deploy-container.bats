@@ -51,7 +51,8 @@ teardown_file() {
 	# The names the deploys gave the images they sent: an image that
 	# another name (hd:latest) has only loses the name.
 	for r in "$DEPLOY_ROOT"/releases/*/release.json; do
-		[ -f "$r" ] && podman rmi "$(jq -r .image "$r")" >/dev/null 2>&1  || true
+		[ -f "$r" ] || continue
+		podman rmi "$(jq -r .image "$r")" >/dev/null 2>&1 || true
 	done
 	stop_sshd "$D/ssh"
 }
