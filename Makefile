@@ -304,6 +304,10 @@ eda: $(EDA) $(PLOTS_EDA)
 # Serving (make serve) lives beside the responder.
 include $(wildcard fcgi/*.mk)
 
+# Hardening beside its tests: make fuzz (tests/fuzz), make valgrind and
+# make soak (tests/soak).
+include $(sort $(wildcard tests/*/*.mk))
+
 # ---------------------------------------------------------------------
 # Tests, benchmarks, cleaning
 # ---------------------------------------------------------------------
