@@ -12,9 +12,10 @@
  *                by field into FastAPI's error shape
  *   predict.c    POST /predict
  *   status.c     GET /health, /openapi.json, /docs; lighttpd's errors
+ *   auth.c       bearer tokens (HD_API_TOKENS): the digests, the check
  *
  * The pure parts (text.c, counters.c's arithmetic, metrics.c's
- * formatting, validate.c) take what they work on as arguments and never
+ * formatting, validate.c, auth.c) take what they work on as arguments and never
  * touch `server`, so the unit tests (tests/unit/fcgi_test.c) link them
  * alone.  Like the library core (hd.h), nothing on the request path
  * prints to stdout, exits or aborts: a request that cannot be served
@@ -48,6 +49,7 @@ struct settings {
 	long reload_ms;      /* stat() the model at most this often */
 	int slot_base;       /* first counter slot of this worker group */
 	long read_timeout;   /* seconds a body may stall before 408 */
+	const char *tokens;  /* HD_API_TOKENS file, NULL = no access control */
 };
 
 /* ---------------------------------------------------------------------
@@ -94,7 +96,7 @@ double seconds_between(const struct timespec *a, const struct timespec *b);
  * its slot from zero, and slots of another epoch are not summed.
  * ------------------------------------------------------------------- */
 
-#define NCODES 15
+#define NCODES 16
 #define NSTATUS (NCODES + 1) /* the last one counts the others */
 extern const int status_code[NCODES];
 #define NBOUNDS 11
@@ -234,6 +236,29 @@ int validate_body(const char *text, size_t len, long max_batch, struct arena *a,
                   struct buf *errs, struct buf *out, struct patients *p);
 
 /* ---------------------------------------------------------------------
+ * Access control (auth.c)
+ * ------------------------------------------------------------------- */
+
+struct tokens {
+	uint8_t (*sha)[32]; /* SHA-256 digests of the tokens accepted */
+	size_t n;
+	int on; /* a token file is configured (n may be 0: nobody gets in) */
+};
+
+enum auth { AUTH_OK, AUTH_MISSING, AUTH_INVALID };
+
+/*
+ * Read the digests in path; 0, or -1 with "PATH:LINE:COL: why" (or the
+ * I/O error) in err.  t is empty after a failure.
+ */
+int tokens_load(struct tokens *t, const char *path, char *err, size_t errlen);
+void tokens_free(struct tokens *t);
+/* The verdict on an Authorization header value (NULL: none sent). */
+enum auth tokens_check(const struct tokens *t, const char *authorization);
+/* REMOTE_ADDR is the loopback (127.0.0.0/8, ::1, ::ffff:127.x.y.z). */
+int remote_is_loopback(const char *addr);
+
+/* ---------------------------------------------------------------------
  * The served model (served.c)
  * ------------------------------------------------------------------- */
 
@@ -280,6 +305,7 @@ struct params {
 	const char *method, *path_info, *script_name, *content_length;
 	const char *content_type, *query, *accept;
 	const char *redirect_uri, *redirect_status, *request_uri;
+	const char *authorization, *remote_addr;
 };
 
 struct req {
@@ -291,8 +317,9 @@ struct req {
 	long consumed;    /* body bytes read so far */
 	int head;         /* HEAD: the answer has no body */
 	int status;
-	const char *ctype; /* of the answer */
-	const char *allow; /* Allow header of a 405, else NULL */
+	const char *ctype;            /* of the answer */
+	const char *allow;            /* Allow header of a 405, else NULL */
+	const char *www_authenticate; /* the challenge of a 401, else NULL */
 };
 
 const char *reason_phrase(int status);
@@ -329,6 +356,7 @@ struct server {
 	char *body;            /* the request body, max_body + 1 bytes */
 	struct patients batch; /* room for max_batch patients */
 	struct doc openapi, docs;
+	struct tokens tokens;
 };
 
 extern struct server server;

@@ -59,8 +59,9 @@ static const struct hd_usage usage = {
 	"[-m MODEL] [--openapi FILE] [--docs FILE] [--shm ID]\n"
 	"               [--slot-base N] [--max-body BYTES] [--max-batch N]\n"
 	"               [--threshold T] [--reload-interval MS]\n"
-	"               [--read-timeout SEC]\n"
-	"   or: hd-fcgi --check MODEL",
+	"               [--read-timeout SEC] [--api-tokens FILE]\n"
+	"   or: hd-fcgi --check MODEL\n"
+	"   or: hd-fcgi --check-tokens FILE",
 	"Serve a model over FastCGI: lighttpd (mod_fastcgi, bin-path) starts\n"
 	"it with a listening socket as standard input.  Each option but\n"
 	"--check may come instead from the environment variable in brackets;\n"
@@ -87,8 +88,15 @@ static const struct hd_usage usage = {
 	"      --read-timeout SEC  a request body that stops arriving for\n"
 	"                          this long is answered 408 (10)\n"
 	"                          [HD_READ_TIMEOUT]\n"
+	"      --api-tokens FILE   require a bearer token for /predict, and\n"
+	"                          for /metrics but from the loopback: FILE\n"
+	"                          holds SHA-256 digests of the tokens, one\n"
+	"                          per line [HD_API_TOKENS]\n"
 	"  -c, --check MODEL       load MODEL, print its identity and load\n"
 	"                          time, exit 0 if it loads, else 1\n"
+	"      --check-tokens FILE read a token file as --api-tokens does,\n"
+	"                          print how many digests it holds, exit 0\n"
+	"                          if it is valid, else 1\n"
 	"      --help              show this help\n"
 	"      --version           show the version\n",
 };
@@ -111,7 +119,9 @@ enum {
 	OPT_THRESHOLD,
 	OPT_RELOAD,
 	OPT_SLOT_BASE,
-	OPT_READ_TIMEOUT
+	OPT_READ_TIMEOUT,
+	OPT_API_TOKENS,
+	OPT_CHECK_TOKENS
 };
 
 static void set_max_body(const char *opt, const char *v)
@@ -169,6 +179,8 @@ static void settings_from_env(void)
 		set_slot_base("HD_SLOT_BASE", v);
 	if ((v = getenv("HD_READ_TIMEOUT")) != NULL && *v)
 		set_read_timeout("HD_READ_TIMEOUT", v);
+	if ((v = getenv("HD_API_TOKENS")) != NULL && *v)
+		server.cfg.tokens = v;
 }
 
 /* A counters name goes into a file name: keep it to a safe alphabet. */
@@ -209,6 +221,8 @@ static void gather_params(char **envp, struct params *pm)
 		P("REDIRECT_URI", redirect_uri),
 		P("REDIRECT_STATUS", redirect_status),
 		P("REQUEST_URI", request_uri),
+		P("HTTP_AUTHORIZATION", authorization),
+		P("REMOTE_ADDR", remote_addr),
 #undef P
 	};
 
@@ -234,6 +248,7 @@ const char *reason_phrase(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
@@ -286,6 +301,32 @@ static void drain(struct req *q)
 	}
 }
 
+/*
+ * With HD_API_TOKENS, whether the request may go on: a valid bearer
+ * token, or (loopback_ok) a client on the loopback.  Otherwise the
+ * answer is a 401 with its challenge (RFC 6750), and 0.
+ */
+static int authorized(struct req *q, int loopback_ok)
+{
+	enum auth a;
+
+	if (!server.tokens.on)
+		return 1;
+	if (loopback_ok && remote_is_loopback(q->pm.remote_addr))
+		return 1;
+	a = tokens_check(&server.tokens, q->pm.authorization);
+	if (a == AUTH_OK)
+		return 1;
+	if (a == AUTH_MISSING) {
+		fail(q, 401, "Not authenticated");
+		q->www_authenticate = "Bearer realm=\"hd\"";
+	} else {
+		fail(q, 401, "Invalid token");
+		q->www_authenticate =
+			"Bearer realm=\"hd\", error=\"invalid_token\"";
+	}
+	return 0;
+}
 
 static void route(struct req *q)
 {
@@ -312,6 +353,8 @@ static void route(struct req *q)
 		return;
 	}
 	if (strcmp(p, "/predict") == 0) {
+		if (!authorized(q, 0))
+			return;
 		if (strcmp(q->method, "POST") == 0)
 			ep_predict(q);
 		else
@@ -325,9 +368,10 @@ static void route(struct req *q)
 			method_not_allowed(q, "GET, HEAD");
 		else if (p[1] == 'h')
 			ep_health(q);
-		else if (p[1] == 'm')
-			ep_metrics(q);
-		else if (p[1] == 'o')
+		else if (p[1] == 'm') {
+			if (authorized(q, 1))
+				ep_metrics(q);
+		} else if (p[1] == 'o')
 			ep_static(q, server.openapi.text, server.openapi.len,
 			          "application/json", "OpenAPI document");
 		else
@@ -357,7 +401,7 @@ static const char oom_body[] = "{\"detail\":\"Out of memory\"}";
 
 static void answer(struct req *q)
 {
-	char head[512];
+	char head[640];
 	const char *data = server.out.p;
 	size_t len = server.out.len;
 	int n;
@@ -373,10 +417,13 @@ static void answer(struct req *q)
 	n = snprintf(head, sizeof head,
 	             "Status: %d %s\r\nContent-Type: %s\r\n"
 	             "Content-Length: %zu\r\nCache-Control: no-store\r\n"
-	             "X-Content-Type-Options: nosniff\r\n%s%s%s%s\r\n",
+	             "X-Content-Type-Options: nosniff\r\n%s%s%s%s%s%s%s\r\n",
 	             q->status, reason_phrase(q->status), q->ctype, len,
 	             q->allow ? "Allow: " : "", q->allow ? q->allow : "",
 	             q->allow ? "\r\n" : "",
+	             q->www_authenticate ? "WWW-Authenticate: " : "",
+	             q->www_authenticate ? q->www_authenticate : "",
+	             q->www_authenticate ? "\r\n" : "",
 	             q->status == 503 ? "Retry-After: " RETRY_AFTER "\r\n"
 	                              : "");
 	FCGX_PutStr(head, n, q->fr->out);
@@ -478,10 +525,12 @@ int main(int argc, char **argv)
 		{ "reload-interval", required_argument, NULL, OPT_RELOAD },
 		{ "slot-base", required_argument, NULL, OPT_SLOT_BASE },
 		{ "read-timeout", required_argument, NULL, OPT_READ_TIMEOUT },
+		{ "api-tokens", required_argument, NULL, OPT_API_TOKENS },
+		{ "check-tokens", required_argument, NULL, OPT_CHECK_TOKENS },
 		HD_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *check = NULL;
+	const char *check = NULL, *check_tokens = NULL;
 	int c;
 
 	hd_set_prog(argv);
@@ -501,6 +550,8 @@ int main(int argc, char **argv)
 		case OPT_READ_TIMEOUT:
 			set_read_timeout("--read-timeout", optarg);
 			break;
+		case OPT_API_TOKENS: server.cfg.tokens = optarg; break;
+		case OPT_CHECK_TOKENS: check_tokens = optarg; break;
 		default: hd_common_opt(c, &usage);
 		}
 	}
@@ -508,6 +559,19 @@ int main(int argc, char **argv)
 		hd_usage_exit(&usage, HD_EXIT_USAGE);
 	if (check)
 		return served_check(check);
+	if (check_tokens) {
+		char err[400];
+
+		if (tokens_load(&server.tokens, check_tokens, err,
+		                sizeof err) != 0) {
+			hd_err("%s", err);
+			return HD_EXIT_DATA;
+		}
+		printf("%s: %zu token digest%s\n", check_tokens,
+		       server.tokens.n, server.tokens.n == 1 ? "" : "s");
+		tokens_free(&server.tokens);
+		return HD_EXIT_OK;
+	}
 	if (server.cfg.model == NULL) {
 		hd_err("no model file: give -m MODEL or set HD_MODEL");
 		hd_usage_exit(&usage, HD_EXIT_USAGE);
@@ -517,6 +581,17 @@ int main(int argc, char **argv)
 		       "A-Z a-z 0-9 . _ -",
 		       server.cfg.shm_id);
 		return HD_EXIT_USAGE;
+	}
+	/* Closed, not open, when the file cannot be used: a worker that
+	 * exits at start-up makes lighttpd (and hd-serve start) fail. */
+	if (server.cfg.tokens) {
+		char err[400];
+
+		if (tokens_load(&server.tokens, server.cfg.tokens, err,
+		                sizeof err) != 0) {
+			hd_err("--api-tokens/HD_API_TOKENS: %s", err);
+			return HD_EXIT_USAGE;
+		}
 	}
 	if (FCGX_Init() != 0 || FCGX_IsCGI()) {
 		hd_err("standard input is not a FastCGI listening socket; let "
@@ -575,5 +650,6 @@ int main(int argc, char **argv)
 	buf_free(&server.errs);
 	free(server.openapi.text);
 	free(server.docs.text);
+	tokens_free(&server.tokens);
 	return HD_EXIT_OK;
 }

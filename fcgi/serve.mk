@@ -7,6 +7,8 @@
 #   make serve PORT=9000 WORKERS=4
 #   make serve MODEL=artifacts/models/rf.model.json
 #   make serve REPORT=/tmp/other-report.html
+#   make serve TLS_CERT=server.pem TLS_KEY=server.key   TLS 1.2+ only
+#   make serve API_TOKENS=tokens    bearer tokens (hd-fcgi(1), ACCESS CONTROL)
 #
 # For a server in the background use pipelines/hd-serve start|stop|status.
 
@@ -39,7 +41,9 @@ serve: $(SERVE_MODEL_DEP) $(SERVE_REPORT_DEP) $(BIN)/hd-fcgi | deps-run
 	HD_HOST='$(HOST)' HD_PORT='$(PORT)' HD_WORKERS='$(WORKERS)' \
 	HD_MODEL='$(abspath $(MODEL))' HD_REPORT='$(abspath $(REPORT))' HD_BIN='$(abspath $(BIN))' \
 	HD_RUN_DIR='$(abspath $(SERVE_DIR))' HD_MAX_REQUEST_KIB='$(MAX_REQUEST_KIB)' \
-	HD_MAX_FDS='$(MAX_FDS)' \
-		pipelines/hd-serve config > $(SERVE_DIR)/lighttpd.conf
-	@echo "serving $(MODEL) on http://$(HOST):$(PORT)/ with $(WORKERS) workers, $(REPORT) as /report; logs in $(SERVE_DIR)/; Ctrl-C stops"
+	HD_MAX_FDS='$(MAX_FDS)' HD_TLS_CERT='$(TLS_CERT)' HD_TLS_KEY='$(TLS_KEY)' \
+	HD_API_TOKENS='$(API_TOKENS)' \
+		pipelines/hd-serve config > $(SERVE_DIR)/lighttpd.conf.tmp
+	@mv $(SERVE_DIR)/lighttpd.conf.tmp $(SERVE_DIR)/lighttpd.conf
+	@echo "serving $(MODEL) on $(if $(TLS_CERT),https,http)://$(HOST):$(PORT)/ with $(WORKERS) workers, $(REPORT) as /report; logs in $(SERVE_DIR)/; Ctrl-C stops"
 	ulimit -n $(MAX_FDS) && exec $(LIGHTTPD) -D -f $(SERVE_DIR)/lighttpd.conf

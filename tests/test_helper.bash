@@ -140,6 +140,21 @@ stop_pid() {
 	rm -f "$1"
 }
 
+# make_certs DIR: a certificate authority (DIR/ca.pem) and a server
+# certificate it signs for 127.0.0.1 and localhost (DIR/server.pem,
+# key DIR/server.key), EC P-256, valid two days, made with openssl.
+make_certs() {
+	local d=$1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj /CN=hd-test-ca 2>/dev/null &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$d/server.key" -out "$d/server.csr" -subj /CN=localhost 2>/dev/null &&
+		printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
+			'basicConstraints=CA:FALSE' 'extendedKeyUsage=serverAuth' > "$d/server.ext" &&
+		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+			-CAcreateserial -out "$d/server.pem" -days 2 -extfile "$d/server.ext" 2>/dev/null
+}
+
 # The UCI data cleaned and split with the defaults, into the current
 # folder: heart.csv, train.csv (734 rows), test.csv (184 rows).
 uci_split() {

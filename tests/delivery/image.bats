@@ -46,16 +46,21 @@ teardown() {
 }
 
 # Start the image with podman-run arguments $@ on 127.0.0.1:$PORT and
-# wait for /health 200 (at most 10 s): sets CID, PORT, URL.
+# wait for /health 200 (at most 10 s): sets CID, PORT, URL.  With CA
+# set (a CA's certificate), over https with that CA.
 start() {
-	local code
+	local code tls=()
 	[ -n "$IMAGE" ] || fail "ci/image built no image: $(cat "$OUT.stdout")"
 	PORT=$(free_port)
 	CID=$(podman run -d -p "127.0.0.1:$PORT:8080" -e HD_WORKERS=2 "$@" "$IMAGE" 2>/dev/null)
 	CIDS+=("$CID")
 	URL=http://127.0.0.1:$PORT
+	if [ -n "${CA:-}" ]; then
+		URL=https://127.0.0.1:$PORT
+		tls=(--cacert "$CA")
+	fi
 	for _ in $(seq 1 200); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$URL/health" || true)
+		code=$(curl -s "${tls[@]}" -o /dev/null -w '%{http_code}' --max-time 1 "$URL/health" || true)
 		[ "$code" != 200 ] || return 0
 		sleep 0.05
 	done
@@ -118,6 +123,30 @@ since() {
 	for l in "${lines[@]:1}"; do
 		[[ $l == "10001 "* ]] || fail "not uid 10001: $l"
 	done
+	podman healthcheck run "$CID" 2>/dev/null
+	[ "$(podman inspect -f '{{.State.Health.Status}}' "$CID")" = healthy ]
+}
+
+@test "TLS and bearer tokens mounted: https with the CA and HSTS, plain HTTP refused, 401 without a token, healthy" {
+	local d=$BATS_TEST_TMPDIR/tls tok=image-test-token-$RANDOM
+	mkdir -p "$d"
+	make_certs "$d"
+	printf '%s test\n' "$(printf '%s' "$tok" | sha256sum | cut -c1-64)" > "$d/tokens"
+	# The key stays private, to the image's user.
+	chown 10001 "$d/server.key"
+	chmod 600 "$d/server.key"
+	CA=$d/ca.pem start -v "$d:/certs:ro" -e HD_TLS_CERT=/certs/server.pem \
+		-e HD_TLS_KEY=/certs/server.key -e HD_API_TOKENS=/certs/tokens
+	run -0 curl -sS -D - -o /dev/null --cacert "$d/ca.pem" "$URL/health"
+	[[ $output == *"Strict-Transport-Security: max-age=31536000"* ]] || fail "$output"
+	run curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT/health"
+	[ "$output" = 000 ] || fail "plain HTTP: $output"
+	row='{"age":63,"sex":1,"cp":1,"trestbps":145,"chol":233,"fbs":1,"restecg":2,"thalach":150,"exang":0,"oldpeak":2.3,"slope":3,"ca":0,"thal":6}'
+	run -0 curl -s -o /dev/null -w '%{http_code}' --cacert "$d/ca.pem" -H 'Content-Type: application/json' -d "$row" "$URL/predict"
+	[ "$output" = 401 ] || fail "no token: $output"
+	run -0 curl -s --cacert "$d/ca.pem" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -d "$row" "$URL/predict"
+	[[ $output == *'"probability":'* ]] || fail "$output"
+	# The HEALTHCHECK speaks TLS too.
 	podman healthcheck run "$CID" 2>/dev/null
 	[ "$(podman inspect -f '{{.State.Health.Status}}' "$CID")" = healthy ]
 }

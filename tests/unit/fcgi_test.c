@@ -3,7 +3,7 @@
  * server: answer buffers and JSON text (fcgi/text.c), request body
  * validation and every FastAPI error entry it writes (fcgi/validate.c),
  * and the /metrics formats from a counters snapshot (fcgi/counters.c,
- * fcgi/metrics.c).  Error bodies are read back with cJSON, so what is
+ * fcgi/metrics.c), and the bearer-token check (fcgi/auth.c).  Error bodies are read back with cJSON, so what is
  * checked is the JSON a client receives, not our own text.  TAP.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fcgi.h"
@@ -445,6 +446,107 @@ static void test_metrics(void)
 	      "Prometheus when ?format=prometheus or Accept asks for it, not JSON");
 }
 
+/* tokens_load on text written to a temporary file. */
+static int load_text(struct tokens *t, const char *text, char *err,
+                     size_t errlen)
+{
+	char path[] = "/tmp/hd-fcgi-test-tokens-XXXXXX";
+	int fd = mkstemp(path), rc;
+	FILE *f;
+
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
+		return -2;
+	fputs(text, f);
+	fclose(f);
+	rc = tokens_load(t, path, err, errlen);
+	/* The message names the file: keep the part after it. */
+	if (rc != 0 && strncmp(err, path, strlen(path)) == 0)
+		memmove(err, err + strlen(path),
+		        strlen(err + strlen(path)) + 1);
+	unlink(path);
+	return rc;
+}
+
+static void test_tokens(void)
+{
+	/* SHA-256("abc") and SHA-256(""), FIPS 180-2's test vectors. */
+	static const char abc[] =
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	static const char abc_upper[] =
+		"BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD";
+	char text[600], err[400];
+	struct tokens t;
+
+	snprintf(text, sizeof text,
+	         "# hd tokens\n\n%s alice\r\n  \t\n%s\tbob\n", abc,
+	         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	check(load_text(&t, text, err, sizeof err) == 0 && t.on && t.n == 2,
+	      "a token file: comments, blank lines, CRLF, a name after the digest");
+	check(tokens_check(&t, "Bearer abc") == AUTH_OK &&
+	              tokens_check(&t, "bearer   abc ") == AUTH_OK &&
+	              tokens_check(&t, "BEARER\tabc") == AUTH_OK,
+	      "the token whose digest is listed is accepted, the scheme in any case");
+	check(tokens_check(&t, "Bearer abd") == AUTH_INVALID &&
+	              tokens_check(&t, "Bearer abcd") == AUTH_INVALID &&
+	              tokens_check(&t, "Bearer ab") == AUTH_INVALID &&
+	              tokens_check(&t,
+	                           "Bearer ba7816bf8f01cfea414140de5dae2223b"
+	                           "00361a396177a9cb410ff61f20015ad") ==
+	                      AUTH_INVALID,
+	      "another token is invalid, the digest itself too");
+	check(tokens_check(&t, NULL) == AUTH_MISSING &&
+	              tokens_check(&t, "") == AUTH_MISSING &&
+	              tokens_check(&t, "Bearer") == AUTH_MISSING &&
+	              tokens_check(&t, "Bearer   ") == AUTH_MISSING &&
+	              tokens_check(&t, "Basic YWJjOmFiYw==") == AUTH_MISSING &&
+	              tokens_check(&t, "Bearerabc") == AUTH_MISSING,
+	      "no header, another scheme or no token: no credentials at all");
+	tokens_free(&t);
+
+	snprintf(text, sizeof text, "%s\n", abc_upper);
+	check(load_text(&t, text, err, sizeof err) == 0 &&
+	              tokens_check(&t, "Bearer abc") == AUTH_OK,
+	      "upper-case hex digits");
+	tokens_free(&t);
+
+	check(load_text(&t, "# nobody\n", err, sizeof err) == 0 && t.on &&
+	              t.n == 0 &&
+	              tokens_check(&t, "Bearer abc") == AUTH_INVALID,
+	      "a file with no digest: access control on, every token invalid");
+	tokens_free(&t);
+
+	snprintf(text, sizeof text, "%s\nabc\n", abc);
+	check(load_text(&t, text, err, sizeof err) == -1 &&
+	              strncmp(err, ":2:4: not a SHA-256 digest", 26) == 0 &&
+	              !t.on && t.n == 0,
+	      "a token in clear is refused at line:column (%s)", err);
+	snprintf(text, sizeof text, "%.63s\n", abc);
+	check(load_text(&t, text, err, sizeof err) == -1 &&
+	              strncmp(err, ":1:64: ", 7) == 0,
+	      "63 hex digits (%s)", err);
+	snprintf(text, sizeof text, "%.40sxyz%s\n", abc, abc + 43);
+	check(load_text(&t, text, err, sizeof err) == -1 &&
+	              strncmp(err, ":1:41: ", 7) == 0,
+	      "a non-hex digit is named (%s)", err);
+	snprintf(text, sizeof text, "%sff\n", abc);
+	check(load_text(&t, text, err, sizeof err) == -1 &&
+	              strncmp(err, ":1:65: a digest is 64 hex digits", 32) == 0,
+	      "66 hex digits (%s)", err);
+	check(tokens_load(&t, "/nonexistent/tokens", err, sizeof err) == -1 &&
+	              strstr(err, "/nonexistent/tokens") != NULL && !t.on,
+	      "a missing file is an error naming it (%s)", err);
+
+	check(remote_is_loopback("127.0.0.1") &&
+	              remote_is_loopback("127.8.9.1") &&
+	              remote_is_loopback("::1") &&
+	              remote_is_loopback("::ffff:127.0.0.1") &&
+	              !remote_is_loopback("10.0.0.1") &&
+	              !remote_is_loopback("::ffff:10.0.0.1") &&
+	              !remote_is_loopback("1.127.0.0") &&
+	              !remote_is_loopback("::12") && !remote_is_loopback(NULL),
+	      "the loopback is 127.0.0.0/8 and ::1, nothing else");
+}
+
 int main(void)
 {
 	hd_set_prog((char *[]){ "fcgi_test", NULL });
@@ -456,6 +558,7 @@ int main(void)
 	test_valid();
 	test_errors();
 	test_metrics();
+	test_tokens();
 	buf_free(&errs);
 	buf_free(&out);
 	arena_free(&arena);
