@@ -59,7 +59,7 @@ teardown() {
 # hd-serve with this test's settings.  fd 3 is bats's: the background
 # lighttpd must not hold it.
 serve() {
-	HD_RUN_DIR=$RUN HD_PORT=$PORT HD_MODEL=$BATS_FILE_TMPDIR/lr.json \
+	HD_RUN_DIR=$RUN HD_PORT=$PORT HD_MODEL=${HD_MODEL:-$BATS_FILE_TMPDIR/lr.json} \
 		HD_WORKERS=2 HD_METRICS_SHM=$SHM HD_WAIT=10 \
 		"$REPO/pipelines/hd-serve" "$@" 3>&-
 }
@@ -279,3 +279,29 @@ time.sleep(3600)' "$PORT" >/dev/null 2>&1 3>&- &
 	[ "$bad" -eq 0 ] || flunk "$bad of $(wc -l < codes) requests failed during the reload"
 	[ "$(wc -l < codes)" -ge 3 ]
 }
+
+@test "as root with HD_USER: lighttpd and every worker run as that user, the run folder is theirs, the logs not world-readable" {
+	[ "$(id -u)" = 0 ] || skip "needs root to switch users"
+	# The model where the user can read it: the run folder becomes theirs.
+	cp "$BATS_FILE_TMPDIR/lr.json" "$RUN/model.json"
+	chmod 644 "$RUN/model.json"
+	HD_USER=nobody HD_MODEL=$RUN/model.json run -0 serve start
+	pid=$(cat "$RUN/lighttpd.pid")
+	get /health
+	[ "$CODE" = 200 ] || flunk "$CODE $BODY"
+	[ "$(ps -o user= -p "$pid")" = nobody ]
+	n=0
+	for w in $(pgrep -P "$pid"); do
+		[ "$(ps -o user= -p "$w")" = nobody ] || flunk "worker $w runs as $(ps -o user= -p "$w")"
+		n=$((n + 1))
+	done
+	[ "$n" -eq 3 ] || flunk "$n workers"
+	[ "$(stat -c %U "$RUN")" = nobody ]
+	for f in "$RUN"/*.log "$RUN/lighttpd.conf"; do
+		[ "$(( 0$(stat -c %a "$f") & 7 ))" -eq 0 ] || flunk "$f: mode $(stat -c %a "$f")"
+	done
+	run -0 serve stop
+	run -1 env HD_USER=no-such-user-here "$REPO/pipelines/hd-serve" config
+	[[ $output == *"HD_USER: no user 'no-such-user-here'"* ]] || flunk "$output"
+}
+
