@@ -62,10 +62,9 @@ kind_passed() {
 	[ "$output" = "$((total - slow)) cases, $((total - slow)) passed" ] ||
 		fail "$output; $(grep FAIL "$BATS_FILE_TMPDIR/driver.out")"
 	# Every kind the table names has a test below.
-	run -0 cut -d'	' -f2 "$BATS_FILE_TMPDIR/results"
-	for k in $(sort -u <<<"$output"); do
+	while read -r k; do
 		grep -q "kind_passed $k\$" "$BATS_TEST_FILENAME" || fail "no test for kind $k"
-	done
+	done < <(cut -f2 "$BATS_FILE_TMPDIR/results" | sort -u)
 }
 
 @test "truncated and malformed JSON: 400 json_invalid" {
@@ -122,10 +121,10 @@ kind_passed() {
 
 @test "the driver fails a wrong status and a connection that is not answered, naming the case" {
 	cd "$BATS_TEST_TMPDIR" || exit
-	{
-		echo 'want-404 | paths | send | 404 | GET /health HTTP/1.1\r\n@C@\r\n | a wrong expectation'
-		echo 'want-answer | versions | close | 200 | GET /health\r\n | no answer comes'
-	} > cases
+	cat > cases <<-'END'
+		want-404 | paths | send | 404 | GET /health HTTP/1.1\r\n@C@\r\n | a wrong expectation
+		want-answer | versions | close | 200 | GET /health\r\n | no answer comes
+	END
 	run -1 "$PY" "$REPO/tests/attack/http_attack.py" cases "$PORT" "$LPID"
 	grep -q '^want-404 .*FAIL: status 200, expected 404$' <<<"$output"
 	grep -q '^want-answer .*FAIL: status none, expected 200$' <<<"$output"
@@ -134,7 +133,9 @@ kind_passed() {
 
 @test "the driver fails a case after which a worker is not the same process" {
 	cd "$BATS_TEST_TMPDIR" || exit
-	echo 'slow-health | endpoints | drip:1 | 200 | GET /health HTTP/1.1\r\n@C@\r\n | a second to act' > cases
+	cat > cases <<-'END'
+		slow-health | endpoints | drip:1 | 200 | GET /health HTTP/1.1\r\n@C@\r\n | a second to act
+	END
 	"$PY" "$REPO/tests/attack/http_attack.py" --slow cases "$PORT" "$LPID" > out &
 	driver=$!
 	sleep 0.5
