@@ -24,8 +24,9 @@ Prints one line per case: id, bytes sent, statuses, verdict ("ok" or
 writes "id<TAB>kind<TAB>verdict" lines there.  Exit 0 when every case
 passed, 1 otherwise, 2 on a usage error or an unreadable table.
 
-Mode "drip:N" cases (the body's last N bytes sent one a second) are
-slow: they run only with --slow (those alone) or --all.
+Modes "drip:N" (the body's last N bytes sent one a second) and "stall"
+(sent, then nothing more while the connection stays open) are slow:
+those cases run only with --slow (those alone) or --all.
 
 Python 3 standard library only; 127.0.0.1 only; every read is bounded
 in time (a case that is never answered fails, it does not hang).
@@ -127,7 +128,9 @@ class Case:
                                 parts[1] if len(parts) > 1
                                 else "application/json"))
         self.data = build(self.sends)
-        self.slow = self.mode.startswith("drip")
+        if not re.fullmatch(r"send|close|stall|drip:\d+", self.mode):
+            raise ValueError("unknown mode %r" % self.mode)
+        self.slow = self.mode == "stall" or self.mode.startswith("drip")
 
 
 def read_cases(path):

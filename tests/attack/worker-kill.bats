@@ -7,25 +7,11 @@
 # clients got, on lighttpd's respawn and on the counters.
 
 load ../test_helper
+load attack_helper
 bats_require_minimum_version 1.5.0
 
-serve() {
-	HD_RUN_DIR=$RUN HD_SOCKET=$RUN/s HD_PORT=$PORT \
-		HD_MODEL=$BATS_FILE_TMPDIR/model.json HD_WORKERS=2 \
-		HD_METRICS_SHM=$SHM HD_WAIT=20 "$REPO/pipelines/hd-serve" "$@"
-}
-
 setup_file() {
-	cd "$BATS_FILE_TMPDIR" || exit
-	uci_split
-	hd-fit-lr --cv 0 -o model.json train.csv
-	RUN=$(mktemp -d /tmp/hd-kill-test.XXXXXX)
-	PORT=$(free_port)
-	SHM=hdkill-$$-$PORT
-	export RUN PORT SHM URL=http://127.0.0.1:$PORT
-	serve start >/dev/null
-	LPID=$(cat "$RUN/lighttpd.pid")
-	export LPID
+	attack_start kill
 	api_workers "$LPID" > before.pids
 	curl -s "$URL/metrics" > before.json
 	"$PY" "$REPO/tests/attack/load.py" "$PORT" 4 8 > load.json 3>&- &
@@ -37,9 +23,7 @@ setup_file() {
 }
 
 teardown_file() {
-	serve stop >/dev/null || true
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
-	rm -rf "$RUN"
+	attack_stop
 }
 
 setup() {
