@@ -48,6 +48,14 @@ kind_passed() {
 	done < <(cut -f2 "$BATS_FILE_TMPDIR/results" | sort -u)
 }
 
+@test "no 5xx for any of it: the counters of every worker, the error group's too" {
+	run -0 curl -s "$URL/metrics"
+	jq -e '.total_requests > 100' <<<"$output"
+	jq -e '[.requests_by_status | to_entries[] | select(.key | test("^5|other")) | .value] | add == 0' <<<"$output" ||
+		fail "$(jq -c .requests_by_status <<<"$output")"
+	jq -e '.total_requests == ([.requests_by_status[]] | add)' <<<"$output"
+}
+
 @test "truncated and malformed JSON: 400 json_invalid" {
 	kind_passed json
 }

@@ -13,7 +13,10 @@ answer and checks it:
     pipelined requests: one answer each, in order);
   - the Content-Type is application/json (or the type the case names
     after the status, "200 text/html") and the body parses as JSON,
-    unless the answer has no body (HEAD, 1xx);
+    unless the answer has no body (HEAD, 1xx); an error's body has
+    FastAPI's shape (a 422's and a malformed JSON 400's: a list of
+    {type, loc, msg}; the others' {"detail": "..."}); a 405 has Allow
+    and a 503 Retry-After;
   - then that the service is alive and nothing crashed: GET /health
     answers 200 with JSON, the lighttpd LIGHTTPD_PID still runs, and its
     children (the hd-fcgi workers) are the very same set of pids as
@@ -40,6 +43,8 @@ import sys
 import time
 
 HOST = "127.0.0.1"
+# Kinds whose 400s are the JSON parser's (json_invalid), not lighttpd's.
+JSON_KINDS = ("json", "nonfinite", "utf8")
 TIMEOUT = 20.0  # seconds a case may take to be answered in full
 
 # A valid patient, the fields in the order the API lists them.
@@ -313,6 +318,31 @@ def health():
         return a[0], "not JSON"
 
 
+def shape(case, status, doc):
+    """"" when an error body has FastAPI's shape, else why not: a 422
+    lists its errors ({"detail": [{type, loc: ["body", ...], msg}]}),
+    JSON that does not parse is a json_invalid 400, every other error
+    {"detail": "..."}."""
+    if status < 400:
+        return ""
+    detail = doc.get("detail") if isinstance(doc, dict) else None
+    if status == 422 or (status == 400 and case.kind in JSON_KINDS):
+        if not isinstance(detail, list) or not detail:
+            return "%d without a list of errors: %.80s" % (status, doc)
+        for e in detail:
+            if not (isinstance(e, dict) and isinstance(e.get("type"), str)
+                    and isinstance(e.get("msg"), str)
+                    and isinstance(e.get("loc"), list)
+                    and e["loc"][:1] == ["body"]):
+                return "%d with an error not in FastAPI's shape: %.80s" % (
+                    status, e)
+        if status == 400 and detail[0]["type"] != "json_invalid":
+            return "400 of type %s, not json_invalid" % detail[0]["type"]
+    elif not isinstance(detail, (str, list)):
+        return "%d without a detail: %.80s" % (status, doc)
+    return ""
+
+
 def check(case, answers):
     """The verdict on a case's answers: "" when right, else why not."""
     got = [a[0] for a in answers]
@@ -331,10 +361,13 @@ def check(case, answers):
             continue
         if ctype == "application/json":
             try:
-                json.loads(body.decode("utf-8"))
+                doc = json.loads(body.decode("utf-8"))
             except ValueError:
                 return "%d with a body that is not JSON: %r" % (status,
                                                               body[:80])
+            why = shape(case, status, doc)
+            if why:
+                return why
         elif not body:
             return "%d with an empty body" % status
         if status == 503 and "retry-after" not in fields:
