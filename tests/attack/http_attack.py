@@ -17,6 +17,8 @@ answer and checks it:
     FastAPI's shape (a 422's and a malformed JSON 400's: a list of
     {type, loc, msg}; the others' {"detail": "..."}); a 405 has Allow
     and a 503 Retry-After;
+  - the server closes the connection after the last answer, with
+    nothing after it (no body after a HEAD's head, no extra answer);
   - then that the service is alive and nothing crashed: GET /health
     answers 200 with JSON, the lighttpd LIGHTTPD_PID still runs, and its
     children (the hd-fcgi workers) are the very same set of pids as
@@ -279,6 +281,15 @@ def exchange(case):
             if a[0] < 200:  # 100 Continue: the final answer follows
                 continue
             answers.append(a)
+        # Every case ends its connection (Connection: close, HTTP/1.0
+        # or an error): then nothing more may come, no body after a
+        # HEAD's head, no answer nobody asked for.
+        if answers and len(answers) == len(case.expect):
+            while r.more():
+                pass
+            if r.buf:
+                raise ValueError("%d bytes after the last answer: %r" %
+                                 (len(r.buf), r.buf[:60]))
     finally:
         s.close()
     return answers
