@@ -14,12 +14,43 @@ setup_file() {
 	attack_start kill
 	api_workers "$LPID" > before.pids
 	curl -s "$URL/metrics" > before.json
-	"$PY" "$REPO/tests/attack/load.py" "$PORT" 4 8 > load.json 3>&- &
+	head -n 1 before.pids > victim
+	load_and_kill load.json "$(cat victim)"
+}
+
+# load_and_kill OUT PID...: 4 s of POST /predict from 8 clients
+# (load.py's tally in OUT), with kill -9 of each PID one second in.
+load_and_kill() {
+	local out=$1 load
+	shift
+	"$PY" "$REPO/tests/attack/load.py" "$PORT" 4 8 > "$out" 3>&- &
 	load=$!
 	sleep 1
-	head -n 1 before.pids > victim
-	kill -9 "$(cat victim)"
-	wait "$load" || echo "load.py exited $?" >> load.json
+	kill -9 "$@"
+	wait "$load" || echo "load.py exited $?" >> "$out"
+}
+
+# answers_ok TALLY: every answer load.py got was a 200 or a 503 JSON
+# with Retry-After, none was missing, none waited long.
+answers_ok() {
+	cat "$1"
+	jq -e '.sent > 100' "$1"
+	jq -e '.sent == (."status 200" // 0) + (."status 503" // 0)' "$1"
+	jq -e '(.not_json // 0) == 0 and (.no_answer // 0) == 0 and (.connect_failed // 0) == 0' "$1"
+	jq -e '(.retry_after // 0) == (."status 503" // 0)' "$1"
+	# No answer waited anywhere near the backend timeout (10 s).
+	jq -e '.slowest < 5' "$1"
+}
+
+# wait_workers N: until lighttpd has N API workers and one error worker
+# again (at most 5 s); prints the API workers.
+wait_workers() {
+	for _ in $(seq 1 50); do
+		[ "$(api_workers "$LPID" | wc -l)" = "$1" ] &&
+			[ -n "$(error_worker "$LPID")" ] && break
+		sleep 0.1
+	done
+	api_workers "$LPID"
 }
 
 teardown_file() {
@@ -43,13 +74,7 @@ respawned() {
 }
 
 @test "every answer under the kill is a 200 or a 503 JSON with Retry-After: no 500, no HTML, no hang" {
-	cat load.json
-	jq -e '.sent > 100' load.json
-	jq -e '.sent == (."status 200" // 0) + (."status 503" // 0)' load.json
-	jq -e '(.not_json // 0) == 0 and (.no_answer // 0) == 0 and (.connect_failed // 0) == 0' load.json
-	jq -e '(.retry_after // 0) == (."status 503" // 0)' load.json
-	# No answer waited anywhere near the backend timeout (10 s).
-	jq -e '.slowest < 5' load.json
+	answers_ok load.json
 }
 
 @test "the killed worker is gone and lighttpd, the same process, starts another" {
@@ -129,4 +154,38 @@ respawned() {
 	run -0 curl -s "$URL/health"
 	jq -e --argjson a "${held[0]}" --argjson b "${held[1]}" \
 		'.status == "ok" and .worker.pid != $a and .worker.pid != $b' <<<"$output"
+}
+
+@test "both API workers killed at once under load: 200s and 503 JSON with Retry-After, then two new ones" {
+	cd "$BATS_TEST_TMPDIR" || exit
+	mapfile -t both < <(wait_workers 2)
+	[ "${#both[@]}" = 2 ]
+	load_and_kill both.json "${both[@]}"
+	answers_ok both.json
+	run -0 wait_workers 2
+	[ "${#lines[@]}" = 2 ]
+	for p in "${both[@]}"; do
+		! grep -qx "$p" <<<"$output" || fail "worker $p still listed"
+	done
+	run -0 curl -s -o /dev/null -w '%{http_code}' "$URL/health"
+	[ "$output" = 200 ]
+}
+
+@test "the error worker killed under load: /predict unaffected, the error group back and answering in JSON" {
+	cd "$BATS_TEST_TMPDIR" || exit
+	wait_workers 2 >/dev/null
+	e=$(error_worker "$LPID")
+	[ -n "$e" ]
+	load_and_kill error.json "$e"
+	answers_ok error.json
+	jq -e '(."status 503" // 0) == 0' error.json
+	wait_workers 2 >/dev/null
+	e2=$(error_worker "$LPID")
+	[ -n "$e2" ] && [ "$e2" != "$e" ]
+	# An error only lighttpd finds (an unknown method) is the error
+	# group's to answer: 405 in JSON, with Allow.
+	req -X FOO /health
+	[ "$CODE" = 405 ]
+	jq -e '.detail == "Method Not Allowed"' <<<"$BODY"
+	grep -q '^Allow: GET, HEAD, POST$' <<<"$HEADERS"
 }
