@@ -453,7 +453,7 @@ def main(argv):
         verdict = "FAIL: " + why if why else "ok"
         passed += not why
         got = ",".join(str(a[0]) for a in answers) or "-"
-        print("%-22s %9d bytes  %-11s %s" % (c.id, len(c.data), got, verdict),
+        print("%-28s %9d bytes  %-11s %s" % (c.id, len(c.data), got, verdict),
               flush=True)
         if out:
             out.write("%s\t%s\t%s\n" % (c.id, c.kind, verdict))
