@@ -125,11 +125,10 @@ void ep_predict(struct req *q)
 			     "The request body is shorter than its Content-Length");
 		return;
 	}
+	/* A NUL in the body is malformed JSON like any other byte out of
+	 * place: validate_body's grammar check (length-bounded) refuses it
+	 * with json_invalid and its offset, before cJSON reads anything. */
 	body[q->clen] = '\0';
-	if (memchr(body, '\0', (size_t)q->clen) != NULL) {
-		fail(q, 400, "Malformed JSON: the body contains a NUL byte");
-		return;
-	}
 
 	status = validate_body(body, (size_t)q->clen, server.cfg.max_batch,
 	                       &server.arena, &server.errs, out, &server.batch);

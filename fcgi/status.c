@@ -92,6 +92,12 @@ int ep_lighttpd_error(struct req *q)
 		return 0;
 	switch (status) {
 	case 413: fail(q, 413, "Request body too large"); break;
+	case 405:
+		/* lighttpd's own 405 (CONNECT: this is no proxy) must name
+		 * the methods too (RFC 9110 15.5.6): the server's, as for
+		 * OPTIONS *, since the target is no path of ours. */
+		method_not_allowed(q, "GET, HEAD, POST");
+		break;
 	case 501:
 		if (orig == NULL || *orig == '\0')
 			method_not_allowed(q, "GET, HEAD, POST");
