@@ -58,14 +58,13 @@ static int parse_tokens(struct tokens *t, const char *path, const char *text,
 			i++;
 			continue;
 		}
-		for (int k = 0; k < 32; k++) {
-			int hi = j + 2 * k < i ? hexval(text[j + 2 * k]) : -1;
-			int lo = j + 2 * k + 1 < i ? hexval(text[j + 2 * k + 1])
-			                           : -1;
+		for (size_t k = 0; k < 32; k++) {
+			size_t at = j + 2 * k; /* the byte's two digits */
+			int hi = at < i ? hexval(text[at]) : -1;
+			int lo = at + 1 < i ? hexval(text[at + 1]) : -1;
 
 			if (hi < 0 || lo < 0) {
-				size_t col =
-					j + 2 * k + (hi < 0 ? 0 : 1) - start;
+				size_t col = at + (hi < 0 ? 0 : 1) - start;
 
 				snprintf(err, errlen,
 				         "%s:%ld:%zu: not a SHA-256 digest (64 "
