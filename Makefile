@@ -8,6 +8,8 @@
 #   make test COVERAGE=1  the same with its plain pass on build/cov (ci/test)
 #   make deps-browser  the browser tests' node packages (make test does it)
 #   make bench       the speed benchmarks (bench/)
+#   make valgrind    every program under valgrind; make soak: the server
+#                    under wrk and a slowloris (tests/soak/soak.mk)
 #   make SANITIZE=1  build with AddressSanitizer and UBSan into build/san
 #   make RELEASE=1   the hardened release build into build/release
 #   make COVERAGE=1  the gcov-instrumented build into build/cov
