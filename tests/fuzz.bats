@@ -29,7 +29,7 @@ setup_file() {
 
 @test "there is a harness for each parser the fuzzing covers" {
 	run -0 harnesses
-	for h in csv predict model num runs; do
+	for h in csv json model num predict runs; do
 		[[ " ${lines[*]} " == *" $h "* ]] || fail "no tests/fuzz/$h.c"
 		[ -x "$REPO/build/fuzz/$h" ] || fail "make fuzz-build made no build/fuzz/$h"
 	done

@@ -4,7 +4,8 @@
 #   make fuzz                  every harness for FUZZ_SECONDS (600) each,
 #                              then one summary table; fails on a finding
 #   make -j2 fuzz FUZZ_SECONDS=60   two at a time, a minute each (CI)
-#   make fuzz-NAME             one harness (csv, predict, model, num, runs)
+#   make fuzz-NAME             one harness (csv, json, model, num, predict,
+#                              runs)
 #   make fuzz-build            build them all into build/fuzz/NAME
 #
 # A harness is tests/fuzz/NAME.c (its comment says what it checks), its
