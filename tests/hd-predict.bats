@@ -161,6 +161,25 @@ refused() {
 	[ "$stderr" = "hd-predict: /no/model.json: No such file or directory" ]
 }
 
+@test "a model whose score overflows within the physical ranges is refused, never answers NaN" {
+	# Two huge opposite terms (tiny scales, huge coefficients) made
+	# inf - inf: a probability of NaN from a model that loaded, found
+	# by the model fuzz harness's check (tests/fuzz/regress/model/).
+	overflow='hd-predict: *.json: params: the score overflows for patients within the physical ranges'
+	refused lr.json '.features[0].scale = 1e-300 | .features[1].scale = 1e-300 |
+		.params.coef[0] = 1e300 | .params.coef[1] = -1e300' nan.json "$overflow"
+	refused lr.json '.params.coef[0] = 1e306 | .features[0].scale = 1e-3' big.json "$overflow"
+	# sex=0 and cp=1: two columns' levels, both 1 for one patient
+	refused lr.json '.params.coef[5] = 1.7e308 | .params.coef[7] = 1.7e308' sum.json "$overflow"
+	# cp=1 and cp=2 are never both 1: their sum is no patient's
+	jq '.params.coef[7] = 1.7e308 | .params.coef[8] = 1.7e308' lr.json > levels.json
+	run -0 --separate-stderr hd-predict levels.json test.csv
+	# Large but finite everywhere: loaded, and every probability a number.
+	jq '.params.coef[0] = 1e300' lr.json > steep.json
+	run -0 --separate-stderr hd-predict steep.json test.csv
+	[[ $output != *nan* ]] || fail "$output"
+}
+
 @test "no model named is a usage error" {
 	run -2 --separate-stderr hd-predict
 	[ "${stderr_lines[0]}" = "hd-predict: no model file named" ]

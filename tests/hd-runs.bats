@@ -376,6 +376,31 @@ removed 20261201T100500.000Z-0b0b" ]
 	[ -z "$output" ]
 }
 
+@test "a record whose metrics, params or class counts are arrays is shown, diffed and listed, not a crash" {
+	# An array's items have no names: show once took the metrics' names
+	# from them (strchr on NULL), which the fuzz harness
+	# tests/fuzz/runs.c found (tests/fuzz/regress/runs/).
+	d=$BATS_TEST_TMPDIR/arrays
+	cp -a "$FIX" "$d"
+	b=$d/20261201T100500.000Z-0b0b
+	for f in metrics:.metrics params:.params dataset:.train.class_counts; do
+		jq "${f#*:} |= [.[]]" "$b/${f%%:*}.json" > "$b/new.json"
+		mv "$b/new.json" "$b/${f%%:*}.json"
+	done
+	[ "$(jq -r '.metrics | type' "$b/metrics.json")" = array ]
+	run -0 --separate-stderr hd-runs --dir "$d" show 20261201T1005
+	[[ $output == *"params"* ]] && [[ $output != *"(null)"* ]] || fail "$output"
+	# No metrics with names, so no models table; the other run still has one.
+	[[ $output != *"ROC-AUC"* ]] || fail "$output"
+	run -0 hd-runs --dir "$d" show 20261201T1000
+	[[ $output == *"ROC-AUC"* ]]
+	run -0 --separate-stderr hd-runs --dir "$d" diff --json 20261201T1000 20261201T1005
+	[ "$(jq '[.changes[] | select(.key == null)] | length' <<<"$output")" -eq 0 ]
+	[ "$(jq '[.changes[] | select(.section == "params")] | length' <<<"$output")" -gt 0 ]
+	run -0 --separate-stderr hd-runs --dir "$d" list --sort roc_auc
+	[ "${#lines[@]}" -eq 4 ] || fail "$output"
+}
+
 @test "bad records and bad names: exit 1 naming the file and line; usage errors exit 2" {
 	d=$BATS_TEST_TMPDIR/bad
 	cp -a "$FIX" "$d"

@@ -4,6 +4,7 @@
  * shortest of printf's "%.15g", "%.16g", "%.17g" give.  TAP output.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,27 @@ int main(void)
 		}
 	check(all_refused,
 	      "hd_parse_double refuses what is not a decimal number");
+	/* Subnormals: written by hd_fmt_double, they must read back (the
+	 * fuzz harness tests/fuzz/num.c found that they did not). */
+	{
+		static const double sub[] = { DBL_TRUE_MIN, -DBL_TRUE_MIN,
+			                      DBL_MIN / 3, 1e-310,
+			                      DBL_MIN - DBL_TRUE_MIN };
+		int back = 1;
+
+		for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
+			if (hd_parse_double(hd_fmt_double(buf, sub[i]), &x) !=
+			            0 ||
+			    x != sub[i]) {
+				printf("# %.17g: '%s' does not read back\n",
+				       sub[i], buf);
+				back = 0;
+			}
+		check(back, "subnormal doubles read back as themselves");
+	}
+	check(hd_parse_double("1e-400", &x) != 0 &&
+	              hd_parse_double("0e-400", &x) == 0 && x == 0,
+	      "a decimal that underflows to zero is refused, 0e-400 is 0");
 	check(strcmp(hd_fmt_double(buf, 63.0), "63") == 0 &&
 	              strcmp(hd_fmt_double(buf, .7), "0.7") == 0 &&
 	              strcmp(hd_fmt_double(buf, -0.0), "0") == 0 &&

@@ -72,6 +72,18 @@ int index_append(const char *dir, cJSON *line)
 	return rc;
 }
 
+/*
+ * A member that is to be walked as named values (metrics, params,
+ * class counts) must be an object: the items of an array, or of a
+ * number, have no names, and a record's file may hold anything.
+ */
+const cJSON *jobj(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsObject(v) ? v : NULL;
+}
+
 void rm_tree(const char *path)
 {
 	DIR *d = opendir(path);

@@ -192,7 +192,7 @@ int load_run(const char *id, struct run *r)
 
 const cJSON *metric_map(const struct run *r)
 {
-	return cJSON_GetObjectItemCaseSensitive(r->metrics, "metrics");
+	return jobj(r->metrics, "metrics");
 }
 
 /* A metric of a run by the name --sort takes; NaN when it has none. */

@@ -232,8 +232,7 @@ static void show_text(const struct run *r, size_t nruns)
 	endline();
 	emit("params");
 	endline();
-	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(r->params,
-	                                                        "params")) {
+	cJSON_ArrayForEach (c, jobj(r->params, "params")) {
 		show_value(c, buf, sizeof buf);
 		emit("  %-24s %s", c->string, buf);
 		endline();
@@ -391,8 +390,7 @@ static cJSON *flat_dataset(const cJSON *ds)
 							o, keys[k]),
 			                        1));
 		}
-		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(
-					       o, "class_counts")) {
+		cJSON_ArrayForEach (c, jobj(o, "class_counts")) {
 			snprintf(key, sizeof key, "%s.class_counts.%s",
 			         parts[i], c->string);
 			cJSON_AddItemToObject(f, key, cJSON_Duplicate(c, 1));
@@ -410,7 +408,7 @@ static cJSON *flat_metrics(const cJSON *m)
 		cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m, "selected"),
 	                        1));
 	const cJSON *c;
-	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(m, "metrics"))
+	cJSON_ArrayForEach (c, jobj(m, "metrics"))
 		cJSON_AddItemToObject(f, c->string, cJSON_Duplicate(c, 1));
 	return f;
 }
@@ -563,12 +561,8 @@ int cmd_diff(char **refs, int nrefs)
 	}
 	const char *sections[3] = { "params", "metrics", "dataset" };
 	cJSON *fa[3], *fb[3];
-	fa[0] = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(ra.params,
-	                                                         "params"),
-	                        1);
-	fb[0] = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rb.params,
-	                                                         "params"),
-	                        1);
+	fa[0] = cJSON_Duplicate(jobj(ra.params, "params"), 1);
+	fb[0] = cJSON_Duplicate(jobj(rb.params, "params"), 1);
 	fa[1] = flat_metrics(ra.metrics);
 	fb[1] = flat_metrics(rb.metrics);
 	fa[2] = flat_dataset(ra.dataset);

@@ -22,6 +22,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -307,6 +308,54 @@ static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim, char *err,
 }
 
 /* Check the document and build the model from it; takes doc. */
+/*
+ * Every coefficient and scale may be finite and the score still not:
+ * (x - mean) / scale overflows for a tiny scale, coef * z for a large
+ * coefficient, and two infinite terms of opposite sign make NaN, which
+ * the server would answer as a null probability.  Patients lie within
+ * the physical ranges (hd_feature_check) or take the median, so the
+ * largest |score| is the intercept's plus, per numeric slot, |coef|
+ * times the largest |z| at those ends, and per categorical column the
+ * largest |coef| of its levels (one z is 1, the others 0).  A model
+ * whose bound is not finite is refused.
+ */
+static int lr_bounded(const struct hd_lr *lr, const struct hd_prep *p,
+                      char *err, size_t errlen)
+{
+	double bound = fabs(lr->intercept);
+
+	for (int k = 0; k < HD_NFEAT; k++) {
+		const struct hd_prep_col *c = &p->col[k];
+		const struct hd_feature *f = &hd_features[c->feature];
+
+		if (c->kind == HD_NUMERIC) {
+			double ends[3] = { f->min, f->max, c->median }, z = 0;
+
+			for (int i = 0; i < 3; i++) {
+				double v = p->scaled ? (ends[i] - c->mean) /
+				                               c->scale
+				                     : ends[i];
+
+				z = fmax(z, fabs(v));
+			}
+			bound += fabs(lr->coef[c->offset]) * z;
+		} else {
+			double w = 0; /* one level of a column is 1 */
+
+			for (int i = 0; i < c->n_levels; i++)
+				w = fmax(w, fabs(lr->coef[c->offset + i]));
+			bound += w;
+		}
+	}
+	if (!isfinite(bound)) {
+		snprintf(err, errlen,
+		         "params: the score overflows for patients within "
+		         "the physical ranges");
+		return -1;
+	}
+	return 0;
+}
+
 static int from_doc(struct hd_model *m, cJSON *doc, char *err, size_t errlen)
 {
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(doc, "model");
@@ -338,9 +387,11 @@ static int from_doc(struct hd_model *m, cJSON *doc, char *err, size_t errlen)
 		snprintf(err, errlen, "no \"params\" object");
 		return -1;
 	}
-	return m->kind == HD_LR
-	               ? parse_lr(&m->lr, params, m->prep.dim, err, errlen)
-	               : parse_rf(&m->rf, params, m->prep.dim, err, errlen);
+	if (m->kind == HD_RF)
+		return parse_rf(&m->rf, params, m->prep.dim, err, errlen);
+	if (parse_lr(&m->lr, params, m->prep.dim, err, errlen) != 0)
+		return -1;
+	return lr_bounded(&m->lr, &m->prep, err, errlen);
 }
 
 int hd_model_parse(struct hd_model *m, const char *text, size_t len, char *err,

@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,9 +58,16 @@ const char *hd_parse_number(const char *s, double *out)
 		while (*p >= '0' && *p <= '9')
 			p++;
 	}
+	/*
+	 * ERANGE is an overflow (refused: no infinities), an underflow to
+	 * zero (refused: the text is no double), or a subnormal result,
+	 * which is the double nearest the text, as hd_fmt_double writes
+	 * it: 5e-324 reads back as DBL_TRUE_MIN.
+	 */
 	errno = 0;
 	x = strtod(s, &end);
-	if (end != p || errno == ERANGE || !isfinite(x))
+	if (end != p || !isfinite(x) ||
+	    (errno == ERANGE && !(x != 0 && fabs(x) < DBL_MIN)))
 		return NULL;
 	*out = x;
 	return p;
