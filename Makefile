@@ -8,6 +8,8 @@
 #   make test COVERAGE=1  the same with its plain pass on build/cov (ci/test)
 #   make deps-browser  the browser tests' node packages (make test does it)
 #   make bench       the speed benchmarks (bench/)
+#   make fuzz        the libFuzzer harnesses, FUZZ_SECONDS (600) each,
+#                    under ASan+UBSan (tests/fuzz/fuzz.mk)
 #   make valgrind    every program under valgrind; make soak: the server
 #                    under wrk and a slowloris (tests/soak/soak.mk)
 #   make SANITIZE=1  build with AddressSanitizer and UBSan into build/san
