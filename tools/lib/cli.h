@@ -197,8 +197,9 @@ void hd_csv_close(struct hd_csv **r);
  */
 int hd_json_write(const char *path, cJSON *root);
 /*
- * Read and parse a JSON file; check that its "format" is fmt and its
- * "version" is at most max_version.  NULL after printing why.
+ * Read and parse a JSON file of at most HD_MODEL_MAX_BYTES; check that
+ * its "format" is fmt and its "version" is at most max_version.  NULL
+ * after printing why.
  */
 cJSON *hd_json_read(const char *path, const char *fmt, int max_version);
 /* The same, and the SHA-256 of the bytes it parsed, in hex. */

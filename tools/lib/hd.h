@@ -196,7 +196,9 @@ int hd_json_check_format(const cJSON *root, const char *fmt, int max_version,
 /*
  * Read a whole file ("-" = standard input) into a NUL-terminated
  * buffer of *len bytes, which the caller frees.  A file larger than
- * max bytes (0 = no limit) is refused.  NULL with the reason in err.
+ * max bytes (0 = no limit) is refused, a regular file by its size
+ * before reading; a FIFO without a writer reads as empty instead of
+ * blocking.  NULL with the reason in err.
  */
 char *hd_read_file(const char *path, size_t max, size_t *len, char *err,
                    size_t errlen);
