@@ -8,6 +8,7 @@
 # that a failing run leaves no output and no temporary file behind, and
 # leaves a pre-existing output byte for byte as it was.
 
+# shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
 load ../test_helper
 
 setup_file() {
@@ -64,4 +65,22 @@ attack_tool() {
 
 @test "hd-loso: every malformed clean CSV fails at its line and column, leaving no output" {
 	attack_tool hd-loso "$BATS_FILE_TMPDIR/heart.csv"
+}
+
+@test "hd-clean: a file name or --source that gives no site name a reader takes (empty, not UTF-8) is refused, leaving no output" {
+	local d=$BATS_TEST_TMPDIR n
+	for n in processed..data $'processed.cl\xffev.data' processed..csv; do
+		cp "${RAW[0]}" "$d/$n"
+		run -1 --separate-stderr hd-clean -o "$d/out.csv" "$d/$n"
+		[[ $stderr == *"$d/$n: the file name gives no usable site name"*"--source"* ]] || fail "$n: $stderr"
+		[ ! -e "$d/out.csv" ] || fail "$n: out.csv written"
+		# The same file named with --source is fine.
+		run -0 hd-clean --source cleveland -o "$d/out.csv" "$d/$n"
+		rm -f "$d/out.csv" "$d/$n"
+	done
+	for n in '' $'cl\xffev' 'a,b'; do
+		run -2 --separate-stderr hd-clean --source "$n" -o "$d/out.csv" "${RAW[0]}"
+		[[ $stderr == *"--source: '"*"' is not a usable site name"* ]] || fail "--source '$n': $stderr"
+		[ ! -e "$d/out.csv" ] || fail "--source '$n': out.csv written"
+	done
 }
