@@ -215,3 +215,19 @@ select_() { $T hd-select -o "$2/model.json" "$1"; }
 		[[ $stderr == *"unreadable.json: Permission denied"* ]] || fail "$r: $stderr"
 	done
 }
+
+@test "files read only for their digest (hd-select's model, hd-report --data): a FIFO or /dev/zero is refused at once" {
+	local d=$BATS_TEST_TMPDIR f
+	mkfifo "$d/fifo"
+	for f in /dev/zero "$d/fifo" "$d"; do
+		jq --arg f "$f" '.model.file = $f' "$BATS_FILE_TMPDIR/lr.metrics.json" > "$d/m.json"
+		run -1 --separate-stderr select_ "$d/m.json" "$d"
+		[[ $stderr == *"m.json: model file $f: "* ]] || fail "hd-select, model $f: $stderr"
+		[ ! -e "$d/model.json" ] || fail "hd-select wrote a model"
+		run -1 --separate-stderr timeout 10 hd-report -o "$d/r.html" --eda "$BATS_FILE_TMPDIR/summary.json" \
+			--selected "$BATS_FILE_TMPDIR/lr.selected.json" --metrics lr="$BATS_FILE_TMPDIR/lr.metrics.json" \
+			--data "$f"
+		[[ $stderr == *"$f: "* ]] || fail "hd-report --data $f: $stderr"
+		[ ! -e "$d/r.html" ] || fail "hd-report wrote its page"
+	done
+}

@@ -117,7 +117,8 @@ int hd_parse_label(const char *s, uint8_t *y);
  * Hashing (SHA-256, Nettle; sha256.c)
  * ------------------------------------------------------------------- */
 
-/* Hex digest of a file's bytes; -1 on I/O error (errno set). */
+/* Hex digest of a regular file's bytes; -1 on I/O error (errno set),
+ * or when path is not a regular file (EISDIR, or EINVAL). */
 int hd_sha256_file(const char *path, char hex[HD_SHA256_HEX]);
 void hd_sha256_hex(const void *data, size_t len, char hex[HD_SHA256_HEX]);
 void hd_sha256(const void *data, size_t len, uint8_t digest[32]);
