@@ -66,10 +66,20 @@ $(foreach t,$(PLOT_EVAL_TABLES),$(PLOT_DATA)/%/$(t).dat): $(ART)/models/%.model.
 # gnuplot runs in a UTF-8 locale whatever the caller's (the scripts say
 # "set encoding utf8"; in the C locale gnuplot warns that iconv cannot
 # convert its degree sign): C.UTF-8, which every Debian libc has.
+#
+# gnuplot exits 0 when its writes fail (a full disk: ENOSPC), leaving a
+# cut file; so a drawing is renamed into place only when it ends as its
+# format ends: an SVG with </svg>, a PNG with its IEND chunk.  On
+# Ctrl-C (or a kill) the temporary goes too: make removes $@ only.
 draw = @mkdir -p $(@D); tmp='$(basename $@).tmp$(suffix $@)'; \
+	trap 'rm -f "$$tmp"; exit 130' HUP INT TERM; \
 	echo "$(GNUPLOT) -c $(1) $@ $(2)"; \
-	LC_ALL=C.UTF-8 $(GNUPLOT) -c $(1) "$$tmp" $(2) && mv -f "$$tmp" '$@' || \
-		{ rm -f "$$tmp"; exit 1; }
+	LC_ALL=C.UTF-8 $(GNUPLOT) -c $(1) "$$tmp" $(2) && $(plot_whole) && \
+		mv -f "$$tmp" '$@' || { rm -f "$$tmp"; exit 1; }
+plot_whole = { case "$$tmp" in \
+	*.svg) tail -c 16 "$$tmp" | grep -q '</svg>' ;; \
+	*.png) [ "$$(tail -c 8 "$$tmp" | od -An -tx1 | tr -d ' \n')" = 49454e44ae426082 ] ;; \
+	esac || { echo "$(GNUPLOT): $$tmp: cut short, not renamed to $@ (is the disk full?)" >&2; false; }; }
 
 # The data: hist-COLUMN, and NAME.svg drawn by NAME.gp from TABLE.dat.
 $(PLOT_DIR)/hist-%.svg: $(PLOT_DATA)/eda/hist-%.dat pipelines/hist.gp \

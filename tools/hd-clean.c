@@ -224,6 +224,18 @@ static int clean_file(const char *path, const struct opts *o, struct set *seen,
 	if (in == NULL)
 		return -1;
 	site = o->source ? hd_xstrdup(o->source) : site_of(path);
+	/* What every reader of clean CSV requires of a source (hd-eda(1)):
+	 * text, UTF-8 since JSON files carry it. */
+	if (site[0] == '\0' || !hd_utf8_valid(site, strlen(site))) {
+		char ex[HD_EXCERPT];
+
+		hd_err("%s: the file name gives no usable site name ('%s'); "
+		       "name it with --source",
+		       path, hd_excerpt(site, ex));
+		free(site);
+		hd_csv_close(&in);
+		return -1;
+	}
 	/* Room for the site and every field at its longest, whatever the
 	 * site's name: a row never fails for want of space. */
 	cap = strlen(site) + (size_t)NRAW * (HD_NUMBUF + 1) + 1;
@@ -297,8 +309,12 @@ int main(int argc, char **argv)
 				hd_usage_exit(&usage, HD_EXIT_USAGE);
 			}
 	if (o.source != NULL &&
-	    (o.source[0] == '\0' || strpbrk(o.source, ",\"\r\n") != NULL)) {
-		hd_err("--source: '%s' is not a usable site name", o.source);
+	    (o.source[0] == '\0' || strpbrk(o.source, ",\"\r\n") != NULL ||
+	     !hd_utf8_valid(o.source, strlen(o.source)))) {
+		char ex[HD_EXCERPT];
+
+		hd_err("--source: '%s' is not a usable site name",
+		       hd_excerpt(o.source, ex));
 		return HD_EXIT_USAGE;
 	}
 

@@ -158,6 +158,8 @@ static int read_row(struct table *t, const struct hd_record *rec,
 		          "source: missing; every row needs its site");
 		return -1;
 	}
+	if (hd_source_check(rec, c->source, file) != 0)
+		return -1;
 	s = site_of(t, src);
 	s->rows++;
 	s->pos += y;

@@ -151,6 +151,8 @@ static int scores_row(const char *file, const struct hd_record *rec,
 		          hd_excerpt(v, ex));
 		return -1;
 	}
+	if (scol >= 0 && hd_source_check(rec, scol, file) != 0)
+		return -1;
 	if (scol >= 0 && rec->field[scol][0] != '\0')
 		site = hd_intern(&s->sites, &s->nsites, rec->field[scol]);
 	if (xcol >= 0 && hd_parse_label(rec->field[xcol], &y2) == 0)

@@ -174,7 +174,8 @@ struct hd_csv *hd_csv_open(const char *path);
 /*
  * The next record: 1 and *rec valid until the next call, 0 at end of
  * input, -1 on a read or syntax error (already reported with file and
- * line).  Blank lines are skipped; CRLF, LF and CR all end a record.
+ * line).  Blank lines are skipped; CRLF, LF and CR all end a record; a
+ * UTF-8 byte order mark at the very start is skipped.
  */
 int hd_csv_next(struct hd_csv *r, struct hd_record *out);
 const char *hd_csv_name(const struct hd_csv *r);
@@ -196,8 +197,9 @@ void hd_csv_close(struct hd_csv **r);
  */
 int hd_json_write(const char *path, cJSON *root);
 /*
- * Read and parse a JSON file; check that its "format" is fmt and its
- * "version" is at most max_version.  NULL after printing why.
+ * Read and parse a JSON file of at most HD_MODEL_MAX_BYTES; check that
+ * its "format" is fmt and its "version" is at most max_version.  NULL
+ * after printing why.
  */
 cJSON *hd_json_read(const char *path, const char *fmt, int max_version);
 /* The same, and the SHA-256 of the bytes it parsed, in hex. */
@@ -254,6 +256,11 @@ int hd_header_map(const struct hd_record *rec, const char *file,
 int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
                       double x[HD_NFEAT], uint8_t *y, char *err, size_t errlen,
                       long *bad_col);
+/*
+ * A source field, the name of a site: JSON files carry it, so it must be
+ * UTF-8.  0, or -1 after naming it (file:line:column; col is 0-based).
+ */
+int hd_source_check(const struct hd_record *rec, long col, const char *file);
 /* Read a whole clean CSV; need_target makes the target column required. */
 int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d);
 /* Rows idx[0..m) of src as a new data set (labels copied too). */

@@ -12,6 +12,11 @@
  * as such.  A field is its bytes, as RFC 4180 says: libcsv's default of
  * trimming blanks around unquoted fields is turned off, so " 63" is not
  * the number 63 in any tool, quoted or not.
+ *
+ * A UTF-8 byte order mark (EF BB BF) before the first line, which
+ * spreadsheets put there when they save "CSV UTF-8", is not part of the
+ * first field: it is skipped (and hashed, being bytes of the file), or
+ * the header's first column would go by a name no tool knows.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -224,6 +229,11 @@ static int feed(struct hd_csv *r)
 		sha256_update(&r->sha, (size_t)n, (const uint8_t *)r->line);
 	if (r->p.pstate == 0) /* ROW_NOT_BEGUN: a record starts here */
 		r->rec_start = r->lineno;
+	if (r->lineno == 1 && n >= 3 &&
+	    memcmp(r->line, "\xEF\xBB\xBF", 3) == 0) {
+		memmove(r->line, r->line + 3, (size_t)n - 2);
+		n -= 3;
+	}
 	if (memchr(r->line, '\0', (size_t)n) != NULL) {
 		hd_err_at(r->name, r->lineno, 0, "NUL byte in text");
 		return -1;

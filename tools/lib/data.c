@@ -130,6 +130,17 @@ int hd_record_patient(const struct hd_record *rec, const struct hd_columns *c,
 	return 0;
 }
 
+int hd_source_check(const struct hd_record *rec, long col, const char *file)
+{
+	char ex[HD_EXCERPT];
+
+	if (hd_utf8_valid(rec->field[col], rec->len[col]))
+		return 0;
+	hd_err_at(file, rec->line, col + 1, "%s: '%s' is not UTF-8 text",
+	          HD_COL_SOURCE, hd_excerpt(rec->field[col], ex));
+	return -1;
+}
+
 int hd_intern(char ***names, size_t *n, const char *s)
 {
 	for (size_t k = 0; k < *n; k++)
@@ -186,6 +197,9 @@ int hd_dataset_read(const char *path, int need_target, struct hd_dataset *d)
 		}
 		if (cols.target >= 0)
 			d->y[d->n] = y;
+		if (cols.source >= 0 &&
+		    hd_source_check(&rec, cols.source, hd_csv_name(in)) != 0)
+			goto fail;
 		if (cols.source >= 0)
 			d->site[d->n] = hd_intern(&d->sites, &d->nsites,
 			                          rec.field[cols.source]);

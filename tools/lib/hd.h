@@ -117,7 +117,8 @@ int hd_parse_label(const char *s, uint8_t *y);
  * Hashing (SHA-256, Nettle; sha256.c)
  * ------------------------------------------------------------------- */
 
-/* Hex digest of a file's bytes; -1 on I/O error (errno set). */
+/* Hex digest of a regular file's bytes; -1 on I/O error (errno set),
+ * or when path is not a regular file (EISDIR, or EINVAL). */
 int hd_sha256_file(const char *path, char hex[HD_SHA256_HEX]);
 void hd_sha256_hex(const void *data, size_t len, char hex[HD_SHA256_HEX]);
 void hd_sha256(const void *data, size_t len, uint8_t digest[32]);
@@ -196,7 +197,9 @@ int hd_json_check_format(const cJSON *root, const char *fmt, int max_version,
 /*
  * Read a whole file ("-" = standard input) into a NUL-terminated
  * buffer of *len bytes, which the caller frees.  A file larger than
- * max bytes (0 = no limit) is refused.  NULL with the reason in err.
+ * max bytes (0 = no limit) is refused, a regular file by its size
+ * before reading; a FIFO without a writer reads as empty instead of
+ * blocking.  NULL with the reason in err.
  */
 char *hd_read_file(const char *path, size_t max, size_t *len, char *err,
                    size_t errlen);

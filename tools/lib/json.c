@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -494,15 +495,30 @@ char *hd_read_file(const char *path, size_t max, size_t *len, char *err,
 
 	if (strcmp(path, "-") == 0)
 		return hd_read_fd(0, 0, max, len, err, errlen);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/*
+	 * O_NONBLOCK: a FIFO nobody writes to would block open(2) for
+	 * ever.  Opened so, it reads as empty unless a writer is there;
+	 * the reads themselves block again as usual.
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
-	text = hd_read_fd(fd,
-	                  fstat(fd, &st) == 0 && st.st_size > 0
-	                          ? (size_t)st.st_size
-	                          : 0,
-	                  max, len, err, errlen);
+	if (fstat(fd, &st) != 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	/* Refused by its size before a byte is read. */
+	if (max > 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
+		snprintf(err, errlen, "larger than the limit of %zu bytes",
+		         max);
+		close(fd);
+		return NULL;
+	}
+	text = hd_read_fd(fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, max,
+	                  len, err, errlen);
 	close(fd);
 	return text;
 }
@@ -571,7 +587,8 @@ cJSON *hd_json_read_sha256(const char *path, const char *fmt, int max_version,
 	long line, col;
 	cJSON *root;
 
-	if ((text = hd_read_file(path, 0, &len, err, sizeof err)) == NULL) {
+	if ((text = hd_read_file(path, HD_MODEL_MAX_BYTES, &len, err,
+	                         sizeof err)) == NULL) {
 		hd_err("%s: %s", name, err);
 		return NULL;
 	}

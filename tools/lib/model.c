@@ -417,7 +417,8 @@ int hd_model_load(struct hd_model *m, const char *path, size_t max, char *err,
                   size_t errlen)
 {
 	size_t len;
-	char *text = hd_read_file(path, max, &len, err, errlen);
+	char *text = hd_read_file(path, max ? max : HD_MODEL_MAX_BYTES, &len,
+	                          err, errlen);
 	int rc;
 
 	memset(m, 0, sizeof *m);

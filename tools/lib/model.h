@@ -123,6 +123,12 @@ void hd_rf_free(struct hd_rf *m);
 
 #define HD_MODEL_FORMAT "hd-model"
 #define HD_MODEL_VERSION 1
+/*
+ * The largest model (or other JSON) file a tool reads: a fitted forest
+ * is a few MB, and without a bound /dev/zero would be read until memory
+ * runs out.
+ */
+#define HD_MODEL_MAX_BYTES ((size_t)64 << 20)
 
 enum hd_model_kind { HD_LR, HD_RF };
 
@@ -138,7 +144,7 @@ struct hd_model {
 const char *hd_model_kind_name(enum hd_model_kind k);
 /*
  * Load and check a model file ("-" = standard input) of at most max
- * bytes (0 = no limit).  0, or -1 with the reason in err.
+ * bytes (0 = HD_MODEL_MAX_BYTES).  0, or -1 with the reason in err.
  */
 int hd_model_load(struct hd_model *m, const char *path, size_t max, char *err,
                   size_t errlen);

@@ -3,7 +3,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <nettle/sha2.h>
 
@@ -41,11 +44,32 @@ int hd_sha256_file(const char *path, char hex[HD_SHA256_HEX])
 {
 	struct sha256_ctx c;
 	uint8_t d[SHA256_DIGEST_SIZE], buf[65536];
-	FILE *fp = fopen(path, "rb");
+	struct stat st;
+	FILE *fp;
 	size_t n;
+	/* O_NONBLOCK: a FIFO nobody writes to would block open(2). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-	if (fp == NULL)
+	if (fd < 0)
 		return -1;
+	/* A digest names bytes that can be read again: a regular file's,
+	 * not a pipe's or a device's (/dev/zero would be read for ever). */
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return -1;
+	}
+	if ((fp = fdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return -1;
+	}
 	sha256_init(&c);
 	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
 		sha256_update(&c, n, buf);
