@@ -293,7 +293,9 @@ pipeline-steps: $(MODEL) $(EDA) $(LOSO) $(PROGS) $(PIPELINE_OUT) $(RUN_STAMP)
 # The record's command line is long and says nothing new: make prints
 # the run it wrote instead ("hd-runs list" shows them all).
 $(RUN_STAMP): $(RUN_OUT) | $(BIN)/hd-runs
-	@$(RECORD) > $@.tmp && mv $@.tmp $@ && echo "run recorded: $$(cat $@)"
+	@trap 'rm -f $@.tmp; exit 130' HUP INT TERM; \
+	$(RECORD) > $@.tmp && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }; \
+	echo "run recorded: $$(cat $@)"
 
 # pipelines/track runs this after a failed step.
 record-failed:

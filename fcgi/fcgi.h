@@ -285,9 +285,6 @@ struct served {
 	char copy[220]; /* the last verified copy's path, "" = none */
 };
 
-/* The largest model file read (64 MiB); anything larger is refused. */
-#define MAX_MODEL_BYTES ((size_t)64 << 20)
-
 /* At start-up: load the model, or fall back to the verified copy. */
 void served_start(void);
 /* Before a request: reload the file if it changed. */

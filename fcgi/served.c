@@ -234,20 +234,20 @@ static void load(int at_start)
 	}
 	file_id_of(&st, &S->seen);
 	S->seen_valid = 1;
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_MODEL_BYTES) {
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > HD_MODEL_MAX_BYTES) {
 		char why[80];
 
 		close(fd);
 		if (S_ISREG(st.st_mode))
 			snprintf(why, sizeof why,
 			         "larger than the limit of %zu bytes",
-			         MAX_MODEL_BYTES);
+			         HD_MODEL_MAX_BYTES);
 		else
 			snprintf(why, sizeof why, "not a regular file");
 		refuse(why, NULL, at_start);
 		return;
 	}
-	text = hd_read_fd(fd, (size_t)st.st_size, MAX_MODEL_BYTES, &len, err,
+	text = hd_read_fd(fd, (size_t)st.st_size, HD_MODEL_MAX_BYTES, &len, err,
 	                  sizeof err);
 	close(fd);
 	if (text == NULL) {
@@ -278,7 +278,7 @@ static void restore(void)
 	            server.counters.epoch ||
 	    stat(S->copy, &st) != 0)
 		return;
-	if (hd_model_load(&m, S->copy, MAX_MODEL_BYTES, err, sizeof err) != 0) {
+	if (hd_model_load(&m, S->copy, HD_MODEL_MAX_BYTES, err, sizeof err) != 0) {
 		note("%s: %s; no model to fall back to", S->copy, err);
 		return;
 	}
@@ -344,7 +344,7 @@ int served_check(const char *path)
 		double ms;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (hd_model_load(&m, path, MAX_MODEL_BYTES, err, sizeof err) !=
+		if (hd_model_load(&m, path, HD_MODEL_MAX_BYTES, err, sizeof err) !=
 		    0) {
 			hd_err("%s: %s", path, err);
 			return HD_EXIT_DATA;
