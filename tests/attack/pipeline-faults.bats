@@ -60,3 +60,37 @@ efbig() {
 	diff <(jq 'del(.training.created)' "$BATS_TEST_TMPDIR/free.json") \
 		<(jq 'del(.training.created)' "$BATS_TEST_TMPDIR/capped.json")
 }
+
+# A tool interrupted at random moments (SIGINT, as Ctrl-C sends it, at
+# 0 to 30 ms, 300 times): it must never leave a temporary, whatever it
+# was doing (the signal once came between creating one and noting it
+# for removal).  Prints how many runs the signal cut short.
+@test "SIGINT at random moments of hd-split, hd-fit-lr and hd-clean: never a temporary left" {
+	cd "$BATS_TEST_TMPDIR" || exit 1
+	cp "$BATS_FILE_TMPDIR"/{heart,train}.csv .
+	run -0 "$PY" - "$HD_BIN" "${RAW[@]}" <<'PY'
+import os, random, signal, subprocess, sys, time
+bin_, raw = sys.argv[1], sys.argv[2:]
+cmds = [[bin_ + "/hd-split", "--train", "out/tr.csv", "--test", "out/te.csv", "heart.csv"],
+        [bin_ + "/hd-fit-lr", "--cv", "2", "-o", "out/m.json", "--oof", "out/oof.csv", "train.csv"],
+        [bin_ + "/hd-clean", "-o", "out/heart.csv"] + raw]
+rng = random.Random(12)
+os.makedirs("out", exist_ok=True)
+cut = 0
+for i in range(300):
+    cmd = cmds[i % 3]
+    p = subprocess.Popen(cmd, stderr=subprocess.DEVNULL,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(rng.uniform(0, 0.03))
+    p.send_signal(signal.SIGINT)
+    if p.wait() == -signal.SIGINT:
+        cut += 1
+    left = [f for f in os.listdir("out") if ".tmp" in f]
+    if left:
+        sys.exit("%s, run %d: left %s" % (os.path.basename(cmd[0]), i, left))
+print("%d of 300 runs cut short by SIGINT, no temporary left" % cut)
+PY
+	echo "# $output" >&3
+	[[ $output =~ ^([0-9]+)\ of\ 300 ]] || fail "$output"
+	[ "${BASH_REMATCH[1]}" -ge 30 ] || fail "too few runs interrupted to mean anything: $output"
+}

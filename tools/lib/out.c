@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,27 @@ static void untrack(const char *tmp)
 	for (int i = 0; i < MAX_OPEN; i++)
 		if (open_tmp[i] == tmp)
 			open_tmp[i] = NULL;
+}
+
+/*
+ * The signals on_signal handles are held off from creating a temporary
+ * until it is tracked: one arriving in between would leave it behind.
+ */
+static void hold_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void release_signals(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 static void on_signal(int sig)
@@ -124,6 +146,7 @@ int hd_mkdir_p(const char *dir)
 int hd_out_open(struct hd_out *o, const char *path)
 {
 	struct stat st;
+	sigset_t held;
 	mode_t mask;
 	size_t tmplen;
 	int fd;
@@ -151,11 +174,15 @@ int hd_out_open(struct hd_out *o, const char *path)
 	tmplen = strlen(path) + sizeof ".tmp.XXXXXX";
 	o->tmp = hd_xmalloc(tmplen);
 	snprintf(o->tmp, tmplen, "%s.tmp.XXXXXX", path);
+	hold_signals(&held);
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
+		release_signals(&held);
 		hd_err("%s: cannot create: %s", path, strerror(errno));
 		goto fail;
 	}
+	track(o->tmp);
+	release_signals(&held);
 	/* mkstemp makes 0600; give the file the mode open(2) would have. */
 	mask = umask(0);
 	umask(mask);
@@ -165,9 +192,9 @@ int hd_out_open(struct hd_out *o, const char *path)
 		hd_err("%s: %s", path, strerror(errno));
 		close(fd);
 		unlink(o->tmp);
+		untrack(o->tmp);
 		goto fail;
 	}
-	track(o->tmp);
 	return 0;
 fail:
 	free(o->path);
