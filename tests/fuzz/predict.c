@@ -42,7 +42,7 @@ static void load(int i, const char *path)
 {
 	char err[512];
 
-	if (hd_model_load(&models[i], path, MAX_MODEL_BYTES, err, sizeof err) !=
+	if (hd_model_load(&models[i], path, HD_MODEL_MAX_BYTES, err, sizeof err) !=
 	    0) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		abort();
