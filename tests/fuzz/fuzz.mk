@@ -3,7 +3,9 @@
 #
 #   make fuzz                  every harness for FUZZ_SECONDS (600) each,
 #                              then one summary table; fails on a finding
-#   make -j2 fuzz FUZZ_SECONDS=60   two at a time, a minute each (CI)
+#   make -j2 fuzz FUZZ_SECONDS=60   two at a time, a minute each
+#   make -j6 fuzz FUZZ_SECONDS=60   all six at once for a minute (ci/fuzz:
+#                              on 2 cores each gets a third of one)
 #   make fuzz-NAME             one harness (csv, json, model, num, predict,
 #                              runs)
 #   make fuzz-build            build them all into build/fuzz/NAME
