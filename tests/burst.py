@@ -25,6 +25,20 @@ PATIENT = (b'{"age":63,"sex":1,"cp":1,"trestbps":145,"chol":233,"fbs":1,'
            b'"ca":0,"thal":6}')
 
 
+def split_answer(raw):
+    """A raw HTTP answer as (status, header fields by lower-case name,
+    body), or None when it has no status line."""
+    hdr, _, body = raw.partition(b"\r\n\r\n")
+    lines = hdr.decode("latin-1").split("\r\n")
+    if not lines or len(lines[0].split()) < 2:
+        return None
+    fields = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(":")
+        fields[k.strip().lower()] = v.strip()
+    return lines[0].split()[1], fields, body
+
+
 async def one_post(port, size, timeout, tally):
     body = PATIENT + b" " * max(0, size - len(PATIENT))
     head = (b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -45,16 +59,11 @@ async def one_post(port, size, timeout, tally):
         w.close()
         return
     w.close()
-    hdr, _, data = raw.partition(b"\r\n\r\n")
-    lines = hdr.decode("latin-1").split("\r\n")
-    if not lines or len(lines[0].split()) < 2:
+    answer = split_answer(raw)
+    if answer is None:
         tally["no_answer"] += 1
         return
-    status = lines[0].split()[1]
-    fields = {}
-    for ln in lines[1:]:
-        k, _, v = ln.partition(":")
-        fields[k.strip().lower()] = v.strip()
+    status, fields, data = answer
     tally["status " + status] += 1
     tally["type " + fields.get("content-type", "none")] += 1
     if "retry-after" in fields:

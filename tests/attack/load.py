@@ -14,15 +14,15 @@ closed or timed out without a full answer), "connect_failed", and
 """
 import collections
 import json
+import os
 import socket
 import sys
 import threading
 import time
 
-HOST = "127.0.0.1"
-PATIENT = (b'{"age":63,"sex":1,"cp":1,"trestbps":145,"chol":233,"fbs":1,'
-           b'"restecg":2,"thalach":150,"exang":0,"oldpeak":2.3,"slope":3,'
-           b'"ca":0,"thal":6}')
+# The patient and the answer's parsing are burst.py's (tests/).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from burst import HOST, PATIENT, split_answer  # noqa: E402
 REQUEST = (b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\n"
            b"Content-Type: application/json\r\nConnection: close\r\n"
            b"Content-Length: %d\r\n\r\n" % len(PATIENT)) + PATIENT
@@ -50,19 +50,14 @@ def one(port, timeout, tally, lock):
     finally:
         s.close()
     took = time.monotonic() - t0
-    head, _, body = (raw or b"").partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
+    answer = split_answer(raw or b"")
     with lock:
         tally["sent"] += 1
         tally["slowest"] = max(tally["slowest"], round(took, 3))
-        if raw is None or len(lines[0].split()) < 2:
+        if raw is None or answer is None:
             tally["no_answer"] += 1
             return
-        status = lines[0].split()[1]
-        fields = {}
-        for ln in lines[1:]:
-            k, _, v = ln.partition(":")
-            fields[k.strip().lower()] = v.strip()
+        status, fields, body = answer
         tally["status " + status] += 1
         if status == "503" and "retry-after" in fields:
             tally["retry_after"] += 1
