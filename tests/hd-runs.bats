@@ -401,6 +401,20 @@ removed 20261201T100500.000Z-0b0b" ]
 	[ "${#lines[@]}" -eq 4 ] || fail "$output"
 }
 
+@test "a record without the names show prints (experiment, files, digests) shows a dash for each, never (null)" {
+	d=$BATS_TEST_TMPDIR/holes
+	cp -a "$FIX" "$d"
+	b=$d/20261201T100500.000Z-0b0b
+	jq 'del(.experiment)' "$b/tags.json" > "$b/new.json" && mv "$b/new.json" "$b/tags.json"
+	jq 'del(.raw[0].file, .raw[0].sha256, .clean.file)' "$b/dataset.json" > "$b/new.json" &&
+		mv "$b/new.json" "$b/dataset.json"
+	run -0 --separate-stderr hd-runs --dir "$d" show 20261201T1005
+	[[ $output != *"(null)"* ]] || fail "$output"
+	[[ $output == *$'\nexperiment  - ('* ]] || fail "$output"
+	[[ $output == *"raw      -: 18461 bytes, sha256 -"* ]] || fail "$output"
+	[[ $output == *"clean    -: "* ]] || fail "$output"
+}
+
 @test "bad records and bad names: exit 1 naming the file and line; usage errors exit 2" {
 	d=$BATS_TEST_TMPDIR/bad
 	cp -a "$FIX" "$d"

@@ -42,6 +42,12 @@ const char *jstr(const cJSON *o, const char *key)
 	return cJSON_IsString(s) ? s->valuestring : NULL;
 }
 
+const char *jtext(const cJSON *o, const char *key)
+{
+	const char *s = jstr(o, key);
+	return s ? s : "-";
+}
+
 /* Append one line to the index, under its lock. */
 int index_append(const char *dir, cJSON *line)
 {

@@ -64,6 +64,8 @@ void fmt_utc(time_t t, int ms, char buf[40]);
 void add_str_or_null(cJSON *o, const char *key, const char *s);
 /* A string member of o, or NULL. */
 const char *jstr(const cJSON *o, const char *key);
+/* The same for printing: "-" when o has no such string. */
+const char *jtext(const cJSON *o, const char *key);
 /* An object member of o, or NULL: what to walk for named members. */
 const cJSON *jobj(const cJSON *o, const char *key);
 int index_append(const char *dir, cJSON *line);

@@ -103,8 +103,8 @@ static void show_csv_line(const char *label, const cJSON *o)
 	hd_json_get_num(o, "columns", &cols);
 	hd_json_get_num(cc, "0", &c0);
 	hd_json_get_num(cc, "1", &c1);
-	emit("  %-8s %s: %.0f rows, %.0f columns", label, jstr(o, "file"), rows,
-	     cols);
+	emit("  %-8s %s: %.0f rows, %.0f columns", label, jtext(o, "file"),
+	     rows, cols);
 	if (!isnan(c0))
 		emit(", target 0: %.0f, 1: %.0f", c0, c1);
 	endline();
@@ -127,7 +127,7 @@ static void show_text(const struct run *r, size_t nruns)
 
 	emit("%-12s%s", "run", r->id);
 	endline();
-	emit("%-12s%s (%zu run%s in %s)", "experiment", jstr(t, "experiment"),
+	emit("%-12s%s (%zu run%s in %s)", "experiment", jtext(t, "experiment"),
 	     nruns, nruns == 1 ? "" : "s", opt.dir);
 	endline();
 	for (size_t i = 0; i < sizeof tag_lines / sizeof tag_lines[0]; i++) {
@@ -143,7 +143,7 @@ static void show_text(const struct run *r, size_t nruns)
 	const char *sel = jstr(r->metrics, "selected");
 	if (sel) {
 		emit("%-12s%s (%s) by %s", "selected", sel,
-		     jstr(r->metrics, "selected_kind"),
+		     jtext(r->metrics, "selected_kind"),
 		     jstr(r->metrics, "selected_by")
 		             ? jstr(r->metrics, "selected_by")
 		             : "?");
@@ -212,15 +212,14 @@ static void show_text(const struct run *r, size_t nruns)
 	endline();
 	emit("dataset");
 	endline();
-	emit("  %-8s %s", "source",
-	     jstr(r->dataset, "source") ? jstr(r->dataset, "source") : "-");
+	emit("  %-8s %s", "source", jtext(r->dataset, "source"));
 	endline();
 	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(r->dataset,
 	                                                        "raw")) {
 		double b = NAN;
 		hd_json_get_num(c, "bytes", &b);
-		emit("  %-8s %s: %.0f bytes, sha256 %s", "raw", jstr(c, "file"),
-		     b, jstr(c, "sha256"));
+		emit("  %-8s %s: %.0f bytes, sha256 %s", "raw",
+		     jtext(c, "file"), b, jtext(c, "sha256"));
 		endline();
 	}
 	show_csv_line("clean",
@@ -246,7 +245,7 @@ static void show_text(const struct run *r, size_t nruns)
 		cJSON_ArrayForEach (c, in) {
 			const cJSON *lv =
 				cJSON_GetObjectItemCaseSensitive(c, "levels");
-			emit("  %-24s %s", jstr(c, "name"), jstr(c, "kind"));
+			emit("  %-24s %s", jtext(c, "name"), jtext(c, "kind"));
 			if (lv) {
 				char *s = cJSON_PrintUnformatted(lv);
 				emit(" %s", s);
@@ -281,8 +280,7 @@ static void show_text(const struct run *r, size_t nruns)
 		static const char *const labels[] = { "hd", "compiler", "os",
 			                              "user", "host" };
 		for (size_t i = 0; i < 5; i++) {
-			emit("  %-10s %s", labels[i],
-			     jstr(t, keys[i]) ? jstr(t, keys[i]) : "-");
+			emit("  %-10s %s", labels[i], jtext(t, keys[i]));
 			endline();
 		}
 	}
@@ -298,8 +296,8 @@ static void show_text(const struct run *r, size_t nruns)
 	cJSON_ArrayForEach (c, files) {
 		double b = NAN;
 		hd_json_get_num(c, "bytes", &b);
-		emit("  %-46s %9.0f  %.12s", jstr(c, "path"), b,
-		     jstr(c, "sha256"));
+		emit("  %-46s %9.0f  %.12s", jtext(c, "path"), b,
+		     jtext(c, "sha256"));
 		endline();
 	}
 }
