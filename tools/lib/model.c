@@ -307,7 +307,6 @@ static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim, char *err,
 	return 0;
 }
 
-/* Check the document and build the model from it; takes doc. */
 /*
  * Every coefficient and scale may be finite and the score still not:
  * (x - mean) / scale overflows for a tiny scale, coef * z for a large
@@ -356,6 +355,7 @@ static int lr_bounded(const struct hd_lr *lr, const struct hd_prep *p,
 	return 0;
 }
 
+/* Check the document and build the model from it; takes doc. */
 static int from_doc(struct hd_model *m, cJSON *doc, char *err, size_t errlen)
 {
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(doc, "model");
