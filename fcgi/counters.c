@@ -72,6 +72,7 @@ static void take_slot(struct counters *c)
 			atomic_store_explicit(&me->c[i], 0,
 			                      memory_order_relaxed);
 		atomic_store_explicit(&me->starts, 0, memory_order_relaxed);
+		atomic_store(&me->drift_model, 0); /* drift_reset zeroes bins */
 		atomic_store(&me->epoch, c->epoch);
 	}
 	atomic_store(&me->pid, (uint64_t)getpid());
@@ -202,6 +203,8 @@ void counters_snapshot(const struct counters *c, struct snapshot *s)
 {
 	memset(s, 0, sizeof *s);
 	s->shared = c->shared;
+	s->drift_model =
+		atomic_load_explicit(&c->me->drift_model, memory_order_acquire);
 	for (int k = 0; k < NSLOTS; k++) {
 		struct slot *sl = &c->shm->slot[k];
 
@@ -213,6 +216,15 @@ void counters_snapshot(const struct counters *c, struct snapshot *s)
 		for (int i = 0; i < NCOUNTERS; i++)
 			s->t[i] += atomic_load_explicit(&sl->c[i],
 			                                memory_order_relaxed);
+		if (s->drift_model != 0 &&
+		    atomic_load_explicit(&sl->drift_model,
+		                         memory_order_acquire) ==
+		            s->drift_model)
+			for (int f = 0; f < NDRIFT; f++)
+				for (int b = 0; b < HD_DRIFT_MAXBINS; b++)
+					s->bins[f][b] += atomic_load_explicit(
+						&sl->bins[f][b],
+						memory_order_relaxed);
 		s->worker[s->nworkers].slot = k;
 		s->worker[s->nworkers].pid = atomic_load(&sl->pid);
 		s->worker[s->nworkers].starts = atomic_load(&sl->starts);

@@ -13,6 +13,8 @@
  *   predict.c    POST /predict
  *   status.c     GET /health, /openapi.json, /docs; lighttpd's errors
  *   auth.c       bearer tokens (HD_API_TOKENS): the digests, the check
+ *   drift.c      each feature's values per reference bin, counted in the
+ *                shared counters, and the PSI gauges of /metrics
  *
  * The pure parts (text.c, counters.c's arithmetic, metrics.c's
  * formatting, validate.c, auth.c) take what they work on as arguments and never
@@ -120,6 +122,9 @@ enum counter {
 	NCOUNTERS = C_BUCKET + NBUCKETS
 };
 
+/* Drift bins of one slot: per feature, then the scores (drift.c). */
+#define NDRIFT (HD_NFEAT + 1)
+
 /* One cache line at least per worker, so that workers never share one. */
 struct slot {
 	_Alignas(64) _Atomic uint64_t
@@ -127,6 +132,11 @@ struct slot {
 	_Atomic uint64_t pid;    /* the worker now in the slot */
 	_Atomic uint64_t starts; /* workers that took the slot */
 	_Atomic uint64_t c[NCOUNTERS];
+	/* The model the drift bins belong to (the first 16 hex digits of
+	 * its SHA-256 as a number, 0 = none): they mean something only for
+	 * the reference profile of that model. */
+	_Atomic uint64_t drift_model;
+	_Atomic uint64_t bins[NDRIFT][HD_DRIFT_MAXBINS];
 };
 
 #define NSLOTS 128
@@ -178,15 +188,51 @@ struct snapshot {
 		uint64_t pid, starts, requests;
 	} worker[NSLOTS];
 	int shared;
+	/* The drift bins of the slots whose drift_model is this worker's. */
+	uint64_t drift_model;
+	uint64_t bins[NDRIFT][HD_DRIFT_MAXBINS];
 };
 void counters_snapshot(const struct counters *c, struct snapshot *s);
+
+/* ---------------------------------------------------------------------
+ * Drift (drift.c)
+ *
+ * Every patient scored adds one to the bin of each feature's value and
+ * of its score, in this worker's slot: HD_NFEAT + 1 relaxed atomic
+ * adds.  The bins count since the model was loaded (by this lighttpd):
+ * a reload of another model starts them from zero.  /metrics sums them
+ * over the workers serving the same model and compares them with the
+ * model's reference profile (hd_psi), as hd-drift does with a file.
+ * ------------------------------------------------------------------- */
+
+/* The model id of the drift bins: its SHA-256's first 64 bits. */
+uint64_t drift_model_id(const struct hd_model *m);
+/* m is now served: keep the slot's bins if they are m's, else zero them. */
+void drift_reset(struct counters *c, const struct hd_model *m);
+/* One patient x (NaN = missing) scored p by m. */
+void drift_observe(struct counters *c, const struct hd_model *m,
+                   const double x[HD_NFEAT], double p);
+
+struct drift_view {
+	int on;        /* the model has a profile and s holds its bins */
+	uint64_t rows; /* patients counted */
+	double psi[HD_NFEAT];
+	double score_psi;
+};
+/* What the snapshot's bins say against m's profile. */
+void drift_view(const struct snapshot *s, const struct hd_model *m,
+                struct drift_view *v);
+void metrics_drift_json(struct buf *b, const struct drift_view *v);
+void metrics_drift_prometheus(struct buf *b, const struct drift_view *v);
 
 /* ---------------------------------------------------------------------
  * Metrics formatting (metrics.c)
  * ------------------------------------------------------------------- */
 
-void metrics_json(struct buf *b, const struct snapshot *s);
-void metrics_prometheus(struct buf *b, const struct snapshot *s, int model_up);
+void metrics_json(struct buf *b, const struct snapshot *s,
+                  const struct drift_view *dv);
+void metrics_prometheus(struct buf *b, const struct snapshot *s, int model_up,
+                        const struct drift_view *dv);
 /*
  * Prometheus when asked: ?format=prometheus, or an Accept header that
  * names text/plain or OpenMetrics (as scrapers send) and not JSON.
@@ -297,6 +343,22 @@ int served_check(const char *path);
  * Requests and endpoints (hd-fcgi.c, predict.c, status.c)
  * ------------------------------------------------------------------- */
 
+/*
+ * What a request asked for, as the bounded "route" label of the request
+ * metrics: route() sets it before it answers.
+ */
+enum route {
+	R_OTHER,   /* anything else, lighttpd's own errors (the default) */
+	R_PREDICT, /* POST /predict */
+	R_INFER,   /* POST /v2/models/{name}[/versions/{v}]/infer */
+	R_HEALTH,  /* /health, /v2/health/live|ready, .../ready */
+	R_META,    /* /v2, /v2/models/{name}[/versions/{v}] */
+	R_METRICS, /* /metrics */
+	R_DOCS,    /* /, /docs, /openapi.json, OPTIONS * */
+	NROUTES
+};
+extern const char *const route_name[NROUTES];
+
 /* The FastCGI parameters we use, gathered in one pass over envp. */
 struct params {
 	const char *method, *path_info, *script_name, *content_length;
@@ -314,6 +376,7 @@ struct req {
 	long consumed;    /* body bytes read so far */
 	int head;         /* HEAD: the answer has no body */
 	int status;
+	enum route route;
 	const char *ctype;            /* of the answer */
 	const char *allow;            /* Allow header of a 405, else NULL */
 	const char *www_authenticate; /* the challenge of a 401, else NULL */

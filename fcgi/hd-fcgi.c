@@ -328,6 +328,13 @@ static int authorized(struct req *q, int loopback_ok)
 	return 0;
 }
 
+const char *const route_name[NROUTES] = {
+	[R_OTHER] = "other",      [R_PREDICT] = "predict",
+	[R_INFER] = "v2_infer",   [R_HEALTH] = "health",
+	[R_META] = "v2_metadata", [R_METRICS] = "metrics",
+	[R_DOCS] = "docs",
+};
+
 static void route(struct req *q)
 {
 	const char *p = q->path;
@@ -344,6 +351,7 @@ static void route(struct req *q)
 	/* "OPTIONS *", which lighttpd.conf rewrites to /_options. */
 	if (strcmp(p, "/_options") == 0 && q->pm.request_uri &&
 	    strcmp(q->pm.request_uri, "*") == 0) {
+		q->route = R_DOCS;
 		q->status = 200;
 		q->ctype = "application/json";
 		q->allow = "GET, HEAD, POST";
@@ -353,6 +361,7 @@ static void route(struct req *q)
 		return;
 	}
 	if (strcmp(p, "/predict") == 0) {
+		q->route = R_PREDICT;
 		if (!authorized(q, 0))
 			return;
 		if (strcmp(q->method, "POST") == 0)
@@ -364,6 +373,9 @@ static void route(struct req *q)
 	if (strcmp(p, "/health") == 0 || strcmp(p, "/metrics") == 0 ||
 	    strcmp(p, "/openapi.json") == 0 || strcmp(p, "/") == 0 ||
 	    strcmp(p, "/docs") == 0 || strcmp(p, "/docs/") == 0) {
+		q->route = p[1] == 'h'   ? R_HEALTH
+		           : p[1] == 'm' ? R_METRICS
+		                         : R_DOCS;
 		if (!get)
 			method_not_allowed(q, "GET, HEAD");
 		else if (p[1] == 'h')

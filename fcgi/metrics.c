@@ -30,7 +30,8 @@ int wants_prometheus(const char *query, const char *accept)
 	       !strstr(accept, "application/json");
 }
 
-void metrics_json(struct buf *b, const struct snapshot *s)
+void metrics_json(struct buf *b, const struct snapshot *s,
+                  const struct drift_view *dv)
 {
 	const uint64_t *t = s->t;
 	uint64_t cum = 0;
@@ -86,6 +87,8 @@ void metrics_json(struct buf *b, const struct snapshot *s)
 		           (unsigned long long)s->worker[w].requests);
 	buf_puts(b, "],\"shared\":");
 	buf_puts(b, s->shared ? "true" : "false");
+	buf_puts(b, ",");
+	metrics_drift_json(b, dv);
 	buf_puts(b, "}");
 }
 
@@ -95,7 +98,8 @@ static void prom_head(struct buf *b, const char *name, const char *type,
 	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-void metrics_prometheus(struct buf *b, const struct snapshot *s, int model_up)
+void metrics_prometheus(struct buf *b, const struct snapshot *s, int model_up,
+                        const struct drift_view *dv)
 {
 	const uint64_t *t = s->t;
 	uint64_t cum = 0;
@@ -162,4 +166,5 @@ void metrics_prometheus(struct buf *b, const struct snapshot *s, int model_up)
 	prom_head(b, "hd_model_up", "gauge",
 	          "1 when the worker that answered serves a model.");
 	buf_printf(b, "hd_model_up %d\n", model_up);
+	metrics_drift_prometheus(b, dv);
 }

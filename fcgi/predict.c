@@ -56,6 +56,7 @@ static void score(struct buf *out, const double *x, uint16_t imputed,
 	double p = hd_model_prob(&server.model.m, x, server.model.z, &unseen);
 	int yes = p >= server.cfg.threshold;
 
+	drift_observe(&server.counters, &server.model.m, x, p);
 	buf_puts(out, yes ? "{\"prediction\":1,\"probability\":"
 	                  : "{\"prediction\":0,\"probability\":");
 	buf_json_num(out, p);

@@ -171,6 +171,7 @@ static int install(struct hd_model *m, size_t len, int restored, int at_start)
 		free(S->detail);
 	}
 	S->m = *m;
+	drift_reset(&server.counters, &S->m);
 	S->z = z;
 	S->identity = identity;
 	S->detail = detail;
@@ -278,7 +279,8 @@ static void restore(void)
 	            server.counters.epoch ||
 	    stat(S->copy, &st) != 0)
 		return;
-	if (hd_model_load(&m, S->copy, HD_MODEL_MAX_BYTES, err, sizeof err) != 0) {
+	if (hd_model_load(&m, S->copy, HD_MODEL_MAX_BYTES, err, sizeof err) !=
+	    0) {
 		note("%s: %s; no model to fall back to", S->copy, err);
 		return;
 	}
@@ -344,8 +346,8 @@ int served_check(const char *path)
 		double ms;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (hd_model_load(&m, path, HD_MODEL_MAX_BYTES, err, sizeof err) !=
-		    0) {
+		if (hd_model_load(&m, path, HD_MODEL_MAX_BYTES, err,
+		                  sizeof err) != 0) {
 			hd_err("%s: %s", path, err);
 			return HD_EXIT_DATA;
 		}

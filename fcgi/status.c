@@ -40,16 +40,18 @@ void ep_health(struct req *q)
 void ep_metrics(struct req *q)
 {
 	struct snapshot s;
+	struct drift_view dv;
 
 	counters_snapshot(&server.counters, &s);
+	drift_view(&s, &server.model.m, &dv);
 	q->status = 200;
 	server.out.len = 0;
 	if (wants_prometheus(q->pm.query, q->pm.accept)) {
 		q->ctype = "text/plain; version=0.0.4; charset=utf-8";
-		metrics_prometheus(&server.out, &s, server.model.ok);
+		metrics_prometheus(&server.out, &s, server.model.ok, &dv);
 	} else {
 		q->ctype = "application/json";
-		metrics_json(&server.out, &s);
+		metrics_json(&server.out, &s, &dv);
 	}
 }
 

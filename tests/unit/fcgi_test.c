@@ -359,7 +359,7 @@ static void test_metrics(void)
 	              s.t[C_REQUESTS] == 4,
 	      "a snapshot sums the worker's slot");
 
-	metrics_json(&b, &s);
+	metrics_json(&b, &s, &(struct drift_view){ 0 });
 	text = strndup(b.p, b.len);
 	j = cJSON_Parse(text);
 	free(text);
@@ -409,7 +409,7 @@ static void test_metrics(void)
 	cJSON_Delete(j);
 
 	b.len = 0;
-	metrics_prometheus(&b, &s, 1);
+	metrics_prometheus(&b, &s, 1, &(struct drift_view){ 0 });
 	buf_put(&b, "", 1);
 	check(strstr(b.p, "# HELP hd_requests_total ") &&
 	              strstr(b.p, "# TYPE hd_requests_total counter\n") &&

@@ -14,6 +14,7 @@
  *               children (0 at a leaf), value the threshold of a split
  *               (z[feature] <= value goes left) or the probability of
  *               class 1 at a leaf
+ *   "reference": the training rows' profile, for drift (model.h, drift.c)
  *   plus what the fit tools add: "hyperparameters", "training", "cv".
  *
  * Loading is used by the server, so it never exits and never aborts on
@@ -387,6 +388,11 @@ static int from_doc(struct hd_model *m, cJSON *doc, char *err, size_t errlen)
 		snprintf(err, errlen, "no \"params\" object");
 		return -1;
 	}
+	if (hd_profile_from_json(&m->ref,
+	                         cJSON_GetObjectItemCaseSensitive(doc,
+	                                                          "reference"),
+	                         err, errlen) != 0)
+		return -1;
 	if (m->kind == HD_RF)
 		return parse_rf(&m->rf, params, m->prep.dim, err, errlen);
 	if (parse_lr(&m->lr, params, m->prep.dim, err, errlen) != 0)
@@ -450,6 +456,7 @@ double hd_model_prob(const struct hd_model *m, const double x[HD_NFEAT],
 void hd_model_free(struct hd_model *m)
 {
 	hd_prep_free(&m->prep);
+	hd_profile_free(&m->ref);
 	hd_lr_free(&m->lr);
 	hd_rf_free(&m->rf);
 	cJSON_Delete(m->doc);

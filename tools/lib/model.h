@@ -118,6 +118,80 @@ double hd_rf_prob(const struct hd_rf *m, const double *z);
 void hd_rf_free(struct hd_rf *m);
 
 /* ---------------------------------------------------------------------
+ * The reference profile (drift.c): what the training rows looked like,
+ * stored in the model file under "reference", so that hd-drift and the
+ * server can tell whether the patients arriving still look like them.
+ *
+ * Every feature is cut into bins, and a value (NaN = missing) falls in
+ * exactly one:
+ *   numeric      the unique decile edges e[0] < ... < e[n-1] of the
+ *                training values (hd_quantile at 0.1 ... 0.9): bin i
+ *                holds x <= e[i] (and > e[i-1]); bin n holds x > e[n-1];
+ *                bin n + 1 the missing values
+ *   categorical  bin i holds levels[i] (the levels seen in training,
+ *                sorted); bin n_levels any other value; bin n_levels + 1
+ *                the missing values
+ * The scores: HD_SCORE_BINS bins of equal width on [0, 1], the last
+ * closed (p = 1 is in it).
+ *
+ * JSON ("reference" in the model file):
+ *   {"rows": N,
+ *    "features": [{"name", "kind", "missing": count, "counts": [per
+ *        value bin, missing excluded],
+ *        numeric: "edges": [...], "values": [the distinct training
+ *        values, ascending], "value_counts": [how often each],
+ *        categorical: "levels": [...]}, ... 13, in hd_features order],
+ *    "prediction": {"scores": "out_of_fold" | "in_sample",
+ *        "counts": [HD_SCORE_BINS]}}
+ * ------------------------------------------------------------------- */
+
+/* Bins of one feature at most, the missing (and other) bins included. */
+#define HD_DRIFT_MAXBINS 16
+#define HD_SCORE_BINS 10
+
+struct hd_drift_col {
+	int feature; /* index in hd_features (== its index in col[]) */
+	enum hd_kind kind;
+	int nbins;  /* value bins + (categorical: other) + missing */
+	int nedges; /* numeric: edges[0..nedges) */
+	double edges[HD_DRIFT_MAXBINS];
+	int nlevels; /* categorical: levels[0..nlevels) */
+	double levels[HD_DRIFT_MAXBINS];
+	uint64_t ref[HD_DRIFT_MAXBINS]; /* training rows per bin */
+	double min, max; /* numeric: of the training values present */
+	/* numeric: the training values present, distinct and ascending,
+	 * and their counts (the two-sample tests need the sample itself) */
+	double *values;
+	uint64_t *value_counts;
+	size_t nvalues;
+};
+
+struct hd_profile {
+	int ok; /* the model file has a reference profile */
+	uint64_t rows;
+	struct hd_drift_col col[HD_NFEAT]; /* in hd_features order */
+	uint64_t score_ref[HD_SCORE_BINS];
+	char scores[16]; /* "out_of_fold" or "in_sample" */
+};
+
+/* From the "reference" object (j NULL: no profile, p->ok = 0, 0). */
+int hd_profile_from_json(struct hd_profile *p, const cJSON *j, char *err,
+                         size_t errlen);
+void hd_profile_free(struct hd_profile *p);
+/* The bin of x (NaN = missing) in column c. */
+int hd_drift_bin(const struct hd_drift_col *c, double x);
+/* The bin of a score p in [0, 1]. */
+int hd_score_bin(double p);
+/*
+ * Population stability index of cur[] against ref[] over n bins:
+ * sum (c - r) ln(c / r) over the bins' shares, a share of 0 taken as
+ * HD_PSI_FLOOR (as Evidently does).  NaN when either side holds no
+ * rows.
+ */
+#define HD_PSI_FLOOR 1e-4
+double hd_psi(const uint64_t *ref, const uint64_t *cur, int n);
+
+/* ---------------------------------------------------------------------
  * The model file (model.c)
  * ------------------------------------------------------------------- */
 
@@ -137,6 +211,7 @@ struct hd_model {
 	struct hd_prep prep;
 	struct hd_lr lr;
 	struct hd_rf rf;
+	struct hd_profile ref;      /* from "reference"; ref.ok = 0 if none */
 	cJSON *doc;                 /* the whole file as read or built, owned */
 	char sha256[HD_SHA256_HEX]; /* of the file's bytes, when loaded */
 };
