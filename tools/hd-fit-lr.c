@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	};
 	struct hd_usage usage = {
 		"[--C C] [--max-iter N] [--tol T] [--cv K] [--seed N]\n"
-		"                 [--oof FILE] [-o MODEL] [TRAIN.csv]",
+		"                 [--oof FILE] [--name NAME] [-o MODEL] [TRAIN.csv]",
 		options()
 	};
 	struct hd_lr_opts o = hd_lr_defaults;

@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 		"[--trees N] [--max-depth D] [--min-samples-leaf N]\n"
 		"                 [--min-samples-split N] [--max-features N] "
 		"[--jobs N]\n"
-		"                 [--cv K] [--seed N] [--oof FILE] [-o MODEL] [TRAIN.csv]",
+		"                 [--cv K] [--seed N] [--oof FILE] [--name NAME]\n"
+		"                 [-o MODEL] [TRAIN.csv]",
 		options()
 	};
 	struct hd_rf_opts o = hd_rf_defaults;

@@ -510,6 +510,7 @@ struct hd_fit_job {
 	int cv_folds;       /* 0 = no cross-validation */
 	uint64_t seed;      /* fold assignment (and the forest) */
 	const char *oof;    /* out-of-fold predictions CSV, or NULL */
+	const char *name;   /* the model's name, as the OIP serves it */
 };
 /* -o -, 5 folds, seed 42: what both fit tools start from. */
 extern const struct hd_fit_job hd_fit_defaults;
@@ -528,8 +529,9 @@ void hd_fit_operands(struct hd_fit_job *j, int argc, char **argv,
 	{ "output", required_argument, NULL, 'o' },       \
 		{ "cv", required_argument, NULL, 'k' },   \
 		{ "seed", required_argument, NULL, 's' }, \
+		{ "oof", required_argument, NULL, 'O' },  \
 	{                                                 \
-		"oof", required_argument, NULL, 'O'       \
+		"name", required_argument, NULL, 'N'      \
 	}
 #define HD_FIT_SHORTOPTS "o:k:s:O:"
 /*

@@ -160,6 +160,7 @@ const struct hd_fit_job hd_fit_defaults = {
 	.output = "-",
 	.cv_folds = 5,
 	.seed = 42,
+	.name = HD_MODEL_NAME,
 };
 
 const char *hd_fit_usage(const char *intro, const char *opts,
@@ -176,10 +177,13 @@ const char *hd_fit_usage(const char *intro, const char *opts,
 	         "  -s, --seed N             seed of the folds%s (%llu)\n"
 	         "  -O, --oof FILE           write each training row's out-of-fold\n"
 	         "                           probability here, as target,probability\n"
+	         "      --name NAME          the model's name, as the server's Open\n"
+	         "                           Inference Protocol serves it (%s)\n"
 	         "      --help               show this help\n"
 	         "      --version            show the version\n",
 	         intro, opts, hd_fit_defaults.cv_folds, seed_what,
-	         (unsigned long long)hd_fit_defaults.seed);
+	         (unsigned long long)hd_fit_defaults.seed,
+	         hd_fit_defaults.name);
 	return text;
 }
 
@@ -198,6 +202,14 @@ void hd_fit_opt(int c, const char *arg, struct hd_fit_job *j,
 		return;
 	case 's': j->seed = hd_opt_seed("--seed", arg); return;
 	case 'O': j->oof = arg; return;
+	case 'N':
+		if (!hd_model_name_valid(arg)) {
+			hd_err("--name: '%s' must be 1 to 64 of A-Z a-z 0-9 . _ -",
+			       arg);
+			exit(HD_EXIT_USAGE);
+		}
+		j->name = arg;
+		return;
 	default:
 		hd_common_opt(c, u);
 		/* an option in the table that the tool forgot to handle */
@@ -430,6 +442,7 @@ int hd_fit_run(const struct hd_fit_job *j)
 		       "(raise --max-iter or --tol)",
 		       m.lr.iterations);
 	doc = hd_model_to_json(&m);
+	cJSON_AddStringToObject(doc, "name", j->name);
 	cJSON_AddItemToObject(doc, "hyperparameters", j->hyper);
 	cJSON_AddItemToObject(doc, "training", training_record(j, &d, &m));
 	if (cv != NULL)

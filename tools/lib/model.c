@@ -4,6 +4,7 @@
  *
  * Layout ("format": "hd-model", "version": 1):
  *   "model":    "logistic_regression" | "random_forest"
+ *   "name":     what the Open Inference Protocol serves it as (optional)
  *   "features": the fitted preprocessing, in encoded order (prep.c)
  *   "encoded":  the name of every slot of z, e.g. "age", "cp=4"
  *   "params":   logistic regression: {"intercept": b, "coef": [dim]}
@@ -388,6 +389,17 @@ static int from_doc(struct hd_model *m, cJSON *doc, char *err, size_t errlen)
 		snprintf(err, errlen, "no \"params\" object");
 		return -1;
 	}
+	{
+		const cJSON *name =
+			cJSON_GetObjectItemCaseSensitive(doc, "name");
+
+		if (name != NULL && (!cJSON_IsString(name) ||
+		                     !hd_model_name_valid(name->valuestring))) {
+			snprintf(err, errlen,
+			         "\"name\" must be 1 to 64 of A-Z a-z 0-9 . _ -");
+			return -1;
+		}
+	}
 	if (hd_profile_from_json(&m->ref,
 	                         cJSON_GetObjectItemCaseSensitive(doc,
 	                                                          "reference"),
@@ -433,6 +445,27 @@ int hd_model_load(struct hd_model *m, const char *path, size_t max, char *err,
 	rc = hd_model_parse(m, text, len, err, errlen);
 	free(text);
 	return rc;
+}
+
+int hd_model_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		      *s == '.'))
+			return 0;
+	return 1;
+}
+
+const char *hd_model_name(const struct hd_model *m)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(m->doc, "name");
+
+	return cJSON_IsString(n) ? n->valuestring : HD_MODEL_NAME;
 }
 
 const char *hd_model_created(const struct hd_model *m)

@@ -226,6 +226,15 @@ int hd_model_load(struct hd_model *m, const char *path, size_t max, char *err,
 /* The same from text already in memory (for the server's reloads). */
 int hd_model_parse(struct hd_model *m, const char *text, size_t len, char *err,
                    size_t errlen);
+/*
+ * The model's name (what the Open Inference Protocol serves it as): the
+ * file's "name", which the fit tools write (--name), or HD_MODEL_NAME
+ * for a file without one.  A name is 1 to 64 of A-Z a-z 0-9 . _ -, so
+ * that it is one URL path segment as it is.
+ */
+#define HD_MODEL_NAME "heart-disease"
+const char *hd_model_name(const struct hd_model *m);
+int hd_model_name_valid(const char *s);
 /* The "created" time the fit tool recorded in the file, or NULL. */
 const char *hd_model_created(const struct hd_model *m);
 /*
