@@ -9,10 +9,18 @@
 #                               plus a logistic regression and a 200-tree
 #                               forest fitted here on the UCI data
 #
+# Each model is measured on POST /predict and, when the responder speaks
+# the Open Inference Protocol, on POST /v2/models/NAME/infer with the
+# same patient (one input per feature).  BASELINE=REV also builds the
+# responder of git revision REV (in a scratch folder) and measures it on
+# the same models in the same rounds, so that "vs base" compares the two
+# side by side on one busy machine.
+#
 # The servers are started once and measured in turns, ROUNDS times; the
 # run with the median req/s is shown, since one run on a busy machine
 # says little.  Environment: DURATION [5] seconds a run, ROUNDS [3],
-# CONNS [16], THREADS [2], WORKERS [number of CPUs], HD_BIN [build/bin].
+# CONNS [16], THREADS [2], WORKERS [number of CPUs], HD_BIN [build/bin],
+# BASELINE [none].
 . "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-5}
@@ -62,6 +70,26 @@ wrk.method = "POST"
 wrk.body = '{"age":65,"sex":1,"cp":3,"trestbps":145,"chol":233,"fbs":1,"restecg":0,"thalach":150,"exang":0,"oldpeak":2.5,"slope":0,"ca":0,"thal":1}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
+# The same patient as an OIP inference request, one input per feature.
+"$PY" - > infer.lua <<'PY'
+import json
+patient = {"age": 65, "sex": 1, "cp": 3, "trestbps": 145, "chol": 233, "fbs": 1, "restecg": 0,
+           "thalach": 150, "exang": 0, "oldpeak": 2.5, "slope": 0, "ca": 0, "thal": 1}
+body = {"inputs": [{"name": k, "shape": [1], "datatype": "FP64", "data": [v]} for k, v in patient.items()]}
+print('wrk.method = "POST"')
+print("wrk.body = '%s'" % json.dumps(body, separators=(",", ":")))
+print('wrk.headers["Content-Type"] = "application/json"')
+PY
+
+# The baseline responder, built from git revision BASELINE.
+BASE_BIN=
+if [ -n "${BASELINE:-}" ]; then
+	mkdir -p "$WORK/base"
+	git -C "$REPO" archive "$BASELINE" | tar -x -C "$WORK/base"
+	make -s -C "$WORK/base" -j"$(nproc)" build/bin/hd-fcgi >/dev/null
+	BASE_BIN=$WORK/base/build/bin/hd-fcgi
+	BASE_REV=$(git -C "$REPO" rev-parse --short "$BASELINE")
+fi
 
 # start BIN MODEL: a lighttpd from our config with BIN as the responder;
 # sets PORT.
@@ -91,19 +119,51 @@ worker_ticks() {
 	echo "$t"
 }
 
+# One row per measurement: its label, responder, model, request, path,
+# and the row it is compared with ("vs base").
 labels=("fcgi-fixed (ceiling)")
 bins=("$FIXED")
 mods=("${models[0]}")
+luas=(post.lua)
+paths=(/predict)
+base=("")
 for m in "${models[@]}"; do
 	kind=$("$BIN/hd-fcgi" --check "$m" | sed -n '1s/^.*: \([a-z_]*\), sha256.*$/\1/p')
-	labels+=("hd-fcgi $(basename "$m") ($kind)")
+	name=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("name", "heart-disease"))' "$m")
+	if [ -n "$BASE_BIN" ]; then
+		labels+=("/predict $(basename "$m") ($kind) @$BASE_REV")
+		bins+=("$BASE_BIN")
+		mods+=("$m")
+		luas+=(post.lua)
+		paths+=(/predict)
+		base+=("")
+	fi
+	labels+=("/predict $(basename "$m") ($kind)")
 	bins+=("$BIN/hd-fcgi")
 	mods+=("$m")
+	luas+=(post.lua)
+	paths+=(/predict)
+	base+=("${BASE_BIN:+$((${#labels[@]} - 2))}")
+	labels+=("OIP infer $(basename "$m") ($kind)")
+	bins+=("$BIN/hd-fcgi")
+	mods+=("$m")
+	luas+=(infer.lua)
+	paths+=("/v2/models/$name/infer")
+	base+=("")
 done
 ports=()
 for i in "${!bins[@]}"; do
 	start "${bins[$i]}" "${mods[$i]}"
 	ports+=("$PORT")
+done
+# A responder without the OIP answers 404 there: no row for it.
+for i in "${!bins[@]}"; do
+	if [ "${luas[$i]}" = infer.lua ] &&
+		[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+			--data-binary "$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" infer.lua)" \
+			"http://127.0.0.1:${ports[$i]}${paths[$i]}")" != 200 ]; then
+		unset "labels[$i]"
+	fi
 done
 
 # Rounds in turns; per server, every run's output kept.
@@ -113,9 +173,9 @@ for i in "${!bins[@]}"; do
 	reqs[$i]=0
 done
 for r in $(seq 1 "$ROUNDS"); do
-	for i in "${!bins[@]}"; do
+	for i in "${!labels[@]}"; do
 		out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
-			-s post.lua "http://127.0.0.1:${ports[$i]}/predict")
+			-s "${luas[$i]}" "http://127.0.0.1:${ports[$i]}${paths[$i]}")
 		runs[$i,$r]=$out
 		reqs[$i]=$((reqs[$i] + $(awk '/requests in/ {print $1}' <<<"$out")))
 	done
@@ -127,17 +187,18 @@ rss_mb() {
 }
 
 tps=$(getconf CLK_TCK)
-echo "== POST /predict: wrk -t$THREADS -c$CONNS, $ROUNDS x ${DURATION}s each, $WORKERS workers, loopback, $(nproc) CPUs =="
+echo "== POST /predict and OIP infer: wrk -t$THREADS -c$CONNS, $ROUNDS x ${DURATION}s each, $WORKERS workers, loopback, $(nproc) CPUs =="
 # The responder column is as wide as its longest name.
 w=9
 for l in "${labels[@]}"; do
 	[ "${#l}" -le "$w" ] || w=${#l}
 done
-fmt="%-${w}s %10s %8s %9s %9s %7s %9s %13s %11s\n"
+fmt="%-${w}s %10s %8s %8s %9s %9s %7s %9s %13s %11s\n"
 # shellcheck disable=SC2059
-printf "$fmt" "responder" "req/s" "of ceil" "p50" "p99" "errors" "CPU/req" "lighttpd RSS" "worker RSS"
+printf "$fmt" "responder" "req/s" "of ceil" "vs base" "p50" "p99" "errors" "CPU/req" "lighttpd RSS" "worker RSS"
 ceiling=
-for i in "${!bins[@]}"; do
+declare -A rate
+for i in "${!labels[@]}"; do
 	# The median run by req/s.
 	med=$(for r in $(seq 1 "$ROUNDS"); do
 		printf '%s %s\n' "$(awk '/^Requests\/sec/ {print $2}' <<<"${runs[$i,$r]}")" "$r"
@@ -156,12 +217,16 @@ for i in "${!bins[@]}"; do
 	wrss=$(for p in $(pgrep -P "${PIDS[$i]}"); do rss_mb "$p"; echo; done |
 		awk 'NF {s += $1; n++} END {if (n) printf "%.1f MB", s / n; else print "-"}')
 	[ -n "$ceiling" ] || ceiling=$rps
+	rate[$i]=$rps
+	vs=-
+	[ -z "${base[$i]}" ] || vs=$(awk "BEGIN {printf \"%+.1f%%\", 100 * ($rps / ${rate[${base[$i]}]} - 1)}")
 	# shellcheck disable=SC2059
 	printf "$fmt" "${labels[$i]}" "$rps" \
-		"$(awk "BEGIN {printf \"%.1f%%\", 100 * $rps / $ceiling}")" "$p50" "$p99" "$errs" "$cpu" \
+		"$(awk "BEGIN {printf \"%.1f%%\", 100 * $rps / $ceiling}")" "$vs" "$p50" "$p99" "$errs" "$cpu" \
 		"$(rss_mb "${PIDS[$i]}") MB" "$wrss"
 done
-echo "(of ceil: req/s against fcgi-fixed's; errors: non-2xx answers and socket errors over all runs;"
+echo "(of ceil: req/s against fcgi-fixed's; vs base: req/s against the row above it, the same model on BASELINE;"
+echo " errors: non-2xx answers and socket errors over all runs;"
 echo " CPU/req: the workers' user + system time; worker RSS: the mean over the $WORKERS workers, after the runs)"
 
 echo "== model load time (hd-fcgi --check: first load, best of 5) =="
