@@ -12,6 +12,13 @@
 
 #include "fcgi.h"
 
+/* hd_build_info's compiler: clang's __VERSION__ names it, gcc's not. */
+#ifdef __clang__
+#define BUILD_COMPILER __VERSION__
+#else
+#define BUILD_COMPILER "gcc " __VERSION__
+#endif
+
 void ep_health(struct req *q)
 {
 	struct buf *out = &server.out;
@@ -47,7 +54,7 @@ void ep_metrics(struct req *q)
 		.routes = route_name,
 		.model_up = server.model.ok,
 		.build_version = HD_VERSION,
-		.build_compiler = __VERSION__,
+		.build_compiler = BUILD_COMPILER,
 	};
 
 	if (mi.model_up) {

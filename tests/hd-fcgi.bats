@@ -509,6 +509,8 @@ report_becomes() {
 }
 
 @test "GET /metrics speaks the Prometheus text format when asked" {
+	predict "$EX1"
+	code_is 200
 	for how in '?format=prometheus' 'Accept'; do
 		if [ "$how" = Accept ]; then
 			req -H 'Accept: text/plain;version=0.0.4;q=0.5,*/*;q=0.1' /metrics
@@ -522,7 +524,10 @@ report_becomes() {
 		grep -q '^hd_predictions_total{class="1"} [0-9][0-9]*$' b
 		grep -q '^hd_request_duration_seconds_bucket{route="predict",le="+Inf"} [1-9][0-9]*$' b
 		grep -q '^hd_request_duration_seconds_bucket{route="metrics",le="2.5e-05"} [0-9][0-9]*$' b
-		grep -q "^hd_model_info{name=\"heart-disease\",version=\"${LR_SHA:0:12}\",kind=\"lr\",sha256=\"$LR_SHA\",created=\"[^\"]*\"} 1\$" b
+		# The model as /health describes it; version: 12 hex digits.
+		info=$(curl -s "$URL/health" | jq -r --arg v "${LR_SHA:0:12}" '"hd_model_info{name=\"heart-disease\",version=\"\($v)\",kind=\"\(.model.kind)\",sha256=\"\(.model.sha256)\",created=\"\(.model.created // "")\"} 1"')
+		[[ "$info" == *"sha256=\"$LR_SHA\""* ]]
+		grep -qxF "$info" b || fail "want $info, got $(grep hd_model_info b)"
 		grep -q '^hd_build_info{version="[0-9.]*",' b
 		grep -q '^hd_model_reloads_total{result="refused"} [0-9][0-9]*$' b
 	done

@@ -126,7 +126,7 @@ batch() {
 	# Predictions by class: the JSON's old fields.
 	grep -qx "hd_predictions_total{class=\"1\"} $(jq .positive_predictions m.json)" m.txt
 	grep -qx "hd_predictions_total{class=\"0\"} $(jq .negative_predictions m.json)" m.txt
-	! grep -q 'prediction=' m.txt
+	run -1 grep -q 'prediction=' m.txt
 	# The model's identity as /health gives it; version = 12 hex digits.
 	curl -s "$URL/health" > health.json
 	sha=$(sha256sum < "$M/model.json" | cut -d' ' -f1)
