@@ -157,8 +157,8 @@ prom_query() {
 	FRESH=fresh
 	serve "$FRESH"
 	target=127.0.0.1:$S_PORT
+	# free_port draws from 10000 up: never 9090, a system prometheus's.
 	PPORT=$(free_port)
-	[ "$PPORT" != 9090 ]
 	cat > prometheus.yml <<-EOF
 		global:
 		  scrape_interval: 1s
