@@ -69,7 +69,7 @@ static void json_routes(struct buf *b, const uint64_t *t,
 {
 	buf_puts(b, "\"requests_by_route\":{");
 	for (int r = 0; r < NROUTES; r++) {
-		const uint64_t *st = t + C_STATUS + r * NSTATUS;
+		const uint64_t *st = t + C_STATUS + (size_t)r * NSTATUS;
 		uint64_t n = 0;
 		int first = 1;
 
@@ -91,7 +91,7 @@ static void json_routes(struct buf *b, const uint64_t *t,
 			first = 0;
 		}
 		buf_puts(b, "},\"latency_seconds\":");
-		json_histogram(b, t + C_BUCKET + r * NBUCKETS,
+		json_histogram(b, t + C_BUCKET + (size_t)r * NBUCKETS,
 		               t[C_ROUTE_NS + r]);
 		buf_puts(b, "}");
 	}
@@ -194,7 +194,7 @@ static void prom_requests(struct buf *b, const uint64_t *t,
 	          "HTTP requests answered, by route and status code "
 	          "(other: a code not listed).");
 	for (int r = 0; r < NROUTES; r++) {
-		const uint64_t *st = t + C_STATUS + r * NSTATUS;
+		const uint64_t *st = t + C_STATUS + (size_t)r * NSTATUS;
 
 		for (int i = 0; i < NCODES; i++)
 			buf_printf(b,
@@ -217,7 +217,7 @@ static void prom_durations(struct buf *b, const uint64_t *t,
 	prom_head(b, "hd_request_duration_seconds", "histogram",
 	          "Time from accepting a request to its answer, by route.");
 	for (int r = 0; r < NROUTES; r++) {
-		const uint64_t *bk = t + C_BUCKET + r * NBUCKETS;
+		const uint64_t *bk = t + C_BUCKET + (size_t)r * NBUCKETS;
 		const char *rn = routes[r];
 		uint64_t cum = 0;
 

@@ -350,7 +350,7 @@ static double num_at(const cJSON *j, const char *path)
 		j = cJSON_GetObjectItem(j, key);
 		path += n + (path[n] == '.');
 	}
-	return cJSON_IsNumber(j) ? j->valuedouble : NAN;
+	return j != NULL && cJSON_IsNumber(j) ? j->valuedouble : NAN;
 }
 
 /*
