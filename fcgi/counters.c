@@ -20,8 +20,9 @@
 const int status_code[NCODES] = { 200, 400, 401, 404, 405, 408, 411, 413,
 	                          414, 415, 422, 431, 500, 502, 503, 504 };
 
-const double bucket_le[NBOUNDS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-	                            0.05,   0.1,   0.25,   0.5,   1 };
+const double bucket_le[NBOUNDS] = { 25e-6,  50e-6, 100e-6, 250e-6, 500e-6, 1e-3,
+	                            2.5e-3, 5e-3,  10e-3,  25e-3,  50e-3,  0.1,
+	                            0.25,   0.5,   1,      2.5,    5 };
 
 /* Changes with the layout; the file name carries the version too. */
 #define SHM_MAGIC                                                      \
@@ -186,16 +187,17 @@ int status_index(int status)
 
 /* Counted before its answer leaves, so that a client that reads
  * /metrics next always sees it. */
-void counters_request(struct counters *c, int status, double seconds)
+void counters_request(struct counters *c, enum route rt, int status,
+                      double seconds)
 {
-	int b = 0;
+	int b = 0, r = (unsigned)rt < NROUTES ? (int)rt : R_OTHER;
 
 	while (b < NBOUNDS && seconds > bucket_le[b])
 		b++;
 	counters_add(c, C_REQUESTS, 1);
-	counters_add(c, C_STATUS + status_index(status), 1);
-	counters_add(c, C_BUCKET + b, 1);
-	counters_add(c, C_LATENCY_NS,
+	counters_add(c, C_STATUS + r * NSTATUS + status_index(status), 1);
+	counters_add(c, C_BUCKET + r * NBUCKETS + b, 1);
+	counters_add(c, C_ROUTE_NS + r,
 	             seconds > 0 ? (uint64_t)(seconds * 1e9) : 0);
 }
 

@@ -101,11 +101,34 @@ double seconds_between(const struct timespec *a, const struct timespec *b);
 #define NCODES 16
 #define NSTATUS (NCODES + 1) /* the last one counts the others */
 extern const int status_code[NCODES];
-#define NBOUNDS 11
+#define NBOUNDS 17
 #define NBUCKETS (NBOUNDS + 1)
-/* Upper bounds of the latency buckets, seconds; one more for +Inf. */
+/* Upper bounds of the latency buckets, seconds (25 us to 5 s); one more
+ * for +Inf. */
 extern const double bucket_le[NBOUNDS];
 
+/*
+ * What a request asked for, as the bounded "route" label of the request
+ * metrics: route() sets it before it answers.
+ */
+enum route {
+	R_OTHER,   /* anything else, lighttpd's own errors (the default) */
+	R_PREDICT, /* POST /predict */
+	R_INFER,   /* POST /v2/models/{name}[/versions/{v}]/infer */
+	R_HEALTH,  /* /health, /v2/health/live|ready, .../ready */
+	R_META,    /* /v2, /v2/models/{name}[/versions/{v}] */
+	R_METRICS, /* /metrics */
+	R_DOCS,    /* /, /docs, /openapi.json, OPTIONS * */
+	NROUTES
+};
+extern const char *const route_name[NROUTES];
+
+/*
+ * The request counters are by route: C_STATUS + r * NSTATUS + status
+ * index, C_BUCKET + r * NBUCKETS + bucket (not cumulative) and
+ * C_ROUTE_NS + r (the latencies' sum, nanoseconds).  C_REQUESTS counts
+ * them all, for the per-worker figure.
+ */
 enum counter {
 	C_REQUESTS,
 	C_PREDICTIONS,
@@ -116,10 +139,10 @@ enum counter {
 	C_UNSEEN,
 	C_RELOADS,
 	C_REFUSED,
-	C_LATENCY_NS,
-	C_STATUS,                      /* NSTATUS of them */
-	C_BUCKET = C_STATUS + NSTATUS, /* NBUCKETS, not cumulative */
-	NCOUNTERS = C_BUCKET + NBUCKETS
+	C_STATUS,                                   /* NROUTES x NSTATUS */
+	C_BUCKET = C_STATUS + NROUTES * NSTATUS,    /* NROUTES x NBUCKETS */
+	C_ROUTE_NS = C_BUCKET + NROUTES * NBUCKETS, /* NROUTES */
+	NCOUNTERS = C_ROUTE_NS + NROUTES
 };
 
 /* Drift bins of one slot: per feature, then the scores (drift.c). */
@@ -174,8 +197,9 @@ int counters_open(struct counters *c, const char *id, int slot_base);
 int counters_open_private(struct counters *c, uint64_t epoch);
 void counters_close(struct counters *c);
 void counters_add(struct counters *c, enum counter k, uint64_t n);
-/* One request answered: its status and latency. */
-void counters_request(struct counters *c, int status, double seconds);
+/* One request of route answered: its status and latency. */
+void counters_request(struct counters *c, enum route rt, int status,
+                      double seconds);
 /* Index of status in status_code[], NCODES for any other. */
 int status_index(int status);
 
@@ -229,9 +253,23 @@ void metrics_drift_prometheus(struct buf *b, const struct drift_view *v);
  * Metrics formatting (metrics.c)
  * ------------------------------------------------------------------- */
 
+/*
+ * What the formatters print besides the counters: the routes' label
+ * values (route_name in the server), the model served (hd_model_info,
+ * hd_model_up) and the build (hd_build_info).
+ */
+struct metrics_info {
+	const char *const *routes; /* NROUTES names */
+	int model_up;              /* the worker that answers serves a model */
+	/* The model's labels, when model_up; created may be NULL. */
+	const char *name, *version, *kind, *sha256, *created;
+	const char *build_version, *build_compiler;
+};
+
 void metrics_json(struct buf *b, const struct snapshot *s,
-                  const struct drift_view *dv);
-void metrics_prometheus(struct buf *b, const struct snapshot *s, int model_up,
+                  const struct metrics_info *mi, const struct drift_view *dv);
+void metrics_prometheus(struct buf *b, const struct snapshot *s,
+                        const struct metrics_info *mi,
                         const struct drift_view *dv);
 /*
  * Prometheus when asked: ?format=prometheus, or an Accept header that
@@ -341,23 +379,9 @@ int served_check(const char *path);
 
 /* ---------------------------------------------------------------------
  * Requests and endpoints (hd-fcgi.c, predict.c, status.c)
+ *
+ * enum route, the label of the request metrics, is with the counters.
  * ------------------------------------------------------------------- */
-
-/*
- * What a request asked for, as the bounded "route" label of the request
- * metrics: route() sets it before it answers.
- */
-enum route {
-	R_OTHER,   /* anything else, lighttpd's own errors (the default) */
-	R_PREDICT, /* POST /predict */
-	R_INFER,   /* POST /v2/models/{name}[/versions/{v}]/infer */
-	R_HEALTH,  /* /health, /v2/health/live|ready, .../ready */
-	R_META,    /* /v2, /v2/models/{name}[/versions/{v}] */
-	R_METRICS, /* /metrics */
-	R_DOCS,    /* /, /docs, /openapi.json, OPTIONS * */
-	NROUTES
-};
-extern const char *const route_name[NROUTES];
 
 /* The FastCGI parameters we use, gathered in one pass over envp. */
 struct params {

@@ -511,7 +511,7 @@ static void serve(void)
 		}
 		drain(&q);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		counters_request(&server.counters,
+		counters_request(&server.counters, q.route,
 		                 server.out.oom ? 500 : q.status,
 		                 seconds_between(&t0, &t1));
 		answer(&q);

@@ -12,6 +12,13 @@
 
 #include "fcgi.h"
 
+/* hd_build_info's compiler: clang's __VERSION__ names it, gcc's not. */
+#ifdef __clang__
+#define BUILD_COMPILER __VERSION__
+#else
+#define BUILD_COMPILER "gcc " __VERSION__
+#endif
+
 void ep_health(struct req *q)
 {
 	struct buf *out = &server.out;
@@ -39,19 +46,36 @@ void ep_health(struct req *q)
 
 void ep_metrics(struct req *q)
 {
+	const struct hd_model *m = &server.model.m;
 	struct snapshot s;
 	struct drift_view dv;
+	char version[13];
+	struct metrics_info mi = {
+		.routes = route_name,
+		.model_up = server.model.ok,
+		.build_version = HD_VERSION,
+		.build_compiler = BUILD_COMPILER,
+	};
 
+	if (mi.model_up) {
+		/* What the /v2 endpoints call the model's version. */
+		snprintf(version, sizeof version, "%.12s", m->sha256);
+		mi.name = hd_model_name(m);
+		mi.version = version;
+		mi.kind = hd_model_kind_name(m->kind);
+		mi.sha256 = m->sha256;
+		mi.created = hd_model_created(m);
+	}
 	counters_snapshot(&server.counters, &s);
-	drift_view(&s, &server.model.m, &dv);
+	drift_view(&s, m, &dv);
 	q->status = 200;
 	server.out.len = 0;
 	if (wants_prometheus(q->pm.query, q->pm.accept)) {
 		q->ctype = "text/plain; version=0.0.4; charset=utf-8";
-		metrics_prometheus(&server.out, &s, server.model.ok, &dv);
+		metrics_prometheus(&server.out, &s, &mi, &dv);
 	} else {
 		q->ctype = "application/json";
-		metrics_json(&server.out, &s, &dv);
+		metrics_json(&server.out, &s, &mi, &dv);
 	}
 }
 

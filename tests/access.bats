@@ -116,7 +116,7 @@ predict() {
 	[ "$CODE" = 200 ] || fail "/metrics from 127.0.0.1: $CODE $BODY"
 	jq -e '.requests_by_status."401" == 2 and .errors_by_status."401" == 2 and .total_predictions == 1' b >/dev/null || fail "$BODY"
 	req '/metrics?format=prometheus'
-	grep -qx 'hd_requests_total{code="401"} 2' b || fail "$(grep code= b)"
+	grep -qx 'hd_requests_total{route="predict",code="401"} 2' b || fail "$(grep 'code="401"' b)"
 }
 
 @test "on: /metrics from another address needs a token (one worker over FastCGI, REMOTE_ADDR 203.0.113.7)" {

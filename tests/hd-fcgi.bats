@@ -487,19 +487,30 @@ report_becomes() {
 # ---------------------------------------------------------------------
 
 @test "GET /metrics has the counters, a latency histogram and the reloads" {
+	predict "$EX1"
+	code_is 200
+	predict '{}'
+	code_is 422
 	req /metrics
 	code_is 200
 	body_is '(.total_requests, .total_predictions, .positive_predictions, .negative_predictions, .model_reloads, .model_reloads_refused) | type == "number"'
 	body_is '.total_predictions == .positive_predictions + .negative_predictions'
 	body_is '.total_requests == ([.requests_by_status[]] | add)'
 	body_is '.errors_by_status | has("404") and has("422") and (has("200") | not)'
-	body_is '.latency_seconds.buckets[0].le == 0.0005 and .latency_seconds.buckets[-1].le == "+Inf"'
+	body_is '.latency_seconds.buckets[0].le == 0.000025 and .latency_seconds.buckets[-2].le == 5 and .latency_seconds.buckets[-1].le == "+Inf"'
 	body_is '.latency_seconds.buckets[-1].count == .total_requests and .latency_seconds.count == .total_requests'
 	body_is '[.latency_seconds.buckets[].count] | . == sort'
+	# By route: the routes add up to the totals, each its own histogram.
+	body_is '([.requests_by_route[].requests] | add) == .total_requests'
+	body_is '([.requests_by_route[].latency_seconds.count] | add) == .total_requests'
+	body_is '.requests_by_route.predict.by_status | has("200") and has("422")'
+	body_is '[.requests_by_route[] | .requests == ([.by_status[]] | add // 0)] | all'
 	body_is '.shared == true and (.workers | length) >= 1'
 }
 
 @test "GET /metrics speaks the Prometheus text format when asked" {
+	predict "$EX1"
+	code_is 200
 	for how in '?format=prometheus' 'Accept'; do
 		if [ "$how" = Accept ]; then
 			req -H 'Accept: text/plain;version=0.0.4;q=0.5,*/*;q=0.1' /metrics
@@ -509,9 +520,15 @@ report_becomes() {
 		code_is 200
 		[[ "$HEADERS" == *"Content-Type: text/plain; version=0.0.4"* ]]
 		grep -q '^# TYPE hd_requests_total counter$' b
-		grep -q '^hd_requests_total{code="200"} [0-9][0-9]*$' b
-		grep -q '^hd_predictions_total{prediction="1"} [0-9][0-9]*$' b
-		grep -q '^hd_request_duration_seconds_bucket{le="+Inf"} [0-9][0-9]*$' b
+		grep -q '^hd_requests_total{route="predict",code="200"} [1-9][0-9]*$' b
+		grep -q '^hd_predictions_total{class="1"} [0-9][0-9]*$' b
+		grep -q '^hd_request_duration_seconds_bucket{route="predict",le="+Inf"} [1-9][0-9]*$' b
+		grep -q '^hd_request_duration_seconds_bucket{route="metrics",le="2.5e-05"} [0-9][0-9]*$' b
+		# The model as /health describes it; version: 12 hex digits.
+		info=$(curl -s "$URL/health" | jq -r --arg v "${LR_SHA:0:12}" '"hd_model_info{name=\"heart-disease\",version=\"\($v)\",kind=\"\(.model.kind)\",sha256=\"\(.model.sha256)\",created=\"\(.model.created // "")\"} 1"')
+		[[ "$info" == *"sha256=\"$LR_SHA\""* ]]
+		grep -qxF "$info" b || fail "want $info, got $(grep hd_model_info b)"
+		grep -q '^hd_build_info{version="[0-9.]*",' b
 		grep -q '^hd_model_reloads_total{result="refused"} [0-9][0-9]*$' b
 	done
 	req -H 'Accept: application/json' /metrics
@@ -562,6 +579,14 @@ report_becomes() {
 	[ "$(d .unseen_levels)" -eq 320 ]
 	[ "$(d '.latency_seconds.count')" -eq 201 ]
 	[ "$(d '.latency_seconds.buckets[-1].count')" -eq 201 ]
+	# By route: 180 /predict (160 answered, 20 refused), 20 others, and
+	# the first /metrics.
+	[ "$(d '.requests_by_route.predict.requests')" -eq 180 ]
+	[ "$(d '.requests_by_route.predict.by_status."200" // 0')" -eq 160 ]
+	[ "$(d '.requests_by_route.predict.by_status."422" // 0')" -eq 20 ]
+	[ "$(d '.requests_by_route.predict.latency_seconds.count')" -eq 180 ]
+	[ "$(d '.requests_by_route.other.by_status."404" // 0')" -eq 20 ]
+	[ "$(d '.requests_by_route.metrics.requests')" -eq 1 ]
 	# Both workers took part, and their slots add up to the total.
 	jq -e '[.workers[] | select(.group == "requests" and .requests > 0)] | length == 2' after
 	jq -e '([.workers[].requests] | add) == .total_requests' after

@@ -338,99 +338,247 @@ static void test_errors(void)
 	cJSON_Delete(j);
 }
 
+/* The JSON number at path a.b.c (dots) in j, or NAN. */
+static double num_at(const cJSON *j, const char *path)
+{
+	char key[64];
+
+	while (j && *path) {
+		size_t n = strcspn(path, ".");
+
+		snprintf(key, sizeof key, "%.*s", (int)n, path);
+		j = cJSON_GetObjectItem(j, key);
+		path += n + (path[n] == '.');
+	}
+	return j != NULL && cJSON_IsNumber(j) ? j->valuedouble : NAN;
+}
+
+/*
+ * Every sample of the Prometheus text t belongs to a family that has
+ * its # HELP and # TYPE before it, and every counter's name ends in
+ * _total: 1, or 0 with the offending line in why.
+ */
+static int prom_families_ok(const char *t, char *why, size_t len)
+{
+	for (const char *l = t; *l; l = strchr(l, '\n') + 1) {
+		char fam[128], head[160];
+		size_t n = strcspn(l, "{ \n");
+		const char *type;
+
+		if (strchr(l, '\n') == NULL)
+			return snprintf(why, len, "no newline at the end"), 0;
+		if (*l == '#') {
+			if (strncmp(l, "# TYPE ", 7) == 0 &&
+			    strncmp(l + 7 + strcspn(l + 7, " "), " counter\n",
+			            9) == 0 &&
+			    strncmp(l + 7 + strcspn(l + 7, " ") - 6, "_total",
+			            6) != 0)
+				return snprintf(why, len, "%.60s", l), 0;
+			continue;
+		}
+		snprintf(fam, sizeof fam, "%.*s", (int)n, l);
+		snprintf(head, sizeof head, "# TYPE %s ", fam);
+		type = strstr(t, head);
+		if (type == NULL || type > l) {
+			/* A histogram's samples: _bucket, _sum, _count. */
+			for (const char *sfx = "_bucket\0_sum\0_count\0"; *sfx;
+			     sfx += strlen(sfx) + 1) {
+				size_t k = strlen(sfx), f = strlen(fam);
+
+				if (f > k && strcmp(fam + f - k, sfx) == 0) {
+					fam[f - k] = '\0';
+					break;
+				}
+			}
+			snprintf(head, sizeof head, "# TYPE %s histogram\n",
+			         fam);
+			type = strstr(t, head);
+		}
+		snprintf(head, sizeof head, "# HELP %s ", fam);
+		if (type == NULL || type > l || strstr(t, head) == NULL ||
+		    strstr(t, head) > type)
+			return snprintf(why, len, "%.60s", l), 0;
+	}
+	return 1;
+}
+
 static void test_metrics(void)
 {
 	struct counters c;
 	struct snapshot s;
 	struct buf b = { 0 };
 	cJSON *j, *w;
-	char *text;
+	char *text, why[80] = "", names[NROUTES][16];
+	const char *routes[NROUTES];
+	struct metrics_info mi = {
+		.routes = routes,
+		.model_up = 1,
+		.name = "heart-disease",
+		.version = "0123456789ab",
+		.kind = "lr",
+		.sha256 = "0123456789abcdef",
+		.created = "a\"b\\c\nd",
+		.build_version = "9.9.9",
+		.build_compiler = "cc 1",
+	};
 
+	/* The server's names are route_name (hd-fcgi.c); any will do. */
+	for (int r = 0; r < NROUTES; r++) {
+		snprintf(names[r], sizeof names[r], "r%d", r);
+		routes[r] = names[r];
+	}
+	routes[R_PREDICT] = "predict";
+	routes[R_OTHER] = "other";
+	routes[R_METRICS] = "metrics";
+	routes[R_DOCS] = "docs";
 	check(counters_open_private(&c, 4242) == 0, "private counters open");
-	counters_request(&c, 200, 0.0003);
-	counters_request(&c, 200, 0.002);
-	counters_request(&c, 422, 0.02);
-	counters_request(&c, 418, 2.0);
+	counters_request(&c, R_PREDICT, 200, 0.0003);   /* le 500us */
+	counters_request(&c, R_PREDICT, 200, 0.00002);  /* le 25us */
+	counters_request(&c, R_PREDICT, 422, 0.02);     /* le 25ms */
+	counters_request(&c, R_HEALTH, 200, 0.002);     /* le 2.5ms */
+	counters_request(&c, R_METRICS, 200, 0.0001);   /* le 100us */
+	counters_request(&c, (enum route)99, 418, 7.0); /* other, +Inf */
 	counters_add(&c, C_PREDICTIONS, 5);
 	counters_add(&c, C_POSITIVE, 2);
 	counters_add(&c, C_NEGATIVE, 3);
 	counters_snapshot(&c, &s);
-	check(s.nworkers == 1 && s.worker[0].requests == 4 &&
-	              s.t[C_REQUESTS] == 4,
+	check(s.nworkers == 1 && s.worker[0].requests == 6 &&
+	              s.t[C_REQUESTS] == 6,
 	      "a snapshot sums the worker's slot");
 
-	metrics_json(&b, &s, &(struct drift_view){ 0 });
+	metrics_json(&b, &s, &mi, &(struct drift_view){ 0 });
 	text = strndup(b.p, b.len);
 	j = cJSON_Parse(text);
 	free(text);
-	w = cJSON_GetObjectItem(j, "requests_by_status");
-	check(j && cJSON_GetObjectItem(j, "total_requests")->valuedouble == 4 &&
-	              cJSON_GetObjectItem(j, "total_predictions")->valuedouble ==
-	                      5 &&
-	              cJSON_GetObjectItem(j, "positive_predictions")
-	                              ->valuedouble == 2 &&
-	              cJSON_GetObjectItem(j, "negative_predictions")
-	                              ->valuedouble == 3 &&
-	              cJSON_GetObjectItem(w, "200")->valuedouble == 2 &&
-	              cJSON_GetObjectItem(w, "422")->valuedouble == 1 &&
-	              cJSON_GetObjectItem(w, "other")->valuedouble == 1 &&
-	              !cJSON_GetObjectItem(cJSON_GetObjectItem(j,
-	                                                       "errors_by_status"),
-	                                   "200"),
+	check(j && num_at(j, "total_requests") == 6 &&
+	              num_at(j, "total_predictions") == 5 &&
+	              num_at(j, "positive_predictions") == 2 &&
+	              num_at(j, "negative_predictions") == 3 &&
+	              num_at(j, "requests_by_status.200") == 4 &&
+	              num_at(j, "requests_by_status.422") == 1 &&
+	              num_at(j, "requests_by_status.404") == 0 &&
+	              num_at(j, "requests_by_status.other") == 1 &&
+	              isnan(num_at(j, "errors_by_status.200")),
 	      "JSON metrics: the old service's totals and requests by status");
 	w = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latency_seconds"),
 	                        "buckets");
-	check(cJSON_GetArraySize(w) == NBUCKETS &&
-	              cJSON_GetObjectItem(cJSON_GetArrayItem(w, 0), "count")
-	                              ->valuedouble == 1 &&
-	              cJSON_GetObjectItem(cJSON_GetArrayItem(w, 2), "count")
-	                              ->valuedouble == 2 &&
-	              cJSON_GetObjectItem(cJSON_GetArrayItem(w, 5), "count")
-	                              ->valuedouble == 3 &&
-	              cJSON_GetObjectItem(cJSON_GetArrayItem(w, NBOUNDS - 1),
-	                                  "count")
-	                              ->valuedouble == 3 &&
-	              cJSON_GetObjectItem(cJSON_GetArrayItem(w, NBOUNDS),
-	                                  "count")
-	                              ->valuedouble == 4 &&
+	check(cJSON_GetArraySize(w) == NBUCKETS && NBUCKETS == 18 &&
+	              num_at(cJSON_GetArrayItem(w, 0), "le") == 25e-6 &&
+	              num_at(cJSON_GetArrayItem(w, 0), "count") == 1 &&
+	              num_at(cJSON_GetArrayItem(w, 2), "count") == 2 &&
+	              num_at(cJSON_GetArrayItem(w, 4), "count") == 3 &&
+	              num_at(cJSON_GetArrayItem(w, 6), "count") == 4 &&
+	              num_at(cJSON_GetArrayItem(w, 9), "count") == 5 &&
+	              num_at(cJSON_GetArrayItem(w, NBOUNDS - 1), "le") == 5 &&
+	              num_at(cJSON_GetArrayItem(w, NBOUNDS - 1), "count") ==
+	                      5 &&
+	              num_at(cJSON_GetArrayItem(w, NBOUNDS), "count") == 6 &&
 	              strcmp(cJSON_GetObjectItem(cJSON_GetArrayItem(w, NBOUNDS),
 	                                         "le")
 	                             ->valuestring,
 	                     "+Inf") == 0,
-	      "JSON metrics: latency buckets are cumulative and end at +Inf");
-	check(fabs(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latency_seconds"),
-	                               "sum")
-	                   ->valuedouble -
-	           2.0223) < 1e-9 &&
+	      "JSON metrics: latency buckets from 25us to 5s, cumulative, "
+	      "ending at +Inf");
+	check(fabs(num_at(j, "latency_seconds.sum") - 7.02242) < 1e-8 &&
+	              num_at(j, "latency_seconds.count") == 6 &&
 	              cJSON_GetArraySize(cJSON_GetObjectItem(j, "workers")) ==
 	                      1 &&
 	              cJSON_IsFalse(cJSON_GetObjectItem(j, "shared")),
 	      "JSON metrics: latency sum, workers and sharing");
+	check(num_at(j, "requests_by_route.predict.requests") == 3 &&
+	              num_at(j, "requests_by_route.predict.by_status.200") ==
+	                      2 &&
+	              num_at(j, "requests_by_route.predict.by_status.422") ==
+	                      1 &&
+	              isnan(num_at(j,
+	                           "requests_by_route.predict.by_status.404")) &&
+	              num_at(j, "requests_by_route.predict.latency_seconds."
+	                        "count") == 3 &&
+	              num_at(j, "requests_by_route.other.by_status.other") ==
+	                      1 &&
+	              num_at(j,
+	                     "requests_by_route.other.latency_seconds.sum") ==
+	                      7 &&
+	              num_at(j, "requests_by_route.docs.requests") == 0 &&
+	              cJSON_GetArraySize(cJSON_GetObjectItem(
+			      cJSON_GetObjectItem(
+				      cJSON_GetObjectItem(j,
+	                                                  "requests_by_route"),
+				      "docs"),
+			      "by_status")) == 0 &&
+	              cJSON_GetArraySize(
+			      cJSON_GetObjectItem(j, "requests_by_route")) ==
+	                      NROUTES,
+	      "JSON metrics: by route, the codes answered and the latencies");
 	cJSON_Delete(j);
 
 	b.len = 0;
-	metrics_prometheus(&b, &s, 1, &(struct drift_view){ 0 });
+	metrics_prometheus(&b, &s, &mi, &(struct drift_view){ 0 });
 	buf_put(&b, "", 1);
-	check(strstr(b.p, "# HELP hd_requests_total ") &&
-	              strstr(b.p, "# TYPE hd_requests_total counter\n") &&
-	              strstr(b.p, "\nhd_requests_total{code=\"200\"} 2\n") &&
-	              strstr(b.p, "\nhd_requests_total{code=\"other\"} 1\n") &&
-	              strstr(b.p,
-	                     "\nhd_predictions_total{prediction=\"1\"} 2\n") &&
-	              strstr(b.p,
-	                     "\nhd_predictions_total{prediction=\"0\"} 3\n"),
-	      "Prometheus: counters with HELP and TYPE, by code and class");
+	check(prom_families_ok(b.p, why, sizeof why), "%s",
+	      "Prometheus: every sample under its HELP and TYPE, counters "
+	      "in _total");
+	if (why[0])
+		printf("# %s\n", why);
+	check(strstr(b.p,
+	             "\nhd_requests_total{route=\"predict\",code=\"200\"} 2\n") &&
+	              strstr(b.p, "\nhd_requests_total{route=\"predict\","
+	                          "code=\"422\"} 1\n") &&
+	              strstr(b.p, "\nhd_requests_total{route=\"other\","
+	                          "code=\"other\"} 1\n") &&
+	              strstr(b.p, "\nhd_requests_total{route=\"docs\","
+	                          "code=\"200\"} 0\n") &&
+	              strstr(b.p, "\nhd_predictions_total{class=\"1\"} 2\n") &&
+	              strstr(b.p, "\nhd_predictions_total{class=\"0\"} 3\n") &&
+	              !strstr(b.p, "prediction=") &&
+	              !strstr(b.p, "\nhd_requests_total{code="),
+	      "Prometheus: requests by route and code, zeros too; "
+	      "predictions by class");
 	check(strstr(b.p, "# TYPE hd_request_duration_seconds histogram\n") &&
-	              strstr(b.p,
-	                     "\nhd_request_duration_seconds_bucket{le=\"0.0005\"} 1\n") &&
-	              strstr(b.p,
-	                     "\nhd_request_duration_seconds_bucket{le=\"+Inf\"} 4\n") &&
-	              strstr(b.p, "\nhd_request_duration_seconds_count 4\n") &&
-	              strstr(b.p,
-	                     "\nhd_workers{group=\"requests\"} 1\nhd_workers{group=\"errors\"} 0\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_bucket{route="
+	                          "\"predict\",le=\"2.5e-05\"} 1\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_bucket{route="
+	                          "\"predict\",le=\"0.0001\"} 1\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_bucket{route="
+	                          "\"predict\",le=\"0.0005\"} 2\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_bucket{route="
+	                          "\"predict\",le=\"5\"} 3\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_bucket{route="
+	                          "\"predict\",le=\"+Inf\"} 3\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_count{route="
+	                          "\"predict\"} 3\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_bucket{route="
+	                          "\"metrics\",le=\"0.0001\"} 1\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_bucket{route="
+	                          "\"other\",le=\"5\"} 0\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_bucket{route="
+	                          "\"other\",le=\"+Inf\"} 1\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_sum{route="
+	                          "\"other\"} 7\n") &&
+	              strstr(b.p, "\nhd_request_duration_seconds_count{route="
+	                          "\"docs\"} 0\n"),
+	      "Prometheus: a histogram per route whose +Inf bucket is the "
+	      "count");
+	check(strstr(b.p, "\nhd_workers{group=\"requests\"} 1\nhd_workers{"
+	                  "group=\"errors\"} 0\n") &&
 	              strstr(b.p, "\nhd_model_up 1\n") &&
+	              strstr(b.p, "\nhd_model_info{name=\"heart-disease\","
+	                          "version=\"0123456789ab\",kind=\"lr\","
+	                          "sha256=\"0123456789abcdef\","
+	                          "created=\"a\\\"b\\\\c\\nd\"} 1\n") &&
+	              strstr(b.p, "\nhd_build_info{version=\"9.9.9\","
+	                          "compiler=\"cc 1\"} 1\n") &&
 	              b.p[b.len - 2] == '\n',
-	      "Prometheus: a histogram whose +Inf bucket is the count; gauges");
+	      "Prometheus: gauges, model and build info, label values "
+	      "escaped");
+	b.len = 0;
+	mi.model_up = 0;
+	metrics_prometheus(&b, &s, &mi, &(struct drift_view){ 0 });
+	buf_put(&b, "", 1);
+	check(strstr(b.p, "\nhd_model_up 0\n") &&
+	              !strstr(b.p, "hd_model_info") &&
+	              strstr(b.p, "\nhd_build_info{"),
+	      "Prometheus: no model, no hd_model_info");
 	buf_free(&b);
 	counters_close(&c);
 
