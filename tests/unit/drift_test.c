@@ -143,7 +143,9 @@ static void chi2_sf(void)
 
 	/* the closed forms: dof 2 exp(-x/2), dof 1 erfc(sqrt(x/2)), dof 4
 	 * exp(-x/2)(1 + x/2), across the series / fraction switch (a + 1) */
-	for (double x = 0.01; x < 400; x *= 1.3) {
+	for (int i = 0; i < 40; i++) {
+		double x = 0.01 * pow(1.3, i);
+
 		bad += !near(hd_chi2_sf(x, 2), exp(-x / 2), 1e-12);
 		bad += !near(hd_chi2_sf(x, 1), erfc(sqrt(x / 2)), 1e-10);
 		bad += !near(hd_chi2_sf(x, 4), exp(-x / 2) * (1 + x / 2),

@@ -79,6 +79,9 @@ static int sample(struct hd_drift_col *c, const cJSON *o, uint64_t present)
 			return -1;
 		i++;
 	}
+	/* what cJSON counted is what it iterated (for the analyzer) */
+	if (i != (size_t)n)
+		return -1;
 	i = 0;
 	cJSON_ArrayForEach (e, k) {
 		if (get_count(e, NULL, &c->value_counts[i]) != 0 ||
@@ -87,7 +90,7 @@ static int sample(struct hd_drift_col *c, const cJSON *o, uint64_t present)
 		sum += c->value_counts[i++];
 	}
 	c->nvalues = (size_t)n;
-	if (sum != present)
+	if (i != (size_t)n || sum != present)
 		return -1;
 	c->min = n ? c->values[0] : NAN;
 	c->max = n ? c->values[n - 1] : NAN;
