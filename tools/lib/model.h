@@ -207,14 +207,15 @@ uint64_t hd_sample_size(const uint64_t *counts, size_t n);
 /*
  * Two-sided two-sample Kolmogorov-Smirnov test, as scipy's ks_2samp:
  * D from the two ECDFs over the pooled values (ties as searchsorted
- * side='right' takes them).  When n1 * n2 <= HD_KS_EXACT_MAX the exact
- * p-value (method='exact': the share of the merged orders with a D at
- * least as large, D rounded to its multiple of 1/lcm(n1, n2) as scipy
- * rounds it); above it, 1e8 steps of a column of min(n1, n2) <= 1e4
- * doubles, the asymptotic Kolmogorov distribution at sqrt(n1 n2 / (n1 +
- * n2)) D (scipy's 'asymp' uses kstwo instead; its 'auto' is exact up to
- * 10000 a side, which the cut-off covers).  0, or -1 when a sample is
- * empty (or, exact, out of memory): statistic and p NaN.
+ * side='right' takes them).  The p-value is exact (scipy's
+ * method='exact': the share of the merged orders with a D at least as
+ * large, D rounded to its multiple of 1/lcm(n1, n2) as scipy rounds
+ * it) while n1 * n2 <= HD_KS_EXACT_MAX: that many steps of a column of
+ * min(n1, n2) <= 10^4 doubles, about 0.2 s, and all of scipy's 'auto'
+ * region (exact up to 10000 a side).  Above it, the asymptotic
+ * Kolmogorov distribution at sqrt(n1 n2 / (n1 + n2)) D (where scipy's
+ * 'asymp' uses kstwo instead).  0, or -1 when a sample is empty (or,
+ * exact, out of memory): statistic and p NaN.
  */
 #define HD_KS_EXACT_MAX 1e8
 int hd_ks_2samp(const double *x, const uint64_t *cx, size_t nx, const double *y,
