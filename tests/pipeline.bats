@@ -97,6 +97,17 @@ setup() {
 	[ "$(jq .test.roc_auc m.json)" = "$(jq .test.roc_auc "$W/art/metrics/$m.metrics.json")" ]
 }
 
+@test "every model the pipeline makes carries the reference profile of its training rows" {
+	for f in models/lr.model.json models/rf.model.json model.json; do
+		jq -e '.reference.rows == 734 and .reference.prediction.scores == "out_of_fold"' "$W/art/$f"
+		# hd-drift loads it (exit 1 would be a model without a profile)
+		run -0 --separate-stderr hd-drift "$W/art/$f" "$W/data/split/test.csv"
+	done
+	m=$W/art/models
+	"$PY" "$REPO/tests/drift_reference.py" profile "$m/lr.model.json" "$W/data/split/train.csv" "$m/lr.oof.csv"
+	"$PY" "$REPO/tests/drift_reference.py" profile "$m/rf.model.json" "$W/data/split/train.csv" "$m/rf.oof.csv"
+}
+
 @test "a second make pipeline does nothing" {
 	stamps > before
 	run -0 mk pipeline

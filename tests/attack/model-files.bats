@@ -115,6 +115,23 @@ model_cases() {
 		put "$d" tree-value-text "a node value x"
 	jq '.params.trees = []' $rf | put "$d" trees-none "a forest of no trees"
 	jq '.params.trees[0].left = ""' $rf | put "$d" tree-empty "a tree of no nodes"
+	# The reference profile (hd-drift's, and the server's drift gauges).
+	jq '.reference = "x"' $lr | put "$d" ref-string "a reference that is a string"
+	jq '.reference.rows += 1' $lr | put "$d" ref-rows "reference rows one more than its bins hold"
+	jq '.reference.rows = 0' $lr | put "$d" ref-rows-0 "a reference of 0 rows"
+	jq '.reference.features |= .[1:]' $lr | put "$d" ref-features-12 "a reference of 12 features"
+	jq '.reference.features[0].name = "chol"' $lr | put "$d" ref-name "a reference feature out of order"
+	jq '.reference.features[0].counts |= .[1:]' $lr | put "$d" ref-counts-short "a feature's bin counts one short"
+	jq '.reference.features[0].counts[0] = -1' $lr | put "$d" ref-count-negative "a bin count -1"
+	jq '.reference.features[0].counts[0] += 0.5' $lr | put "$d" ref-count-fraction "a bin count 0.5 over a whole number"
+	jq '.reference.features[0].edges |= reverse' $lr | put "$d" ref-edges-descending "decile edges descending"
+	jq '.reference.features[0].edges = [range(20)]' $lr | put "$d" ref-edges-20 "20 decile edges"
+	jq '.reference.features[0].values |= reverse' $lr | put "$d" ref-values-descending "sample values descending"
+	jq '.reference.features[0].value_counts[0] += 1' $lr | put "$d" ref-value-counts "a sample that does not add up to the present rows"
+	jq '.reference.features[0].value_counts |= .[1:]' $lr | put "$d" ref-value-counts-short "fewer value counts than values"
+	jq '.reference.features[1].levels = [range(20)]' $lr | put "$d" ref-levels-20 "20 levels"
+	jq '.reference.prediction.scores = "x"' $lr | put "$d" ref-scores "scores neither out_of_fold nor in_sample"
+	jq '.reference.prediction.counts |= .[1:]' $lr | put "$d" ref-score-counts "9 score bins"
 }
 
 # hostile READER DIR: give each case of DIR to READER (a function run
@@ -157,6 +174,7 @@ report() {
 		--metrics rf="$BATS_FILE_TMPDIR/rf.metrics.json"
 }
 select_() { $T hd-select -o "$2/model.json" "$1"; }
+drift() { $T hd-drift -o "$2/drift.txt" "$1" "$BATS_FILE_TMPDIR/test.csv"; }
 
 @test "the good files pass, so that each hostile one fails for its own fault" {
 	cd "$BATS_FILE_TMPDIR" || exit 1
@@ -165,6 +183,8 @@ select_() { $T hd-select -o "$2/model.json" "$1"; }
 		run -0 evaluate "$m" "$BATS_TEST_TMPDIR"
 		run -0 check "$m"
 		run -0 report "$m" "$BATS_TEST_TMPDIR"
+		run drift "$m" "$BATS_TEST_TMPDIR"
+		[ "$status" -eq 0 ] || [ "$status" -eq 3 ] || fail "hd-drift $m: exit $status"
 	done
 	run -0 loso lr.selected.json "$BATS_TEST_TMPDIR"
 	# hd-select needs the model where the metrics file says it is.
@@ -173,6 +193,10 @@ select_() { $T hd-select -o "$2/model.json" "$1"; }
 
 @test "hd-predict refuses every hostile model file" {
 	hostile predict hostile
+}
+
+@test "hd-drift refuses every hostile model file" {
+	hostile drift hostile
 }
 
 @test "hd-eval refuses every hostile model file" {

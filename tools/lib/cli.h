@@ -498,6 +498,20 @@ cJSON *hd_evaluate(const char *who, const double *p, const uint8_t *y, size_t n,
                    const struct hd_eval_opts *o);
 
 /* ---------------------------------------------------------------------
+ * The reference profile of the training rows (profile.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * The "reference" object of a model file (layout in model.h) from the
+ * training rows d (NaN = missing) and their scores[d->n]: out-of-fold
+ * probabilities (out_of_fold 1) or the final model's own (0).  NULL
+ * after saying why (a categorical with more levels than a profile
+ * holds); train names the data in that message.
+ */
+cJSON *hd_profile_to_json(const struct hd_dataset *d, const double *scores,
+                          int out_of_fold, const char *train);
+
+/* ---------------------------------------------------------------------
  * The fit tools' shared driver (fit.c)
  * ------------------------------------------------------------------- */
 

@@ -79,6 +79,9 @@ static int sample(struct hd_drift_col *c, const cJSON *o, uint64_t present)
 			return -1;
 		i++;
 	}
+	/* what cJSON counted is what it iterated (for the analyzer) */
+	if (i != (size_t)n)
+		return -1;
 	i = 0;
 	cJSON_ArrayForEach (e, k) {
 		if (get_count(e, NULL, &c->value_counts[i]) != 0 ||
@@ -87,7 +90,7 @@ static int sample(struct hd_drift_col *c, const cJSON *o, uint64_t present)
 		sum += c->value_counts[i++];
 	}
 	c->nvalues = (size_t)n;
-	if (sum != present)
+	if (i != (size_t)n || sum != present)
 		return -1;
 	c->min = n ? c->values[0] : NAN;
 	c->max = n ? c->values[n - 1] : NAN;
@@ -267,4 +270,259 @@ double hd_psi(const uint64_t *ref, const uint64_t *cur, int n)
 		psi += (c - r) * log(c / r);
 	}
 	return psi;
+}
+
+/* ---------------------------------------------------------------------
+ * Two-sample tests
+ * ------------------------------------------------------------------- */
+
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+	while (b != 0) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+uint64_t hd_sample_size(const uint64_t *counts, size_t n)
+{
+	uint64_t s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += counts[i];
+	return s;
+}
+
+double hd_ks_exact_p(uint64_t n1, uint64_t n2, uint64_t h)
+{
+	uint64_t g, a, b, m, n;
+	double *col;
+	double p;
+
+	if (n1 == 0 || n2 == 0)
+		return NAN;
+	if (h == 0)
+		return 1;
+	/*
+	 * A merged sample is a lattice path from (0, 0) to (n1, n2): a
+	 * step right for each value of the first sample, up for each of
+	 * the second, in ascending order.  At (x, y) the ECDFs differ by
+	 * x/n1 - y/n2 = (x * n2/g - y * n1/g) / lcm; the path has D >= h/lcm
+	 * when it touches a point where |x * n2/g - y * n1/g| >= h.  Every
+	 * path is equally likely under the null hypothesis.
+	 *
+	 * col[y] is the share of the paths from (0, 0) to (x, y) that have
+	 * touched such a point: 1 at the point itself, else the mix of its
+	 * two predecessors weighted by how many paths come through each,
+	 * x / (x + y) from (x - 1, y) and y / (x + y) from (x, y - 1).  A
+	 * share, never a count, so nothing overflows.  The column runs
+	 * along the smaller sample.
+	 */
+	g = gcd_u64(n1, n2);
+	if (n1 >= n2) {
+		m = n1, n = n2, a = n2 / g, b = n1 / g;
+	} else {
+		m = n2, n = n1, a = n1 / g, b = n2 / g;
+	}
+	/* now (x, y) walks m and n, and the point's distance is x a - y b */
+	col = malloc((size_t)(n + 1) * sizeof *col);
+	if (col == NULL)
+		return NAN;
+	col[0] = 0;
+	for (uint64_t y = 1; y <= n; y++)
+		col[y] = y * b >= h ? 1 : col[y - 1];
+	for (uint64_t x = 1; x <= m; x++) {
+		uint64_t xa = x * a;
+
+		for (uint64_t y = 0; y <= n; y++) {
+			uint64_t yb = y * b;
+			uint64_t dist = xa > yb ? xa - yb : yb - xa;
+
+			if (dist >= h)
+				col[y] = 1;
+			else if (y == 0)
+				; /* col[0]: from (x - 1, 0) alone, unchanged */
+			else
+				col[y] = ((double)x * col[y] +
+				          (double)y * col[y - 1]) /
+				         (double)(x + y);
+		}
+	}
+	p = col[n];
+	free(col);
+	return p < 0 ? 0 : p > 1 ? 1 : p;
+}
+
+double hd_kolmogorov_sf(double lambda)
+{
+	const double pi = 3.14159265358979323846;
+	double s = 0;
+
+	if (!(lambda > 0))
+		return 1;
+	if (lambda < 1) {
+		/* P = sqrt(2 pi) / lambda sum exp(-(2k - 1)^2 pi^2 / (8
+		 * lambda^2)), which converges fast for small lambda */
+		double t = pi * pi / (8 * lambda * lambda);
+
+		for (int k = 1; k <= 20; k++)
+			s += exp(-(2.0 * k - 1) * (2.0 * k - 1) * t);
+		s = 1 - sqrt(2 * pi) / lambda * s;
+		return s < 0 ? 0 : s;
+	}
+	/* Q = 2 sum (-1)^(k-1) exp(-2 k^2 lambda^2) */
+	for (int k = 1; k <= 100; k++) {
+		double t = exp(-2.0 * k * k * lambda * lambda);
+
+		s += k % 2 ? t : -t;
+		if (t < 1e-300)
+			break;
+	}
+	s *= 2;
+	return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+int hd_ks_2samp(const double *x, const uint64_t *cx, size_t nx, const double *y,
+                const uint64_t *cy, size_t ny, struct hd_test *t)
+{
+	uint64_t n1 = hd_sample_size(cx, nx), n2 = hd_sample_size(cy, ny);
+	uint64_t c1 = 0, c2 = 0;
+	size_t i = 0, j = 0;
+	double d = 0;
+
+	memset(t, 0, sizeof *t);
+	t->statistic = t->p = NAN;
+	if (n1 == 0 || n2 == 0)
+		return -1;
+	/*
+	 * D = max |F1(v) - F2(v)| over the pooled values v, each ECDF
+	 * taking every value <= v (searchsorted side='right', as scipy's
+	 * ks_2samp): walk the distinct values of both in ascending order.
+	 */
+	while (i < nx || j < ny) {
+		double v = j >= ny || (i < nx && x[i] <= y[j]) ? x[i] : y[j];
+		double diff;
+
+		while (i < nx && x[i] == v)
+			c1 += cx[i++];
+		while (j < ny && y[j] == v)
+			c2 += cy[j++];
+		diff = fabs((double)c1 / (double)n1 - (double)c2 / (double)n2);
+		if (diff > d)
+			d = diff;
+	}
+	if ((double)n1 * (double)n2 <= HD_KS_EXACT_MAX) {
+		uint64_t g = gcd_u64(n1, n2), lcm = n1 / g * n2;
+		uint64_t h = (uint64_t)llround(d * (double)lcm);
+
+		/* D is a multiple of 1/lcm: the one d approximates. */
+		t->statistic = (double)h / (double)lcm;
+		t->p = hd_ks_exact_p(n1, n2, h);
+		t->exact = 1;
+		if (isnan(t->p))
+			return -1;
+	} else {
+		double en = (double)n1 * (double)n2 / ((double)n1 + (double)n2);
+
+		t->statistic = d;
+		t->p = hd_kolmogorov_sf(sqrt(en) * d);
+	}
+	return 0;
+}
+
+/* P(a, x) by its series, for x < a + 1. */
+static double gamma_p_series(double a, double x)
+{
+	double sum = 1 / a, term = sum;
+
+	for (int n = 1; n < 10000; n++) {
+		term *= x / (a + n);
+		sum += term;
+		if (fabs(term) < fabs(sum) * 1e-17)
+			break;
+	}
+	return sum * exp(-x + a * log(x) - lgamma(a));
+}
+
+/* Q(a, x) by its continued fraction (modified Lentz), for x >= a + 1. */
+static double gamma_q_cf(double a, double x)
+{
+	const double tiny = 1e-300;
+	double b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
+
+	for (int i = 1; i < 10000; i++) {
+		double an = -i * (i - a), del;
+
+		b += 2;
+		d = an * d + b;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = b + an / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-16)
+			break;
+	}
+	return exp(-x + a * log(x) - lgamma(a)) * h;
+}
+
+double hd_gamma_q(double a, double x)
+{
+	if (!(a > 0) || isnan(x))
+		return NAN;
+	if (x <= 0)
+		return 1;
+	if (isinf(x))
+		return 0;
+	if (x < a + 1)
+		return 1 - gamma_p_series(a, x);
+	return gamma_q_cf(a, x);
+}
+
+double hd_chi2_sf(double x, double dof)
+{
+	return hd_gamma_q(dof / 2, x / 2);
+}
+
+int hd_chi2_2xk(const uint64_t *a, const uint64_t *b, int k, struct hd_test *t)
+{
+	double na = 0, nb = 0, n, stat = 0;
+	int cols = 0;
+
+	memset(t, 0, sizeof *t);
+	t->statistic = t->p = NAN;
+	for (int i = 0; i < k; i++) {
+		na += (double)a[i];
+		nb += (double)b[i];
+		cols += a[i] + b[i] > 0;
+	}
+	if (na == 0 || nb == 0)
+		return -1;
+	n = na + nb;
+	t->dof = cols - 1;
+	if (t->dof == 0) {
+		/* One level on both sides: observed == expected (scipy's
+		 * chi2_contingency answers 0 and 1 here too). */
+		t->statistic = 0;
+		t->p = 1;
+		return 0;
+	}
+	for (int i = 0; i < k; i++) {
+		double col = (double)a[i] + (double)b[i];
+		double ea = na * col / n, eb = nb * col / n;
+
+		if (col == 0)
+			continue;
+		stat += ((double)a[i] - ea) * ((double)a[i] - ea) / ea +
+		        ((double)b[i] - eb) * ((double)b[i] - eb) / eb;
+	}
+	t->statistic = stat;
+	t->p = hd_chi2_sf(stat, t->dof);
+	return 0;
 }

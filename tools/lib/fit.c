@@ -396,8 +396,8 @@ int hd_fit_run(const struct hd_fit_job *j)
 {
 	struct hd_dataset d;
 	struct hd_model m;
-	double auc[100], *oof = NULL;
-	cJSON *doc, *cv = NULL;
+	double auc[100], *oof = NULL, *scores = NULL;
+	cJSON *doc, *cv = NULL, *ref;
 	int rc;
 
 	if (j->oof != NULL && j->cv_folds < 2) {
@@ -441,12 +441,29 @@ int hd_fit_run(const struct hd_fit_job *j)
 		hd_err("warning: not converged after %d Newton steps "
 		       "(raise --max-iter or --tol)",
 		       m.lr.iterations);
+	/*
+	 * The reference profile's scores: out of fold when there are any,
+	 * since a forest's in-sample scores are near 0 or 1 and would make
+	 * every new batch look drifted.
+	 */
+	if (oof == NULL) {
+		scores = hd_xmalloc(d.n * sizeof *scores);
+		hd_model_prob_many(&m, d.X, d.n, scores, 0);
+	}
+	ref = hd_profile_to_json(&d, oof ? oof : scores, oof != NULL, j->input);
+	free(scores);
+	if (ref == NULL) {
+		hd_model_free(&m);
+		cJSON_Delete(cv);
+		goto fail;
+	}
 	doc = hd_model_to_json(&m);
 	cJSON_AddStringToObject(doc, "name", j->name);
 	cJSON_AddItemToObject(doc, "hyperparameters", j->hyper);
 	cJSON_AddItemToObject(doc, "training", training_record(j, &d, &m));
 	if (cv != NULL)
 		cJSON_AddItemToObject(doc, "cv", cv);
+	cJSON_AddItemToObject(doc, "reference", ref);
 	rc = hd_json_write(j->output, doc);
 	cJSON_Delete(doc);
 	hd_model_free(&m);

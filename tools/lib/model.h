@@ -191,6 +191,52 @@ int hd_score_bin(double p);
 #define HD_PSI_FLOOR 1e-4
 double hd_psi(const uint64_t *ref, const uint64_t *cur, int n);
 
+/*
+ * Two-sample tests (drift.c).  A sample is its distinct values,
+ * ascending, and how often each occurs (a profile's values and
+ * value_counts, or a batch's), so no raw rows are needed.
+ */
+struct hd_test {
+	double statistic; /* KS: D; chi-squared: X^2 */
+	double p;         /* the p-value */
+	int dof;          /* chi-squared: degrees of freedom */
+	int exact;        /* KS: 1 exact, 0 asymptotic */
+};
+/* The sum of counts[0..n): a sample's size. */
+uint64_t hd_sample_size(const uint64_t *counts, size_t n);
+/*
+ * Two-sided two-sample Kolmogorov-Smirnov test, as scipy's ks_2samp:
+ * D from the two ECDFs over the pooled values (ties as searchsorted
+ * side='right' takes them).  The p-value is exact (scipy's
+ * method='exact': the share of the merged orders with a D at least as
+ * large, D rounded to its multiple of 1/lcm(n1, n2) as scipy rounds
+ * it) while n1 * n2 <= HD_KS_EXACT_MAX: that many steps of a column of
+ * min(n1, n2) <= 10^4 doubles, about 0.2 s, and all of scipy's 'auto'
+ * region (exact up to 10000 a side).  Above it, the asymptotic
+ * Kolmogorov distribution at sqrt(n1 n2 / (n1 + n2)) D (where scipy's
+ * 'asymp' uses kstwo instead).  0, or -1 when a sample is empty (or,
+ * exact, out of memory): statistic and p NaN.
+ */
+#define HD_KS_EXACT_MAX 1e8
+int hd_ks_2samp(const double *x, const uint64_t *cx, size_t nx, const double *y,
+                const uint64_t *cy, size_t ny, struct hd_test *t);
+/* P(D >= h / lcm(n1, n2)), exact; NaN if out of memory. */
+double hd_ks_exact_p(uint64_t n1, uint64_t n2, uint64_t h);
+/* The limiting Kolmogorov distribution's survival function, P(K > lambda). */
+double hd_kolmogorov_sf(double lambda);
+/*
+ * Pearson's chi-squared test of homogeneity on the 2 x k table a[k]
+ * (reference) over b[k] (current), without continuity correction; a
+ * column empty on both sides is left out, so dof = the columns that
+ * remain - 1 (0: statistic 0, p 1, as scipy's chi2_contingency).  0,
+ * or -1 when a side holds nothing.
+ */
+int hd_chi2_2xk(const uint64_t *a, const uint64_t *b, int k, struct hd_test *t);
+/* The chi-squared distribution's survival function. */
+double hd_chi2_sf(double x, double dof);
+/* The regularized upper incomplete gamma function Q(a, x), a > 0. */
+double hd_gamma_q(double a, double x);
+
 /* ---------------------------------------------------------------------
  * The model file (model.c)
  * ------------------------------------------------------------------- */
