@@ -139,6 +139,17 @@ def drift(model_path, data_path, scored_path, drift_path):
               np.isnan(x).mean())
         close(f"{name} missing_reference", got["missing"]["reference"],
               f["missing"] / ref["rows"])
+        # the missing share's own test: (missing, present) x (ref, batch),
+        # a column empty on both sides left out (dof 0: p 1)
+        miss = np.array([[f["missing"], ref["rows"] - f["missing"]],
+                         [int(np.isnan(x).sum()), int((~np.isnan(x)).sum())]])
+        miss = miss[:, miss.sum(axis=0) > 0]
+        if miss.shape[1] < 2:
+            mchi2, mp = 0.0, 1.0
+        else:
+            mchi2, mp, _, _ = stats.chi2_contingency(miss, correction=False)
+        close(f"{name} missing statistic", got["missing"]["statistic"], mchi2)
+        close(f"{name} missing p_value", got["missing"]["p_value"], mp, tiny=1e-6)
         cur = x[~np.isnan(x)]
         if f["kind"] == "numeric":
             sample = np.repeat(np.array(f["values"], dtype=float),

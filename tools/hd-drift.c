@@ -26,7 +26,8 @@ static const struct hd_usage usage = {
 	"Compare a clean CSV of patients (the 13 feature columns by name) with\n"
 	"the reference profile in MODEL: per feature a KS (numeric) or\n"
 	"chi-squared (categorical) test and the PSI; the same for the scores.\n"
-	"A feature drifted when PSI >= T and p < A (PSI alone when no test is\n"
+	"A feature drifted when PSI >= T and p < A, for its test or for the\n"
+	"chi-squared test of its missing share (PSI alone when no test is\n"
 	"possible); the data set drifted when the share of drifted features\n"
 	"is at least S.  Exit 0 no drift, 3 drift, 1 bad data, 2 usage.\n"
 	"\n"
@@ -50,6 +51,10 @@ struct result {
 	const char *kind; /* "numeric", "categorical", "score" */
 	const char *test; /* "ks", "chi2" or NULL: none possible */
 	struct hd_test t;
+	/* chi-squared on (missing, present), reference vs batch: a shift
+	 * in how often a value is missing is drift too (PSI sees it in the
+	 * missing bin; the tests above see only the values present). */
+	struct hd_test miss;
 	double psi;
 	double missing_ref, missing_cur; /* shares of the rows */
 	double out_of_range;             /* share of the present values */
@@ -136,6 +141,13 @@ static void feature(const struct hd_profile *ref, int f,
 	r->present_cur = n;
 	r->out_of_range = n ? (double)out / (double)n : NAN;
 	r->t.statistic = r->t.p = NAN;
+	{
+		uint64_t a[2] = { col->ref[col->nbins - 1], r->present_ref };
+		uint64_t b[2] = { cur[col->nbins - 1], n };
+
+		r->miss.statistic = r->miss.p = NAN;
+		hd_chi2_2xk(a, b, 2, &r->miss);
+	}
 	distinct(v, n, c, &nd);
 	if (r->present_ref > 0 && n > 0) {
 		if (col->kind == HD_NUMERIC) {
@@ -147,7 +159,9 @@ static void feature(const struct hd_profile *ref, int f,
 			chi2_levels(col, v, c, nd, &r->t);
 		}
 	}
-	r->drifted = r->psi >= o->psi && (r->test == NULL || r->t.p < o->alpha);
+	r->drifted =
+		r->psi >= o->psi &&
+		(r->test == NULL || r->t.p < o->alpha || r->miss.p < o->alpha);
 	free(v);
 	free(c);
 }
@@ -201,6 +215,8 @@ static cJSON *result_json(const struct result *r)
 		t = cJSON_AddObjectToObject(j, "missing");
 		hd_json_add_num(t, "reference", r->missing_ref);
 		hd_json_add_num(t, "current", r->missing_cur);
+		hd_json_add_num(t, "statistic", r->miss.statistic);
+		hd_json_add_num(t, "p_value", r->miss.p);
 		hd_json_add_num(j, "out_of_range", r->out_of_range);
 	}
 	cJSON_AddBoolToObject(j, "drifted", r->drifted);
@@ -265,6 +281,7 @@ static void row(FILE *fp, const struct result *r)
 	cell(fp, " %*.4f", r->psi, 8);
 	cell(fp, " %*.3f", r->missing_ref, 11);
 	cell(fp, " %*.3f", r->missing_cur, 11);
+	cell(fp, " %*.3g", r->kind[0] == 's' ? NAN : r->miss.p, 10);
 	cell(fp, " %*.3f", r->out_of_range, 12);
 	fprintf(fp, "  %s\n", r->drifted ? "yes" : "no");
 }
@@ -274,9 +291,10 @@ static void report_text(FILE *fp, const char *data_path,
                         const struct opts *o, const struct result *r,
                         const struct result *pred, int k, int drift)
 {
-	fprintf(fp, "%-10s %-11s %-4s %10s %10s %8s %11s %11s %12s  %s\n",
+	fprintf(fp, "%-10s %-11s %-4s %10s %10s %8s %11s %11s %10s %12s  %s\n",
 	        "feature", "kind", "test", "statistic", "p-value", "PSI",
-	        "missing ref", "missing cur", "out-of-range", "drifted");
+	        "missing ref", "missing cur", "missing p", "out-of-range",
+	        "drifted");
 	for (int f = 0; f < HD_NFEAT; f++)
 		row(fp, &r[f]);
 	row(fp, pred);
@@ -294,7 +312,8 @@ static void report_text(FILE *fp, const char *data_path,
 		}
 	fprintf(fp,
 	        "\ndataset drift: %s (share %s %g; a feature drifts when PSI "
-	        ">= %g and p < %g)\n",
+	        ">= %g and the p-value of its test or of its missing share "
+	        "< %g)\n",
 	        drift ? "yes" : "no", drift ? ">=" : "<", o->share, o->psi,
 	        o->alpha);
 }
