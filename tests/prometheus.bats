@@ -8,9 +8,9 @@
 # and counts the patients sent.  Never port 9090, never a system
 # instance: the prometheus started here is stopped by its PID.
 #
-# The served model is a logistic regression fitted on the real data
-# with a drift reference profile (tests/reference_profile.py), so the
-# drift gauges are in the text promtool checks.
+# The served model is a logistic regression fitted on the real data;
+# its file carries the reference profile, so the drift gauges are in
+# the text promtool checks.
 
 load test_helper
 bats_require_minimum_version 1.5.0
@@ -39,9 +39,7 @@ unserve() {
 setup_file() {
 	cd "$BATS_FILE_TMPDIR" || exit
 	uci_split
-	hd-fit-lr --cv 0 -o lr.json train.csv
-	hd-predict lr.json train.csv > scored.csv
-	"$PY" "$REPO/tests/reference_profile.py" scored.csv lr.json > model.json
+	hd-fit-lr --cv 0 -o model.json train.csv
 	printf '<!DOCTYPE html>\n<title>r</title>\n' > report.html
 	# A unix socket path has room for 107 bytes: keep it short.
 	RUN=$(mktemp -d /tmp/hd-prom-test.XXXXXX)
