@@ -127,6 +127,27 @@ since() {
 	[ "$(podman inspect -f '{{.State.Health.Status}}' "$CID")" = healthy ]
 }
 
+@test "the Open Inference Protocol answers for the baked-in model, and the image's hd-drift reports as ours does" {
+	start
+	run curl -s -o /dev/null -w '%{http_code}' "$URL/v2/health/ready"
+	[ "$output" = 200 ] || fail "ready: $output"
+	name=$(jq -r '.name // "heart-disease"' artifacts/model.json)
+	run curl -s "$URL/v2/models/$name"
+	jq -e --arg n "$name" --arg v "$(sha_of artifacts/model.json | cut -c1-12)" \
+		'.name == $n and .versions == [$v]' <<<"$output" || fail "$output"
+	# hd-drift in the image, a batch on its standard input
+	t=$BATS_TEST_TMPDIR
+	status=0
+	podman run --rm -i "$IMAGE" hd-drift --json /opt/hd/model/model.json - \
+		< data/split/test.csv > "$t/image.json" || status=$?
+	[ "$status" -eq 0 ] || [ "$status" -eq 3 ] || fail "hd-drift in the image: exit $status"
+	status=0
+	hd-drift --json artifacts/model.json data/split/test.csv > "$t/here.json" || status=$?
+	[ "$status" -eq 0 ] || [ "$status" -eq 3 ] || fail "hd-drift: exit $status"
+	[ "$(jq -c '[.features, .prediction, .summary]' "$t/image.json")" = \
+		"$(jq -c '[.features, .prediction, .summary]' "$t/here.json")" ]
+}
+
 @test "TLS and bearer tokens mounted: https with the CA and HSTS, plain HTTP refused, 401 without a token, healthy" {
 	local d=$BATS_TEST_TMPDIR/tls tok=image-test-token-$RANDOM
 	mkdir -p "$d"
