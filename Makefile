@@ -87,6 +87,7 @@ LDLIBS_hd-fcgi  := -lfcgi
 UNIT    := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
 UNIT_OBJS_fcgi_test := $(addprefix $(OBJ)/fcgi/,text.o counters.o metrics.o validate.o auth.o drift.o)
 LDLIBS_fcgi_test := -lfcgi
+UNIT_OBJS_oip_test := $(addprefix $(OBJ)/fcgi/,text.o validate.o oipreq.o)
 
 .PHONY: all programs deps-build deps-run deps-test
 all: $(PROGS) $(UNIT:%=$(BUILD)/tests/%)
