@@ -430,6 +430,33 @@ use_model() {
 }
 
 # ---------------------------------------------------------------------
+# The documentation
+# ---------------------------------------------------------------------
+
+@test "openapi.json describes every OIP endpoint, and /docs renders them in Chromium" {
+	req /openapi.json
+	code_is 200
+	cp b spec.json
+	jq -r '.paths | keys[] | select(startswith("/v2"))' spec.json > want
+	[ "$(wc -l < want)" = 9 ] || fail "$(cat want)"
+	body_is '.paths["/v2/models/{name}/infer"].post.requestBody.content["application/json"].schema["$ref"] == "#/components/schemas/OipInferRequest"'
+	# Every example infer body of the document is answered 200 here.
+	for ex in features patients; do
+		jq -c --arg e "$ex" '.paths["/v2/models/{name}/infer"].post.requestBody.content["application/json"].examples[$e].value' spec.json > ex.json
+		infer ex.json
+		code_is 200 || fail "example $ex"
+	done
+	# The page reads /openapi.json and builds one operation per path.
+	timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 \
+		--dump-dom "$URL/docs" 2>/dev/null > dom.html
+	run ! grep -qE 'id="ops">(Could not read|Loading)' dom.html
+	while read -r path; do
+		grep -qF "<code>$path</code>" dom.html || fail "/docs does not show $path"
+	done < want
+	grep -q 'id="schema-OipInferRequest"' dom.html
+}
+
+# ---------------------------------------------------------------------
 # Versions follow the file
 # ---------------------------------------------------------------------
 
