@@ -108,6 +108,11 @@ error_is() {
 	body_is --arg m "$2" 'keys == ["error"] and (.error | type == "string") and (.error | contains($m))'
 }
 
+# The path of the README's Kubernetes probe $1 (startupProbe, ...).
+probe_path() {
+	awk -v p="$1:" '$1 == p { want = 1; next } want && /httpGet:/ { sub(/.*path: */, ""); sub(/,.*/, ""); print; exit }' "$REPO/README.md"
+}
+
 # Put model file $1 in place by rename and wait until /health shows it.
 use_model() {
 	local sha
@@ -506,6 +511,18 @@ use_model() {
 	error_is 503 "No model can be served"
 	infer_text "$(one "$ROW")"
 	error_is 503 "No model can be served"
+	# The README's probes say the same: live for startup and liveness,
+	# not ready.
+	for probe in startupProbe livenessProbe readinessProbe; do
+		path=$(probe_path "$probe")
+		[[ $path == /v2/health/* ]] || fail "README: $probe has no path: '$path'"
+		req "$path"
+		if [ "$probe" = readinessProbe ]; then
+			code_is 503
+		else
+			code_is 200
+		fi
+	done
 	# Once a model appears, ready follows.
 	cp "$M/lr.json" "$run/.m.tmp"
 	mv "$run/.m.tmp" "$run/model.json"
