@@ -332,6 +332,12 @@ struct oip_want {
 	int has_id; /* "id" given: id holds it as JSON text */
 };
 
+/*
+ * How much of a client's text s[0..n) a message quotes: at most 64
+ * bytes, and never a cut UTF-8 sequence or bytes that are not UTF-8
+ * (the longest valid prefix), so that the answer stays valid JSON.
+ */
+size_t oip_cut(const char *s, size_t n);
 /* An {"error": msg} answer body in out. */
 void oip_error(struct buf *out, const char *msg);
 /*

@@ -62,8 +62,7 @@ static int served_model(struct req *q, const struct oip_path *t)
 	    memcmp(t->name, name, t->name_len) != 0) {
 		snprintf(msg, sizeof msg,
 		         "Unknown model '%.*s': this server serves '%s'",
-		         (int)(t->name_len > 64 ? 64 : t->name_len), t->name,
-		         name);
+		         (int)oip_cut(t->name, t->name_len), t->name, name);
 		oip_fail(q, 404, msg);
 		return 0;
 	}
@@ -73,8 +72,8 @@ static int served_model(struct req *q, const struct oip_path *t)
 		snprintf(msg, sizeof msg,
 		         "Unknown version '%.*s' of model '%s': the version "
 		         "served is %.*s",
-		         (int)(t->version_len > 64 ? 64 : t->version_len),
-		         t->version, name, VERSION_LEN, server.model.m.sha256);
+		         (int)oip_cut(t->version, t->version_len), t->version,
+		         name, VERSION_LEN, server.model.m.sha256);
 		oip_fail(q, 404, msg);
 		return 0;
 	}

@@ -116,8 +116,17 @@ static int bad(struct buf *out, const char *fmt, ...)
 	return 400;
 }
 
-/* A client's name, short enough for a message: at most 64 bytes. */
-#define SHORT(s) (int)(strlen(s) > 64 ? 64 : strlen(s)), (s)
+size_t oip_cut(const char *s, size_t n)
+{
+	size_t m = n < 64 ? n : 64;
+
+	while (m > 0 && !hd_utf8_valid(s, m))
+		m--;
+	return m;
+}
+
+/* A client's name for a message, as "%.*s" takes it (oip_cut). */
+#define SHORT(s) (int)oip_cut((s), strlen(s)), (s)
 
 /* ---------------------------------------------------------------------
  * Infer bodies

@@ -189,6 +189,20 @@ use_model() {
 	body_is --arg v "$LR_VER" '.model_version == $v'
 }
 
+@test "a long unknown name is quoted cut, never inside a UTF-8 letter: the answer stays UTF-8 JSON" {
+	a63=$(printf 'a%.0s' $(seq 1 63))
+	for name in "$a63%C3%A9" "${a63}a%C3%A9xyz" "%C3%A9%C3%A9"; do
+		req "/v2/models/$name"
+		code_is 404
+		"$PY" -c 'import json, sys; d = json.loads(sys.stdin.buffer.read().decode("utf-8")); assert list(d) == ["error"]' < b ||
+			fail "$name: not UTF-8 JSON: $(od -c b | tail -n 3)"
+	done
+	req "/v2/models/$a63%C3%A9"
+	body_is --arg a "$a63" '.error | startswith("Unknown model \u0027" + $a + "\u0027")'
+	infer_text "{\"inputs\": [{\"name\": \"$a63\u00e9\"}]}"
+	error_is 400 "unknown input '$a63'"
+}
+
 @test "unknown paths under /v2 are 404 with the protocol's error" {
 	for path in /v2/ /v2/health /v2/health/live/ /v2/models /v2/models/ /v2/models/heart-disease/ \
 		/v2/models/heart-disease/versions /v2/models/heart-disease/versions/ /v2/models/heart-disease/predict \

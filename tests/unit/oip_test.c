@@ -331,6 +331,23 @@ static void test_errors(void)
 	}
 }
 
+static void test_cut(void)
+{
+	char s[80];
+
+	memset(s, 'a', sizeof s);
+	check(oip_cut(s, 10) == 10 && oip_cut(s, 80) == 64 &&
+	              oip_cut(s, 0) == 0,
+	      "oip_cut: at most 64 bytes");
+	/* A two-byte letter across the cut: left out whole. */
+	memcpy(s + 63, "\xc3\xa9", 2);
+	check(oip_cut(s, 80) == 63, "oip_cut: never half a UTF-8 sequence");
+	memcpy(s + 62, "\xc3\xa9", 2);
+	check(oip_cut(s, 80) == 64, "oip_cut: a whole one up to the cut stays");
+	check(oip_cut("ab\xff", 3) == 2 && oip_cut("\xff", 1) == 0,
+	      "oip_cut: bytes that are not UTF-8 are left out");
+}
+
 int main(void)
 {
 	if (arena_init(&arena, 256u << 10) != 0)
@@ -341,6 +358,7 @@ int main(void)
 	if (p.x == NULL || p.imputed == NULL)
 		return 1;
 	test_paths();
+	test_cut();
 	test_forms();
 	test_errors();
 	free(p.x);
