@@ -436,6 +436,15 @@ use_model() {
 	error_is 413 "the limit is 65536 bytes"
 }
 
+@test "a body that stops arriving is 408 in the protocol's shape, after the worker's read deadline" {
+	run -0 "$PY" "$REPO/tests/fcgi_client.py" stall "$HD_BIN/hd-fcgi" \
+		"$BATS_TEST_TMPDIR" 10 200 "$INFER" -- --model "$M/lr.json" --shm "$SHM-stall" \
+		--read-timeout 1
+	rm -f "/dev/shm/hd-fcgi-$SHM-stall-v1" "/dev/shm/hd-fcgi-$SHM-stall-v1.model"
+	jq -e '.status == 408 and .seconds < 5' <<<"$output"
+	jq -e '.body | fromjson | . == {"error": "Request Timeout: the body stopped arriving"}' <<<"$output"
+}
+
 @test "no client mistake gets a 5xx: a sweep of broken bodies" {
 	one "$ROW" > good.json
 	for mut in '.inputs[0] = 1' '.inputs = {}' '.inputs[0].name = 7' '.inputs[0].data = {}' \
