@@ -34,14 +34,23 @@ void oip_fail(struct req *q, int status, const char *msg)
 	oip_error(&server.out, msg);
 }
 
-/* 503 with the reason no model can be served. */
-static void no_model(struct req *q)
+/*
+ * 503 with the reason no model can be served: {"error": why}, or with
+ * ready, {"ready": false, "error": why} (the health endpoints).
+ */
+static void no_model(struct req *q, int ready)
 {
 	char msg[sizeof server.model.why + 40];
 
 	snprintf(msg, sizeof msg, "No model can be served: %s",
 	         server.model.why);
 	oip_fail(q, 503, msg);
+	if (ready) {
+		server.out.len = 0;
+		buf_puts(&server.out, "{\"ready\":false,\"error\":");
+		buf_json_str(&server.out, msg);
+		buf_puts(&server.out, "}");
+	}
 }
 
 /*
@@ -54,7 +63,7 @@ static int served_model(struct req *q, const struct oip_path *t)
 	char msg[200];
 
 	if (!server.model.ok) {
-		no_model(q);
+		no_model(q, 0);
 		return 0;
 	}
 	name = hd_model_name(&server.model.m);
@@ -103,10 +112,7 @@ void ep_v2_live(struct req *q)
 void ep_v2_ready(struct req *q)
 {
 	if (!server.model.ok) {
-		no_model(q);
-		/* {"error": ..., "ready": false}: reopen the object. */
-		server.out.len--;
-		buf_puts(&server.out, ",\"ready\":false}");
+		no_model(q, 1);
 		return;
 	}
 	ok_json(q);
@@ -169,9 +175,7 @@ void ep_v2_model(struct req *q, const struct oip_path *t)
 void ep_v2_model_ready(struct req *q, const struct oip_path *t)
 {
 	if (!server.model.ok) {
-		no_model(q);
-		server.out.len--;
-		buf_puts(&server.out, ",\"ready\":false}");
+		no_model(q, 1);
 		return;
 	}
 	if (!served_model(q, t))

@@ -525,7 +525,7 @@ use_model() {
 	code_is 200
 	req /v2/health/ready
 	code_is 503
-	body_is '.ready == false and (.error | startswith("No model can be served")) and (.error | endswith("model.json: No such file or directory"))'
+	body_is 'keys == ["error", "ready"] and .ready == false and (.error | startswith("No model can be served")) and (.error | endswith("model.json: No such file or directory"))'
 	grep -qx 'Retry-After: 1' <<<"$HEADERS" || fail "$HEADERS"
 	req /v2/models/heart-disease/ready
 	code_is 503
