@@ -385,7 +385,12 @@ use_model() {
 	error_is 400 "asked twice"
 }
 
-@test "N over the batch limit (1000) is 400" {
+@test "N up to the batch limit (1000) is scored, one over it is 400" {
+	jq -nc '{inputs: [{name: "patients", shape: [1000, 13], datatype: "FP64", data: [range(1000) | [63,1,1,145,233,1,2,150,0,2.3,3,0,6][]]}]}' > b.json
+	[ "$(wc -c < b.json)" -lt 65536 ]
+	infer b.json
+	code_is 200
+	body_is '.outputs[0].shape == [1000] and (.outputs[0].data | length) == 1000 and (.outputs[0].data | unique | length) == 1'
 	infer_text '{"inputs": [{"name": "patients", "shape": [1001, 13], "datatype": "FP64", "data": []}]}'
 	error_is 400 "1001 patients; the limit is 1000"
 }
