@@ -10,6 +10,9 @@
  *   GET  /metrics       counters of every worker, JSON or Prometheus text
  *   GET  /openapi.json  the API description (a file read at start-up)
  *   GET  / and /docs    a page that renders it (likewise)
+ *   /v2/...             the Open Inference Protocol (KServe v2 REST):
+ *                       server and model metadata, live and ready,
+ *                       POST /v2/models/NAME[/versions/V]/infer (oip.c)
  *
  * and the JSON bodies of the errors lighttpd itself detects, which it
  * hands over through server.error-handler.
