@@ -119,15 +119,13 @@ void ep_v2_ready(struct req *q)
 	buf_puts(&server.out, "{\"ready\":true}");
 }
 
-/* "name":..,"version"-ish members shared by the model's answers. */
-static void put_name(struct buf *out, const char *version_key)
+/* "name" and "versions" (list: metadata) or "version" (ready). */
+static void put_name(struct buf *out, int list)
 {
 	buf_puts(out, "\"name\":");
 	buf_json_str(out, hd_model_name(&server.model.m));
-	buf_printf(out, ",\"%s\":", version_key);
 	buf_printf(out,
-	           strcmp(version_key, "versions") == 0 ? "[\"%.*s\"]"
-	                                                : "\"%.*s\"",
+	           list ? ",\"versions\":[\"%.*s\"]" : ",\"version\":\"%.*s\"",
 	           VERSION_LEN, server.model.m.sha256);
 }
 
@@ -148,7 +146,7 @@ void ep_v2_model(struct req *q, const struct oip_path *t)
 		return;
 	ok_json(q);
 	buf_puts(out, "{");
-	put_name(out, "versions");
+	put_name(out, 1);
 	buf_puts(out, ",\"platform\":\"hd_");
 	buf_puts(out, hd_model_kind_name(server.model.m.kind));
 	buf_puts(out, "\",\"inputs\":[");
@@ -182,7 +180,7 @@ void ep_v2_model_ready(struct req *q, const struct oip_path *t)
 		return;
 	ok_json(q);
 	buf_puts(&server.out, "{");
-	put_name(&server.out, "version");
+	put_name(&server.out, 0);
 	buf_puts(&server.out, ",\"ready\":true}");
 }
 
