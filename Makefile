@@ -83,10 +83,11 @@ LDLIBS_hd-fcgi  := -lfcgi
 
 # C unit tests: tests/unit/NAME.c -> $(BUILD)/tests/NAME, run by
 # tests/run; UNIT_OBJS_NAME are the program objects one links besides
-# the library (the responder's pure parts, for fcgi_test).
+# the library (the responder's pure parts, for fcgi_test and oip_test).
 UNIT    := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
 UNIT_OBJS_fcgi_test := $(addprefix $(OBJ)/fcgi/,text.o counters.o metrics.o validate.o auth.o drift.o)
 LDLIBS_fcgi_test := -lfcgi
+UNIT_OBJS_oip_test := $(addprefix $(OBJ)/fcgi/,text.o validate.o oipreq.o)
 
 .PHONY: all programs deps-build deps-run deps-test
 all: $(PROGS) $(UNIT:%=$(BUILD)/tests/%)

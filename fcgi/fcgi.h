@@ -10,16 +10,21 @@
  *                copy a restart falls back to, --check
  *   validate.c   request bodies: JSON parsed in an arena, checked field
  *                by field into FastAPI's error shape
- *   predict.c    POST /predict
+ *   predict.c    POST /predict; the body reading and the scoring of a
+ *                patient (and its counting) that infer shares
+ *   oipreq.c     the Open Inference Protocol's paths and infer bodies:
+ *                parsed and checked into patients, errors in its shape
+ *   oip.c        the Open Inference Protocol (KServe v2 REST): /v2,
+ *                health live/ready, model metadata and ready, infer
  *   status.c     GET /health, /openapi.json, /docs; lighttpd's errors
  *   auth.c       bearer tokens (HD_API_TOKENS): the digests, the check
  *   drift.c      each feature's values per reference bin, counted in the
  *                shared counters, and the PSI gauges of /metrics
  *
  * The pure parts (text.c, counters.c's arithmetic, metrics.c's
- * formatting, validate.c, auth.c) take what they work on as arguments and never
+ * formatting, validate.c, oipreq.c, auth.c) take what they work on as arguments and never
  * touch `server`, so the unit tests (tests/unit/fcgi_test.c) link them
- * alone.  Like the library core (hd.h), nothing on the request path
+ * alone (tests/unit/oip_test.c links oipreq.c).  Like the library core (hd.h), nothing on the request path
  * prints to stdout, exits or aborts: a request that cannot be served
  * gets its error answer and the loop goes on.
  */
@@ -318,6 +323,71 @@ void validate_init(void);
  */
 int validate_body(const char *text, size_t len, long max_batch, struct arena *a,
                   struct buf *errs, struct buf *out, struct patients *p);
+/*
+ * cJSON_ParseWithLength of text[0..len) with its allocations in a (the
+ * text passed hd_json_strict already).  NULL when cJSON refused it, or
+ * when memory ran out (then a->oom is set).
+ */
+cJSON *arena_parse(struct arena *a, const char *text, size_t len);
+
+/* ---------------------------------------------------------------------
+ * Open Inference Protocol requests (oipreq.c)
+ *
+ * Pure: a path or a body in, what it asks for (or the error answer
+ * {"error": "..."}) out.
+ * ------------------------------------------------------------------- */
+
+enum oip_kind {
+	OIP_NONE,        /* under /v2 but no endpoint: 404 */
+	OIP_SERVER,      /* /v2: server metadata */
+	OIP_LIVE,        /* /v2/health/live */
+	OIP_READY,       /* /v2/health/ready */
+	OIP_MODEL,       /* /v2/models/N[/versions/V]: model metadata */
+	OIP_MODEL_READY, /* /v2/models/N[/versions/V]/ready */
+	OIP_INFER        /* /v2/models/N[/versions/V]/infer */
+};
+
+/* What an OIP path names; name and version point into the path. */
+struct oip_path {
+	enum oip_kind kind;
+	const char *name, *version; /* version NULL: none in the path */
+	size_t name_len, version_len;
+};
+
+/* Is path under /v2 ("/v2" or "/v2/...")?  1 or 0. */
+int oip_is_v2(const char *path);
+/* The endpoint of a path under /v2. */
+void oip_path_parse(const char *path, struct oip_path *t);
+
+/* The outputs of the model, in their default order. */
+enum oip_output { OIP_PROBABILITY, OIP_PREDICTION, OIP_NOUTPUTS };
+extern const char *const oip_output_name[OIP_NOUTPUTS];
+
+/* What an infer body asks for besides its patients. */
+struct oip_want {
+	int nout;                          /* outputs to answer, 1 or 2 */
+	enum oip_output out[OIP_NOUTPUTS]; /* in the answer's order */
+	int has_id; /* "id" given: id holds it as JSON text */
+};
+
+/*
+ * How much of a client's text s[0..n) a message quotes: at most 64
+ * bytes, and never a cut UTF-8 sequence or bytes that are not UTF-8
+ * (the longest valid prefix), so that the answer stays valid JSON.
+ */
+size_t oip_cut(const char *s, size_t n);
+/* An {"error": msg} answer body in out. */
+void oip_error(struct buf *out, const char *msg);
+/*
+ * Parse and check an infer body text[0..len) (NUL-terminated) into p
+ * (room for max_batch patients) and w; the request's "id" as a JSON
+ * string in id.  0 when every patient is valid; else the HTTP status
+ * (400 for anything wrong in the body, 500 out of memory) with the
+ * {"error": "..."} answer in out.
+ */
+int oip_parse(const char *text, size_t len, long max_batch, struct arena *a,
+              struct buf *id, struct buf *out, struct patients *p,
+              struct oip_want *w);
 
 /* ---------------------------------------------------------------------
  * Access control (auth.c)
@@ -412,6 +482,41 @@ void fail(struct req *q, int status, const char *detail);
 void method_not_allowed(struct req *q, const char *allow);
 
 void ep_predict(struct req *q);
+
+/* One patient's scores, added up over a request (predict.c). */
+struct tally {
+	uint64_t n, positive, negative, imputed, unseen;
+};
+/* The class of probability p: 1 when p >= the threshold. */
+int predicted(double p);
+/*
+ * Score patient x (NaN = missing; imputed, the bit set of those
+ * features) with the served model: its probability in *p, its class
+ * (p >= threshold) returned, the number of its unseen levels in
+ * *unseen; counted in t and in the drift bins.
+ */
+int score_patient(const double *x, uint16_t imputed, double *p, int *unseen,
+                  struct tally *t);
+/* The tally of an answered request into the shared counters. */
+void tally_commit(const struct tally *t, int batch);
+/* An error answer in the shape of its endpoint (fail, oip_fail). */
+typedef void fail_fn(struct req *q, int status, const char *msg);
+/*
+ * Read the request body into server.body, NUL-terminated: 0, or -1
+ * after the error answer (415 unless a JSON Content-Type, or only if
+ * one other than JSON is given when !need_type; 413, 408, 400).
+ */
+int read_body(struct req *q, int need_type, fail_fn *err);
+
+/* The Open Inference Protocol (oip.c); route() checks the methods. */
+/* An error answer {"error": "..."}. */
+void oip_fail(struct req *q, int status, const char *msg);
+void ep_v2_server(struct req *q);
+void ep_v2_live(struct req *q);
+void ep_v2_ready(struct req *q);
+void ep_v2_model(struct req *q, const struct oip_path *t);
+void ep_v2_model_ready(struct req *q, const struct oip_path *t);
+void ep_v2_infer(struct req *q, const struct oip_path *t);
 void ep_health(struct req *q);
 void ep_metrics(struct req *q);
 /* /openapi.json and /docs: a file read at start-up, or 404. */
@@ -439,6 +544,8 @@ struct server {
 	struct buf errs;       /* validation errors, gathered */
 	char *body;            /* the request body, max_body + 1 bytes */
 	struct patients batch; /* room for max_batch patients */
+	double *prob;          /* max_batch probabilities of one infer */
+	struct buf id;         /* an infer request's "id", JSON text */
 	struct doc openapi, docs;
 	struct tokens tokens;
 };

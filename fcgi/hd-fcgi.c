@@ -10,6 +10,9 @@
  *   GET  /metrics       counters of every worker, JSON or Prometheus text
  *   GET  /openapi.json  the API description (a file read at start-up)
  *   GET  / and /docs    a page that renders it (likewise)
+ *   /v2/...             the Open Inference Protocol (KServe v2 REST):
+ *                       server and model metadata, live and ready,
+ *                       POST /v2/models/NAME[/versions/V]/infer (oip.c)
  *
  * and the JSON bodies of the errors lighttpd itself detects, which it
  * hands over through server.error-handler.
@@ -304,9 +307,9 @@ static void drain(struct req *q)
 /*
  * With HD_API_TOKENS, whether the request may go on: a valid bearer
  * token, or (loopback_ok) a client on the loopback.  Otherwise the
- * answer is a 401 with its challenge (RFC 6750), and 0.
+ * answer is a 401 with its challenge (RFC 6750) in err's shape, and 0.
  */
-static int authorized(struct req *q, int loopback_ok)
+static int authorized(struct req *q, int loopback_ok, fail_fn *err)
 {
 	enum auth a;
 
@@ -318,10 +321,10 @@ static int authorized(struct req *q, int loopback_ok)
 	if (a == AUTH_OK)
 		return 1;
 	if (a == AUTH_MISSING) {
-		fail(q, 401, "Not authenticated");
+		err(q, 401, "Not authenticated");
 		q->www_authenticate = "Bearer realm=\"hd\"";
 	} else {
-		fail(q, 401, "Invalid token");
+		err(q, 401, "Invalid token");
 		q->www_authenticate =
 			"Bearer realm=\"hd\", error=\"invalid_token\"";
 	}
@@ -334,6 +337,55 @@ const char *const route_name[NROUTES] = {
 	[R_META] = "v2_metadata", [R_METRICS] = "metrics",
 	[R_DOCS] = "docs",
 };
+
+/*
+ * The Open Inference Protocol (oip.c): GET and HEAD but for infer
+ * (POST, with a token as /predict), every error {"error": ...}.
+ */
+static void route_v2(struct req *q)
+{
+	struct oip_path t;
+	int get = strcmp(q->method, "GET") == 0 || q->head;
+
+	oip_path_parse(q->path, &t);
+	switch (t.kind) {
+	case OIP_NONE: q->route = R_OTHER; break;
+	case OIP_SERVER:
+	case OIP_MODEL: q->route = R_META; break;
+	case OIP_LIVE:
+	case OIP_READY:
+	case OIP_MODEL_READY: q->route = R_HEALTH; break;
+	case OIP_INFER: q->route = R_INFER; break;
+	}
+	if (t.kind == OIP_NONE) {
+		oip_fail(q, 404, "Not Found");
+		return;
+	}
+	if (t.kind == OIP_INFER) {
+		if (!authorized(q, 0, oip_fail))
+			return;
+		if (strcmp(q->method, "POST") == 0) {
+			ep_v2_infer(q, &t);
+		} else {
+			oip_fail(q, 405, "Method Not Allowed");
+			q->allow = "POST";
+		}
+		return;
+	}
+	if (!get) {
+		oip_fail(q, 405, "Method Not Allowed");
+		q->allow = "GET, HEAD";
+		return;
+	}
+	switch (t.kind) {
+	case OIP_SERVER: ep_v2_server(q); break;
+	case OIP_LIVE: ep_v2_live(q); break;
+	case OIP_READY: ep_v2_ready(q); break;
+	case OIP_MODEL: ep_v2_model(q, &t); break;
+	case OIP_MODEL_READY: ep_v2_model_ready(q, &t); break;
+	default: oip_fail(q, 404, "Not Found");
+	}
+}
 
 static void route(struct req *q)
 {
@@ -362,7 +414,7 @@ static void route(struct req *q)
 	}
 	if (strcmp(p, "/predict") == 0) {
 		q->route = R_PREDICT;
-		if (!authorized(q, 0))
+		if (!authorized(q, 0, fail))
 			return;
 		if (strcmp(q->method, "POST") == 0)
 			ep_predict(q);
@@ -381,7 +433,7 @@ static void route(struct req *q)
 		else if (p[1] == 'h')
 			ep_health(q);
 		else if (p[1] == 'm') {
-			if (authorized(q, 1))
+			if (authorized(q, 1, fail))
 				ep_metrics(q);
 		} else if (p[1] == 'o')
 			ep_static(q, server.openapi.text, server.openapi.len,
@@ -390,6 +442,10 @@ static void route(struct req *q)
 			ep_static(q, server.docs.text, server.docs.len,
 			          "text/html; charset=utf-8",
 			          "documentation page");
+		return;
+	}
+	if (oip_is_v2(p)) {
+		route_v2(q);
 		return;
 	}
 	/* The report is a file lighttpd sends itself for GET and HEAD
@@ -519,6 +575,7 @@ static void serve(void)
 		/* One huge answer must not pin its memory for the rest. */
 		buf_reset(&server.out, 4u << 20);
 		buf_reset(&server.errs, 4u << 20);
+		buf_reset(&server.id, 4u << 20);
 	}
 	FCGX_Free(&fr, 1);
 }
@@ -639,7 +696,10 @@ int main(int argc, char **argv)
 	                        sizeof *server.batch.x);
 	server.batch.imputed = malloc((size_t)server.cfg.max_batch *
 	                              sizeof *server.batch.imputed);
+	server.prob =
+		malloc((size_t)server.cfg.max_batch * sizeof *server.prob);
 	if (server.body == NULL || server.batch.x == NULL ||
+	    server.prob == NULL || buf_grow(&server.id, 256) != 0 ||
 	    server.batch.imputed == NULL || buf_grow(&server.out, 65536) != 0 ||
 	    buf_grow(&server.errs, 16384) != 0) {
 		note("out of memory at start-up");
@@ -658,6 +718,8 @@ int main(int argc, char **argv)
 	free(server.body);
 	free(server.batch.x);
 	free(server.batch.imputed);
+	free(server.prob);
+	buf_free(&server.id);
 	buf_free(&server.out);
 	buf_free(&server.errs);
 	free(server.openapi.text);

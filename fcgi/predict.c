@@ -1,7 +1,9 @@
 /*
  * predict.c - POST /predict: read the body, validate it (validate.c),
  * score every patient with the served model, answer one object or a
- * batch.
+ * batch.  The body reading and the scoring of one patient, with its
+ * counting, are infer's too (oip.c): both endpoints give the same
+ * doubles and count them alike.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -48,15 +50,95 @@ static void put_imputed(struct buf *out, uint16_t set)
 	buf_puts(out, "]");
 }
 
-/* Score one patient into out; adds to the caller's tallies. */
+int predicted(double p)
+{
+	return p >= server.cfg.threshold;
+}
+
+int score_patient(const double *x, uint16_t imputed, double *p, int *unseen,
+                  struct tally *t)
+{
+	int yes;
+
+	*p = hd_model_prob(&server.model.m, x, server.model.z, unseen);
+	yes = predicted(*p);
+	drift_observe(&server.counters, &server.model.m, x, *p);
+	t->n++;
+	if (yes)
+		t->positive++;
+	else
+		t->negative++;
+	for (int f = 0; f < HD_NFEAT; f++)
+		t->imputed += (imputed >> f) & 1u;
+	t->unseen += (uint64_t)*unseen;
+	return yes;
+}
+
+void tally_commit(const struct tally *t, int batch)
+{
+	counters_add(&server.counters, C_PREDICTIONS, t->n);
+	counters_add(&server.counters, C_POSITIVE, t->positive);
+	counters_add(&server.counters, C_NEGATIVE, t->negative);
+	counters_add(&server.counters, C_IMPUTED, t->imputed);
+	counters_add(&server.counters, C_UNSEEN, t->unseen);
+	if (batch)
+		counters_add(&server.counters, C_BATCHES, 1);
+}
+
+int read_body(struct req *q, int need_type, fail_fn *err)
+{
+	char *body = server.body;
+
+	if (need_type ? !is_json_type(q->pm.content_type)
+	              : q->pm.content_type && *q->pm.content_type &&
+	                        !is_json_type(q->pm.content_type)) {
+		err(q, 415, "Content-Type must be application/json");
+		return -1;
+	}
+	if (q->clen > server.cfg.max_body) {
+		char msg[96];
+
+		snprintf(msg, sizeof msg,
+		         "Request body too large: the limit "
+		         "is %ld bytes",
+		         server.cfg.max_body);
+		err(q, 413, msg);
+		return -1;
+	}
+	while (q->consumed < q->clen) {
+		int k = FCGX_GetStr(body + q->consumed,
+		                    (int)(q->clen - q->consumed), q->fr->in);
+
+		if (k <= 0)
+			break;
+		q->consumed += k;
+	}
+	if (q->consumed < q->clen) {
+		int e = FCGX_GetError(q->fr->in);
+
+		if (e == EAGAIN || e == EWOULDBLOCK)
+			err(q, 408,
+			    "Request Timeout: the body stopped arriving");
+		else
+			err(q, 400,
+			    "The request body is shorter than its Content-Length");
+		return -1;
+	}
+	/* A NUL in the body is malformed JSON like any other byte out of
+	 * place: the grammar check (length-bounded) refuses it with its
+	 * offset, before cJSON reads anything. */
+	body[q->clen] = '\0';
+	return 0;
+}
+
+/* Score one patient into out, as /predict answers it. */
 static void score(struct buf *out, const double *x, uint16_t imputed,
-                  uint64_t tally[4])
+                  struct tally *t)
 {
 	int unseen, first = 1;
-	double p = hd_model_prob(&server.model.m, x, server.model.z, &unseen);
-	int yes = p >= server.cfg.threshold;
+	double p;
+	int yes = score_patient(x, imputed, &p, &unseen, t);
 
-	drift_observe(&server.counters, &server.model.m, x, p);
 	buf_puts(out, yes ? "{\"prediction\":1,\"probability\":"
 	                  : "{\"prediction\":0,\"probability\":");
 	buf_json_num(out, p);
@@ -78,61 +160,20 @@ static void score(struct buf *out, const double *x, uint16_t imputed,
 		first = 0;
 	}
 	buf_puts(out, "]}");
-	tally[yes ? 0 : 1]++;
-	for (int f = 0; f < HD_NFEAT; f++)
-		tally[2] += (imputed >> f) & 1u;
-	tally[3] += (uint64_t)unseen;
 }
 
 void ep_predict(struct req *q)
 {
-	/* positive, negative, imputed, unseen */
-	uint64_t tally[4] = { 0, 0, 0, 0 };
+	struct tally tally = { 0, 0, 0, 0, 0 };
 	long n, i;
 	int status, is_batch;
-	char *body = server.body;
 	struct buf *out = &server.out;
 
-	if (!is_json_type(q->pm.content_type)) {
-		fail(q, 415, "Content-Type must be application/json");
+	if (read_body(q, 1, fail) != 0)
 		return;
-	}
-	if (q->clen > server.cfg.max_body) {
-		char msg[96];
-
-		snprintf(msg, sizeof msg,
-		         "Request body too large: the limit "
-		         "is %ld bytes",
-		         server.cfg.max_body);
-		fail(q, 413, msg);
-		return;
-	}
-	while (q->consumed < q->clen) {
-		int k = FCGX_GetStr(body + q->consumed,
-		                    (int)(q->clen - q->consumed), q->fr->in);
-
-		if (k <= 0)
-			break;
-		q->consumed += k;
-	}
-	if (q->consumed < q->clen) {
-		int e = FCGX_GetError(q->fr->in);
-
-		if (e == EAGAIN || e == EWOULDBLOCK)
-			fail(q, 408,
-			     "Request Timeout: the body stopped arriving");
-		else
-			fail(q, 400,
-			     "The request body is shorter than its Content-Length");
-		return;
-	}
-	/* A NUL in the body is malformed JSON like any other byte out of
-	 * place: validate_body's grammar check (length-bounded) refuses it
-	 * with json_invalid and its offset, before cJSON reads anything. */
-	body[q->clen] = '\0';
-
-	status = validate_body(body, (size_t)q->clen, server.cfg.max_batch,
-	                       &server.arena, &server.errs, out, &server.batch);
+	status = validate_body(server.body, (size_t)q->clen,
+	                       server.cfg.max_batch, &server.arena,
+	                       &server.errs, out, &server.batch);
 	if (status != 0) {
 		q->status = status;
 		q->ctype = "application/json";
@@ -158,7 +199,7 @@ void ep_predict(struct req *q)
 		if (i)
 			buf_puts(out, ",");
 		score(out, server.batch.x + i * HD_NFEAT,
-		      server.batch.imputed[i], tally);
+		      server.batch.imputed[i], &tally);
 	}
 	if (is_batch) {
 		buf_printf(out, "],\"count\":%ld", n);
@@ -173,11 +214,5 @@ void ep_predict(struct req *q)
 	buf_puts(out, "}");
 	if (out->oom)
 		return;
-	counters_add(&server.counters, C_PREDICTIONS, (uint64_t)n);
-	counters_add(&server.counters, C_POSITIVE, tally[0]);
-	counters_add(&server.counters, C_NEGATIVE, tally[1]);
-	counters_add(&server.counters, C_IMPUTED, tally[2]);
-	counters_add(&server.counters, C_UNSEEN, tally[3]);
-	if (is_batch)
-		counters_add(&server.counters, C_BATCHES, 1);
+	tally_commit(&tally, is_batch);
 }

@@ -72,6 +72,18 @@ void arena_free(struct arena *a)
 	memset(a, 0, sizeof *a);
 }
 
+cJSON *arena_parse(struct arena *a, const char *text, size_t len)
+{
+	cJSON *doc;
+
+	a->oom = 0;
+	a->active = 1;
+	a->used = 0;
+	doc = cJSON_ParseWithLength(text, len);
+	a->active = 0;
+	return doc;
+}
+
 /* ---------------------------------------------------------------------
  * Validation
  *
@@ -248,11 +260,7 @@ int validate_body(const char *text, size_t len, long max_batch, struct arena *a,
 		buf_puts(out, "}}]}");
 		return 400;
 	}
-	a->oom = 0;
-	a->active = 1;
-	a->used = 0;
-	doc = cJSON_ParseWithLength(text, len);
-	a->active = 0;
+	doc = arena_parse(a, text, len);
 	if (doc == NULL && a->oom) {
 		buf_detail(out, "Out of memory");
 		return 500;

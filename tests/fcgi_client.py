@@ -3,12 +3,12 @@
 to test what lighttpd never does: stop sending a body half-way, or
 come from an address that is not this machine's.
 
-  fcgi_client.py stall HD_FCGI SOCKET_DIR SENT TOTAL -- ARGS...
+  fcgi_client.py stall HD_FCGI SOCKET_DIR SENT TOTAL [PATH] -- ARGS...
 
 Starts HD_FCGI ARGS with a listening unix socket (SOCKET_DIR/w-0) as its
-standard input, as mod_fastcgi does, sends one POST /predict whose
-CONTENT_LENGTH is TOTAL but whose body stops after SENT bytes, and
-prints the worker's answer as JSON: {"status", "seconds", "body"}.
+standard input, as mod_fastcgi does, sends one POST PATH (/predict)
+whose CONTENT_LENGTH is TOTAL but whose body stops after SENT bytes,
+and prints the worker's answer as JSON: {"status", "seconds", "body"}.
 
   fcgi_client.py request HD_FCGI SOCKET_DIR METHOD PATH [NAME=VALUE...] -- ARGS...
 
@@ -96,10 +96,10 @@ def exchange(prog, folder, params, stdin, args):
             worker.kill()
 
 
-def stall(prog, folder, sent, total, args):
+def stall(prog, folder, sent, total, path, args):
     status, _, body, seconds = exchange(prog, folder, [
         ("REQUEST_METHOD", "POST"), ("SCRIPT_NAME", ""),
-        ("PATH_INFO", "/predict"), ("CONTENT_TYPE", "application/json"),
+        ("PATH_INFO", path), ("CONTENT_TYPE", "application/json"),
         ("CONTENT_LENGTH", str(total))], b"{" + b" " * (sent - 1), args)
     print(json.dumps({"status": status, "seconds": round(seconds, 3),
                       "body": body}))
@@ -119,7 +119,11 @@ def request(prog, folder, method, path, extra, args):
 
 def main(argv):
     if len(argv) >= 7 and argv[1] == "stall" and argv[6] == "--":
-        return stall(argv[2], argv[3], int(argv[4]), int(argv[5]), argv[7:])
+        return stall(argv[2], argv[3], int(argv[4]), int(argv[5]),
+                     "/predict", argv[7:])
+    if len(argv) >= 8 and argv[1] == "stall" and argv[7] == "--":
+        return stall(argv[2], argv[3], int(argv[4]), int(argv[5]), argv[6],
+                     argv[8:])
     if len(argv) >= 7 and argv[1] == "request" and "--" in argv[6:]:
         cut = argv.index("--", 6)
         return request(argv[2], argv[3], argv[4], argv[5], argv[6:cut],

@@ -76,20 +76,6 @@ predict() {
 	req -H 'Content-Type: application/json' --data-binary "$data" "$@" /predict
 }
 
-# The body satisfies a jq expression.
-body_is() {
-	# shellcheck disable=SC2153 # BODY: set by req (test_helper.bash)
-	jq -e "$1" <<<"$BODY" >/dev/null && return 0
-	printf 'body fails %s\n-- code %s, body --\n%s\n' "$1" "$CODE" "$BODY" >&2
-	return 1
-}
-
-code_is() {
-	[ "$CODE" = "$1" ] && return 0
-	printf 'expected %s, got %s: %s\n' "$1" "$CODE" "$BODY" >&2
-	return 1
-}
-
 # hd-predict's probability for a CSV row (header $HEADER) with model $1.
 reference() {
 	printf '%s\n%s\n' "$HEADER" "$2" | hd-predict "$1" | tail -n 1 | awk -F, '{print $(NF - 1)}'

@@ -173,6 +173,22 @@ req() {
 	HEADERS=$(tr -d '\r' < h)
 }
 
+# body_is [JQ OPTIONS...] FILTER: the body of the last req satisfies
+# the jq filter (jq -e); else it says which and shows the answer.
+body_is() {
+	# shellcheck disable=SC2153 # BODY, CODE: set by req
+	jq -e "$@" <<<"$BODY" >/dev/null && return 0
+	printf 'body fails %s\n-- code %s, body --\n%s\n' "${*: -1}" "$CODE" "$BODY" >&2
+	return 1
+}
+
+# code_is STATUS: the last req answered STATUS; else it shows the answer.
+code_is() {
+	[ "$CODE" = "$1" ] && return 0
+	printf 'expected %s, got %s: %s\n' "$1" "$CODE" "$BODY" >&2
+	return 1
+}
+
 # The pid of lighttpd $1's error-group worker (HD_SLOT_BASE=64 in its
 # environment), and those of its API workers: the other children.
 error_worker() {

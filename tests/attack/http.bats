@@ -108,6 +108,10 @@ kind_passed() {
 	kind_passed headers
 }
 
+@test "the Open Inference Protocol: hostile infer bodies, shapes, ids, methods and paths" {
+	kind_passed oip
+}
+
 @test "the driver fails a wrong status and a connection that is not answered, naming the case" {
 	cd "$BATS_TEST_TMPDIR" || exit
 	cat > cases <<-'END'

@@ -15,7 +15,8 @@ answer and checks it:
     after the status, "200 text/html") and the body parses as JSON,
     unless the answer has no body (HEAD, 1xx); an error's body has
     FastAPI's shape (a 422's and a malformed JSON 400's: a list of
-    {type, loc, msg}; the others' {"detail": "..."}); a 405 has Allow
+    {type, loc, msg}; the others' {"detail": "..."}), or for the Open
+    Inference Protocol's cases (kind oip) {"error": "..."}; a 405 has Allow
     and a 503 Retry-After;
   - the server closes the connection after the last answer, with
     nothing after it (no body after a HEAD's head, no extra answer);
@@ -60,6 +61,11 @@ POST = (b"POST /predict HTTP/1.1\r\n" + CLOSE +
         b"Content-Type: application/json\r\nContent-Length: @CL@\r\n\r\n")
 
 
+# An Open Inference Protocol infer request's head (kind oip).
+INFER = (b"POST /v2/models/heart-disease/infer HTTP/1.1\r\n" + CLOSE +
+         b"Content-Type: application/json\r\nContent-Length: @CL@\r\n\r\n")
+
+
 def patient(changes=None):
     """The patient's members as JSON text, some values replaced."""
     changes = changes or {}
@@ -73,6 +79,12 @@ def expand_macro(m):
         return CLOSE
     if name == "POST":
         return POST
+    if name == "INFER":
+        return INFER
+    if name == "OIP":
+        return ('{"inputs":[{"name":"patients","shape":[1,13],'
+                '"datatype":"FP64","data":[%s]}]}' %
+                ",".join(v for _, v in FIELDS)).encode()
     if name == "EX":
         return ("{" + patient() + "}").encode()
     if name == "EX-":
@@ -118,7 +130,7 @@ def fill_lengths(raw):
 def build(sends):
     """The bytes a case sends: escapes (\\r \\n \\xNN \\\\), then macros."""
     raw = codecs.escape_decode(sends.encode("utf-8"))[0]
-    raw = re.sub(rb"@(C|POST|EX-?|EX:[^@\r\n]*|(?:PAD|A|HDRS|BATCH):\d+|CL)@",
+    raw = re.sub(rb"@(C|POST|INFER|OIP|EX-?|EX:[^@\r\n]*|(?:PAD|A|HDRS|BATCH):\d+|CL)@",
                  expand_macro, raw)
     return fill_lengths(raw)
 
@@ -335,6 +347,12 @@ def shape(case, status, doc):
     JSON that does not parse is a json_invalid 400, every other error
     {"detail": "..."}."""
     if status < 400:
+        return ""
+    if case.kind == "oip":
+        # The Open Inference Protocol's error object, {"error": "..."}.
+        if not (isinstance(doc, dict) and list(doc) == ["error"]
+                and isinstance(doc["error"], str)):
+            return "%d not in the protocol's shape: %.80s" % (status, doc)
         return ""
     detail = doc.get("detail") if isinstance(doc, dict) else None
     if status == 422 or (status == 400 and case.kind in JSON_KINDS):

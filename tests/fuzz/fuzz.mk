@@ -37,7 +37,8 @@ FUZZ_INC     := -Itools/lib -Ifcgi -Itools
 # (libFuzzer has the main; the tool's is renamed away).
 FUZZ_LIB     := $(FUZZ)/libhd.a
 FUZZ_LIB_OBJ := $(LIB_SRC:tools/lib/%.c=$(FUZZ)/obj/lib/%.o)
-FUZZ_FCGI    := $(FUZZ)/obj/fcgi/text.o $(FUZZ)/obj/fcgi/validate.o
+FUZZ_FCGI    := $(FUZZ)/obj/fcgi/text.o $(FUZZ)/obj/fcgi/validate.o \
+	$(FUZZ)/obj/fcgi/oipreq.o
 FUZZ_RUNS    := $(FUZZ)/obj/hd-runs.o \
 	$(patsubst tools/%.c,$(FUZZ)/obj/%.o,$(wildcard tools/hd-runs/*.c))
 

@@ -18,6 +18,15 @@
  * an object with "detail"; a valid body has 1 to max_batch patients,
  * each value missing or a possible value of its feature, and each
  * patient a probability in [0, 1].
+ *
+ * The same input also goes through the Open Inference Protocol's
+ * parser (oipreq.c's oip_parse, an infer body), with its properties:
+ * the status is 0 or 400 (500 only out of memory); an error answer is
+ * one strict JSON object {"error": ...}; a valid body has 1 to
+ * max_batch patients whose values are missing (NaN, and their imputed
+ * bit set) or possible, 1 or 2 distinct outputs, and an id that is one
+ * JSON string; its answer, shaped as oip.c's, is strict JSON too.
+ * (No new harness: CI's fuzzing time is shared by all of them.)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -33,7 +42,7 @@
 #define MAX_BATCH 1000
 
 static struct arena arena;
-static struct buf out, errs;
+static struct buf out, errs, id;
 static struct patients batch;
 static struct hd_model models[2];
 static double *z[2];
@@ -42,8 +51,8 @@ static void load(int i, const char *path)
 {
 	char err[512];
 
-	if (hd_model_load(&models[i], path, HD_MODEL_MAX_BYTES, err, sizeof err) !=
-	    0) {
+	if (hd_model_load(&models[i], path, HD_MODEL_MAX_BYTES, err,
+	                  sizeof err) != 0) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		abort();
 	}
@@ -62,6 +71,7 @@ static void done(void)
 	free(batch.imputed);
 	buf_free(&out);
 	buf_free(&errs);
+	buf_free(&id);
 	arena_free(&arena);
 }
 
@@ -103,6 +113,74 @@ static void check_answer(const struct buf *b, int detail)
 	}
 	if (detail && (b->len < 11 || memcmp(b->p, "{\"detail\":", 10) != 0))
 		__builtin_trap();
+}
+
+/* The same body as an OIP infer request (oip_parse), and its answer. */
+static void infer(const char *body, size_t size)
+{
+	struct oip_want w;
+	size_t at;
+	const char *why;
+	int status =
+		oip_parse(body, size, MAX_BATCH, &arena, &id, &out, &batch, &w);
+
+	if (status == 500) {
+		if (!(arena.oom || out.oom || id.oom))
+			__builtin_trap();
+		return;
+	}
+	if (status == 400) {
+		check_answer(&out, 0);
+		if (out.len < 10 || memcmp(out.p, "{\"error\":\"", 10) != 0)
+			__builtin_trap();
+		return;
+	}
+	if (status != 0 || batch.n < 1 || batch.n > MAX_BATCH || w.nout < 1 ||
+	    w.nout > 2 || (w.nout == 2 && w.out[0] == w.out[1]))
+		__builtin_trap();
+	if (w.has_id && hd_json_strict(id.p, id.len, &at, &why) != 0)
+		__builtin_trap();
+	for (long i = 0; i < batch.n * HD_NFEAT; i++) {
+		double v = batch.x[i];
+		int f = (int)(i % HD_NFEAT);
+		int bit = (batch.imputed[i / HD_NFEAT] >> f) & 1;
+
+		if (isnan(v) != bit ||
+		    (!isnan(v) && hd_feature_check(&hd_features[f], v, 0)))
+			__builtin_trap();
+	}
+	for (int k = 0; k < 2; k++) {
+		out.len = 0;
+		out.oom = 0;
+		buf_puts(&out, "{\"model_name\":\"m\"");
+		if (w.has_id) {
+			buf_puts(&out, ",\"id\":");
+			buf_put(&out, id.p, id.len);
+		}
+		buf_puts(&out, ",\"outputs\":[");
+		for (int o = 0; o < w.nout; o++) {
+			buf_printf(&out, "%s{\"name\":\"%s\",\"data\":[",
+			           o ? "," : "", oip_output_name[w.out[o]]);
+			for (long i = 0; i < batch.n; i++) {
+				int unseen;
+				double p = hd_model_prob(&models[k],
+				                         batch.x + i * HD_NFEAT,
+				                         z[k], &unseen);
+
+				if (!(p >= 0 && p <= 1))
+					__builtin_trap();
+				if (i)
+					buf_puts(&out, ",");
+				if (w.out[o] == OIP_PREDICTION)
+					buf_puts(&out, p >= 0.5 ? "1" : "0");
+				else
+					buf_json_num(&out, p);
+			}
+			buf_puts(&out, "]}");
+		}
+		buf_puts(&out, "]}");
+		check_answer(&out, 0);
+	}
 }
 
 /* The answer for the patients, shaped as predict.c's. */
@@ -147,6 +225,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(body, data, size);
 	body[size] = '\0';
+	/* oip_parse's grammar check is length-bounded: a NUL is its 400. */
+	infer(body, size);
 	if (memchr(body, '\0', size) != NULL) { /* ep_predict's 400 */
 		free(body);
 		return 0;
@@ -174,5 +254,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(body);
 	buf_reset(&out, 4u << 20);
 	buf_reset(&errs, 4u << 20);
+	buf_reset(&id, 4u << 20);
 	return 0;
 }
