@@ -39,20 +39,22 @@ setup() {
 	cd "$BATS_FILE_TMPDIR" || exit
 }
 
-# replay CSV: POST its rows to /predict in batches of 25 (so that both
-# workers count some), empty fields as null.
+# replay CSV [FORM PATH]: POST its rows in batches of 25 (so that both
+# workers count some), as /predict batches or (FORM, PATH) OIP infer
+# requests (tests/oip_body.py, empty fields as null); prints how many.
 replay() {
-	"$PY" - "$1" "$URL/predict" <<'PY'
-import csv, json, sys, urllib.request
-feats = "age sex cp trestbps chol fbs restecg thalach exang oldpeak slope ca thal".split()
-rows = [{f: (None if r[f] == "" else float(r[f])) for f in feats} for r in csv.DictReader(open(sys.argv[1]))]
-for i in range(0, len(rows), 25):
-    q = urllib.request.Request(sys.argv[2], json.dumps(rows[i:i + 25]).encode(),
-                               {"Content-Type": "application/json"})
-    with urllib.request.urlopen(q) as a:
-        assert a.status == 200, a.status
-print(len(rows))
-PY
+	local form=${2:-predict} path=${3:-/predict} c code
+	rm -rf chunks
+	mkdir chunks
+	tail -n +2 "$1" | split -l 25 - chunks/c.
+	for c in chunks/c.*; do
+		{ head -n 1 "$1"; cat "$c"; } > "$c.csv"
+		code=$("$PY" "$REPO/tests/oip_body.py" "$form" "$c.csv" |
+			curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+				--data-binary @- "$URL$path")
+		[ "$code" = 200 ] || fail "$path: $code"
+	done
+	tail -n +2 "$1" | wc -l
 }
 
 # same_drift DRIFT.json: the server's JSON and Prometheus figures are
@@ -120,6 +122,24 @@ drift_rows() {
 	done
 	[ "$(drift_rows)" = "$n" ]
 	same_drift test-drift.json
+	cp lr.json model.json.new
+	mv model.json.new model.json
+}
+
+@test "patients scored through OIP infer count as /predict's do" {
+	# The same model under another name is another file: bins from zero.
+	jq -c '.name = "drift-oip"' lr.json > oip.json
+	cp oip.json model.json.new
+	mv model.json.new model.json
+	for _ in $(seq 1 50); do
+		[ "$(drift_rows)" = 0 ] && [ "$(drift_rows)" = 0 ] && [ "$(drift_rows)" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(drift_rows)" = 0 ]
+	n=$(replay swiss.csv flat /v2/models/drift-oip/infer)
+	[ "$(drift_rows)" = "$n" ]
+	run -3 hd-drift --json -o oip-drift.json oip.json swiss.csv
+	same_drift oip-drift.json
 	cp lr.json model.json.new
 	mv model.json.new model.json
 }
