@@ -111,13 +111,18 @@ int ep_lighttpd_error(struct req *q)
 	const char *uri = q->pm.redirect_uri;
 	const char *st = q->pm.redirect_status;
 	const char *orig = q->pm.request_uri;
+	/* Under /v2 the answer is the Open Inference Protocol's shape. */
+	fail_fn *err = orig && strncmp(orig, "/v2", 3) == 0 &&
+	                               strchr("/?", orig[3])
+	                       ? oip_fail
+	                       : fail;
 	long status;
 
 	if (uri == NULL || st == NULL ||
 	    hd_parse_long(st, 400, 599, &status) != 0)
 		return 0;
 	switch (status) {
-	case 413: fail(q, 413, "Request body too large"); break;
+	case 413: err(q, 413, "Request body too large"); break;
 	case 405:
 		/* lighttpd's own 405 (CONNECT: this is no proxy) must name
 		 * the methods too (RFC 9110 15.5.6): the server's, as for
@@ -128,11 +133,11 @@ int ep_lighttpd_error(struct req *q)
 		if (orig == NULL || *orig == '\0')
 			method_not_allowed(q, "GET, HEAD, POST");
 		else
-			fail(q, 400,
-			     "Bad Request: unsupported Transfer-Encoding");
+			err(q, 400,
+			    "Bad Request: unsupported Transfer-Encoding");
 		break;
-	case 505: fail(q, 400, "Bad Request: unsupported HTTP version"); break;
-	case 400: fail(q, 400, "Bad Request: malformed HTTP request"); break;
+	case 505: err(q, 400, "Bad Request: unsupported HTTP version"); break;
+	case 400: err(q, 400, "Bad Request: malformed HTTP request"); break;
 	case 500:
 	case 502:
 	case 503:
@@ -142,11 +147,11 @@ int ep_lighttpd_error(struct req *q)
 		 * are busy: to the client that is "try again shortly", with
 		 * Retry-After, whatever lighttpd's own code for it was.
 		 */
-		fail(q, 503,
-		     "Service Unavailable: the server is overloaded or "
-		     "restarting; retry shortly");
+		err(q, 503,
+		    "Service Unavailable: the server is overloaded or "
+		    "restarting; retry shortly");
 		break;
-	default: fail(q, (int)status, reason_phrase((int)status));
+	default: err(q, (int)status, reason_phrase((int)status));
 	}
 	return 1;
 }

@@ -441,6 +441,15 @@ use_model() {
 	error_is 413 "the limit is 65536 bytes"
 }
 
+@test "a body over lighttpd's limit is 413 in the protocol's shape too; /predict's stays FastAPI's" {
+	head -c 1100000 /dev/zero | tr '\0' ' ' > huge
+	infer huge
+	error_is 413 "Request body too large"
+	req -H 'Content-Type: application/json' --data-binary @huge /predict
+	code_is 413
+	body_is '. == {"detail": "Request body too large"}'
+}
+
 @test "a body that stops arriving is 408 in the protocol's shape, after the worker's read deadline" {
 	run -0 "$PY" "$REPO/tests/fcgi_client.py" stall "$HD_BIN/hd-fcgi" \
 		"$BATS_TEST_TMPDIR" 10 200 "$INFER" -- --model "$M/lr.json" --shm "$SHM-stall" \
