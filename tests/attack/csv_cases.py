@@ -4,7 +4,7 @@ valid) CSV inputs of one CSV-reading hd tool, made from real rows.
 
 SOURCE is real data in the form TOOL reads: a UCI processed.*.data
 file for hd-clean, clean CSV (hd-clean's output) for hd-eda, hd-split,
-hd-fit-lr, hd-fit-rf, hd-eval, hd-predict and hd-loso, and a
+hd-fit-lr, hd-fit-rf, hd-eval, hd-predict, hd-drift and hd-loso, and a
 target,probability CSV (hd-fit-lr --oof) for hd-eval-oof (hd-eval's
 --oof FILE) and hd-eval-scores (hd-eval --scores FILE).
 
