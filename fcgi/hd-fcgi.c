@@ -186,21 +186,6 @@ static void settings_from_env(void)
 		server.cfg.tokens = v;
 }
 
-/* A counters name goes into a file name: keep it to a safe alphabet. */
-static int valid_shm_id(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 100)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-		      *s == '.'))
-			return 0;
-	return 1;
-}
-
 
 /* =====================================================================
  * Requests
@@ -645,7 +630,7 @@ int main(int argc, char **argv)
 		hd_err("no model file: give -m MODEL or set HD_MODEL");
 		hd_usage_exit(&usage, HD_EXIT_USAGE);
 	}
-	if (server.cfg.shm_id && !valid_shm_id(server.cfg.shm_id)) {
+	if (server.cfg.shm_id && !hd_name_safe(server.cfg.shm_id, 100)) {
 		hd_err("--shm/HD_METRICS_SHM: '%s' must be 1 to 100 of "
 		       "A-Z a-z 0-9 . _ -",
 		       server.cfg.shm_id);

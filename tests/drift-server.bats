@@ -86,6 +86,19 @@ if bad:
 PY
 }
 
+# serve FILE ROWS: put model FILE in place by rename and wait until the
+# workers count ROWS drift rows for it (-1: no profile), asking three
+# times in a row (each worker reloads before its next request).
+serve() {
+	cp "$1" model.json.new
+	mv model.json.new model.json
+	for _ in $(seq 1 50); do
+		[ "$(drift_rows)" = "$2" ] && [ "$(drift_rows)" = "$2" ] && [ "$(drift_rows)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "$1: /metrics counts $(drift_rows) drift rows, not $2"
+}
+
 # drift_rows: the patients /metrics counts against the served model.
 drift_rows() {
 	curl -s "$URL/metrics" | "$PY" -c 'import json, sys; d = json.load(sys.stdin)["drift"]; print(-1 if d is None else d["rows"])'
@@ -103,14 +116,7 @@ drift_rows() {
 }
 
 @test "a new model starts its bins from zero; the same model's survive a worker's respawn" {
-	cp rf.json model.json.new
-	mv model.json.new model.json
-	# Each worker reloads before its next request: ask until both did.
-	for _ in $(seq 1 50); do
-		[ "$(drift_rows)" = 0 ] && [ "$(drift_rows)" = 0 ] && [ "$(drift_rows)" = 0 ] && break
-		sleep 0.1
-	done
-	[ "$(drift_rows)" = 0 ]
+	serve rf.json 0
 	n=$(replay test.csv)
 	run -0 hd-drift --json -o test-drift.json model.json test.csv
 	same_drift test-drift.json
@@ -122,43 +128,28 @@ drift_rows() {
 	done
 	[ "$(drift_rows)" = "$n" ]
 	same_drift test-drift.json
-	cp lr.json model.json.new
-	mv model.json.new model.json
+	serve lr.json 0
 }
 
 @test "patients scored through OIP infer count as /predict's do" {
 	# The same model under another name is another file: bins from zero.
 	jq -c '.name = "drift-oip"' lr.json > oip.json
-	cp oip.json model.json.new
-	mv model.json.new model.json
-	for _ in $(seq 1 50); do
-		[ "$(drift_rows)" = 0 ] && [ "$(drift_rows)" = 0 ] && [ "$(drift_rows)" = 0 ] && break
-		sleep 0.1
-	done
-	[ "$(drift_rows)" = 0 ]
+	serve oip.json 0
 	n=$(replay swiss.csv flat /v2/models/drift-oip/infer)
 	[ "$(drift_rows)" = "$n" ]
 	run -3 hd-drift --json -o oip-drift.json oip.json swiss.csv
 	same_drift oip-drift.json
-	cp lr.json model.json.new
-	mv model.json.new model.json
+	serve lr.json 0
 }
 
 @test "a model file without a reference profile serves, with no drift figures" {
 	"$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); del d["reference"]; json.dump(d, open(sys.argv[2], "w"))' \
 		lr.json old.json
-	cp old.json model.json.new
-	mv model.json.new model.json
-	for _ in $(seq 1 50); do
-		[ "$(drift_rows)" = -1 ] && [ "$(drift_rows)" = -1 ] && [ "$(drift_rows)" = -1 ] && break
-		sleep 0.1
-	done
-	[ "$(drift_rows)" = -1 ]
+	serve old.json -1
 	replay test.csv
 	curl -s "$URL/metrics?format=prometheus" > m.txt
 	run ! grep -q '^hd_drift' m.txt
 	grep -q '^hd_model_up 1$' m.txt
 	run -1 --separate-stderr hd-drift old.json test.csv
-	cp lr.json model.json.new
-	mv model.json.new model.json
+	serve lr.json 0
 }

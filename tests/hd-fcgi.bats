@@ -85,23 +85,6 @@ metric() {
 	curl -s "$URL/metrics" | jq -r "$1"
 }
 
-# Put model file $1 in place by rename, as the tools write, and wait
-# until /health shows it (at most 2 s).
-use_model() {
-	local sha
-	sha=$(sha256sum < "$1" | cut -d' ' -f1)
-	cp "$1" "$M/.model.tmp"
-	mv "$M/.model.tmp" "$M/model.json"
-	# Past the reload interval, every worker looks before its next answer.
-	sleep 0.15
-	for _ in $(seq 1 40); do
-		[ "$(curl -s "$URL/health" | jq -r .model.sha256)" = "$sha" ] && return 0
-		sleep 0.05
-	done
-	echo "the server did not take $1" >&2
-	return 1
-}
-
 # ---------------------------------------------------------------------
 # The program itself
 # ---------------------------------------------------------------------

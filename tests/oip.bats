@@ -113,22 +113,6 @@ probe_path() {
 	awk -v p="$1:" '$1 == p { want = 1; next } want && /httpGet:/ { sub(/.*path: */, ""); sub(/,.*/, ""); print; exit }' "$REPO/README.md"
 }
 
-# Put model file $1 in place by rename and wait until /health shows it.
-use_model() {
-	local sha
-	sha=$(sha256sum < "$1" | cut -d' ' -f1)
-	cp "$1" "$M/.model.tmp"
-	mv "$M/.model.tmp" "$M/model.json"
-	sleep 0.15
-	for _ in $(seq 1 40); do
-		[ "$(curl -s "$URL/health" | jq -r .model.sha256)" = "$sha" ] &&
-			[ "$(curl -s "$URL/health" | jq -r .model.sha256)" = "$sha" ] && return 0
-		sleep 0.05
-	done
-	echo "the server did not take $1" >&2
-	return 1
-}
-
 # ---------------------------------------------------------------------
 # Metadata and health
 # ---------------------------------------------------------------------

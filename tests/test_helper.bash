@@ -189,6 +189,25 @@ code_is() {
 	return 1
 }
 
+# use_model FILE: put FILE in place as $M/model.json by rename and wait
+# until /health at $URL serves it, twice in a row (past the reload
+# interval every worker looks before its next answer; two asks reach
+# both workers of a test server).
+use_model() {
+	local sha
+	sha=$(sha256sum < "$1" | cut -d' ' -f1)
+	cp "$1" "$M/.model.tmp"
+	mv "$M/.model.tmp" "$M/model.json"
+	sleep 0.15
+	for _ in $(seq 1 40); do
+		[ "$(curl -s "$URL/health" | jq -r .model.sha256)" = "$sha" ] &&
+			[ "$(curl -s "$URL/health" | jq -r .model.sha256)" = "$sha" ] && return 0
+		sleep 0.05
+	done
+	echo "the server did not take $1" >&2
+	return 1
+}
+
 # The pid of lighttpd $1's error-group worker (HD_SLOT_BASE=64 in its
 # environment), and those of its API workers: the other children.
 error_worker() {

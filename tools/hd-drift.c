@@ -336,7 +336,6 @@ int main(int argc, char **argv)
 	struct hd_model m;
 	struct hd_out out;
 	int c, json = 0, k = 0, drift, rc;
-	char err[256];
 
 	hd_set_prog(argv);
 	while ((c = getopt_long(argc, argv, "jp:a:S:o:", longopts, NULL)) !=
@@ -354,18 +353,9 @@ int main(int argc, char **argv)
 		default: hd_common_opt(c, &usage);
 		}
 	}
-	if (optind >= argc) {
-		hd_err("no model file named");
-		hd_usage_exit(&usage, HD_EXIT_USAGE);
-	}
-	model_path = argv[optind++];
-	if (optind < argc)
-		input = argv[optind++];
-	if (optind < argc)
-		hd_usage_exit(&usage, HD_EXIT_USAGE);
+	hd_model_operands(argc, argv, &usage, &model_path, &input);
 
-	if (hd_model_load(&m, model_path, 0, err, sizeof err) != 0) {
-		hd_err("%s: %s", model_path, err);
+	if (hd_model_open(&m, model_path) != 0) {
 		return HD_EXIT_DATA;
 	}
 	if (!m.ref.ok) {

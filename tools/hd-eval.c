@@ -546,12 +546,10 @@ int main(int argc, char **argv)
 			return HD_EXIT_DATA;
 		}
 	} else {
-		char err[512];
 		struct hd_dataset d;
 		size_t unseen;
 
-		if (hd_model_load(&m, model_path, 0, err, sizeof err) != 0) {
-			hd_err("%s: %s", model_path, err);
+		if (hd_model_open(&m, model_path) != 0) {
 			return HD_EXIT_DATA;
 		}
 		if (hd_dataset_read(data_path, 1, &d) != 0) {

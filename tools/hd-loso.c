@@ -103,7 +103,6 @@ int main(int argc, char **argv)
 	struct hd_rf_opts rf;
 	struct hd_model m;
 	struct hd_dataset d;
-	char err[512];
 	cJSON *root, *sites, *x;
 	int c, rc = HD_EXIT_DATA;
 
@@ -131,8 +130,7 @@ int main(int argc, char **argv)
 	data_path = argv[optind + 1];
 
 	hd_out_cleanup_on_signals();
-	if (hd_model_load(&m, model_path, 0, err, sizeof err) != 0) {
-		hd_err("%s: %s", model_path, err);
+	if (hd_model_open(&m, model_path) != 0) {
 		return HD_EXIT_DATA;
 	}
 	if (hd_fit_params(&m, model_path, &lr, &rf) != 0) {

@@ -134,18 +134,9 @@ int main(int argc, char **argv)
 		default: hd_common_opt(c, &usage);
 		}
 	}
-	if (optind >= argc) {
-		hd_err("no model file named");
-		hd_usage_exit(&usage, HD_EXIT_USAGE);
-	}
-	model_path = argv[optind++];
-	if (optind < argc)
-		input = argv[optind++];
-	if (optind < argc)
-		hd_usage_exit(&usage, HD_EXIT_USAGE);
+	hd_model_operands(argc, argv, &usage, &model_path, &input);
 
-	if (hd_model_load(&m, model_path, 0, err, sizeof err) != 0) {
-		hd_err("%s: %s", model_path, err);
+	if (hd_model_open(&m, model_path) != 0) {
 		return HD_EXIT_DATA;
 	}
 	if ((in = hd_csv_open(input)) == NULL) {

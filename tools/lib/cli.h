@@ -84,6 +84,14 @@ void hd_common_opt(int c, const struct hd_usage *u);
 double hd_opt_double(const char *opt, const char *arg, double min, double max);
 long hd_opt_long(const char *opt, const char *arg, long min, long max);
 uint64_t hd_opt_seed(const char *opt, const char *arg);
+/*
+ * The operands MODEL [DATA] of a scoring tool: *model, and *data when
+ * given (else it keeps its default); exits with the usage otherwise.
+ */
+void hd_model_operands(int argc, char **argv, const struct hd_usage *u,
+                       const char **model, const char **data);
+/* hd_model_load, saying "PATH: why" on failure.  0 or -1. */
+int hd_model_open(struct hd_model *m, const char *path);
 
 /* ---------------------------------------------------------------------
  * Output files, written whole or not at all (out.c)

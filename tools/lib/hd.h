@@ -104,6 +104,12 @@ int hd_feature_index(const char *name);
 const char *hd_feature_check(const struct hd_feature *f, double x, int strict);
 
 /*
+ * Is s 1 to max characters of A-Z a-z 0-9 . _ -: a name that is safe
+ * as it is in a file name and as one URL path segment?  1 or 0.
+ */
+int hd_name_safe(const char *s, size_t max);
+
+/*
  * The class label of clean CSV: exactly "0" or "1", as hd-clean writes
  * it, in every tool that reads it.  0 and *y set, or -1.
  */

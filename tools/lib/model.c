@@ -449,16 +449,7 @@ int hd_model_load(struct hd_model *m, const char *path, size_t max, char *err,
 
 int hd_model_name_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-		      *s == '.'))
-			return 0;
-	return 1;
+	return hd_name_safe(s, 64);
 }
 
 const char *hd_model_name(const struct hd_model *m)

@@ -226,3 +226,27 @@ uint64_t hd_opt_seed(const char *opt, const char *arg)
 	hd_err("%s: '%s' is not a whole number from 0 to 2^64-1", opt, arg);
 	exit(HD_EXIT_USAGE);
 }
+
+void hd_model_operands(int argc, char **argv, const struct hd_usage *u,
+                       const char **model, const char **data)
+{
+	if (optind >= argc) {
+		hd_err("no model file named");
+		hd_usage_exit(u, HD_EXIT_USAGE);
+	}
+	*model = argv[optind++];
+	if (optind < argc)
+		*data = argv[optind++];
+	if (optind < argc)
+		hd_usage_exit(u, HD_EXIT_USAGE);
+}
+
+int hd_model_open(struct hd_model *m, const char *path)
+{
+	char err[512];
+
+	if (hd_model_load(m, path, 0, err, sizeof err) == 0)
+		return 0;
+	hd_err("%s: %s", path, err);
+	return -1;
+}
