@@ -31,3 +31,42 @@ best_of() {
 	done
 	echo "$best"
 }
+
+# baseline_fcgi REV: build git revision REV's responder in a scratch
+# folder under $WORK; sets BASE_BIN (its hd-fcgi) and BASE_REV (short).
+baseline_fcgi() {
+	mkdir -p "$WORK/base"
+	git -C "$REPO" archive "$1" | tar -x -C "$WORK/base"
+	make -s -C "$WORK/base" -j"$(nproc)" build/bin/hd-fcgi >/dev/null
+	BASE_BIN=$WORK/base/build/bin/hd-fcgi
+	BASE_REV=$(git -C "$REPO" rev-parse --short "$1")
+}
+
+# serve_config BIN MODEL PORT WORKERS DIR: our lighttpd config for a
+# server in DIR with BIN as the responder, on stdout.
+serve_config() {
+	HD_PORT=$3 HD_WORKERS=$4 HD_MODEL=$2 HD_RUN_DIR=$5 \
+		HD_METRICS_SHM=bench-$$-$3 "$REPO/pipelines/hd-serve" config |
+		sed -e "s|\"bin-path\" => \".*\"|\"bin-path\" => \"$1\"|"
+}
+
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# The old service's own example patient: a /predict body (post.json), the
+# same as an OIP infer body, one input per feature (infer.json), and
+# wrk scripts that send them (post.lua, infer.lua), in the current folder.
+example_requests() {
+	cat > post.json <<'JSON'
+{"age":65,"sex":1,"cp":3,"trestbps":145,"chol":233,"fbs":1,"restecg":0,"thalach":150,"exang":0,"oldpeak":2.5,"slope":0,"ca":0,"thal":1}
+JSON
+	"$PY" -c 'import json, sys
+p = json.load(open("post.json"))
+print(json.dumps({"inputs": [{"name": k, "shape": [1], "datatype": "FP64", "data": [v]} for k, v in p.items()]}, separators=(",", ":")))' > infer.json
+	local f
+	for f in post infer; do
+		printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\n' \
+			"$("$PY" -c 'import json, sys; print(json.dumps(open(sys.argv[1]).read().strip()))' "$f.json")" > "$f.lua"
+	done
+}

@@ -49,10 +49,6 @@ command -v wrk >/dev/null || { echo "bench/serve.sh: wrk is not installed" >&2; 
 mkdir -p "$REPO/build"
 cc -std=c11 -Wall -Wextra -Werror -O2 -o "$FIXED" "$REPO/bench/fcgi-fixed.c" -lfcgi
 
-free_port() {
-	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 cd "$WORK" || exit
 models=("$@")
 if [ ${#models[@]} -eq 0 ]; then
@@ -64,32 +60,11 @@ if [ ${#models[@]} -eq 0 ]; then
 	models+=("$WORK/lr.json" "$WORK/rf.json")
 fi
 
-# The old service's own example request.
-cat > post.lua <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"age":65,"sex":1,"cp":3,"trestbps":145,"chol":233,"fbs":1,"restecg":0,"thalach":150,"exang":0,"oldpeak":2.5,"slope":0,"ca":0,"thal":1}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
-# The same patient as an OIP inference request, one input per feature.
-"$PY" - > infer.lua <<'PY'
-import json
-patient = {"age": 65, "sex": 1, "cp": 3, "trestbps": 145, "chol": 233, "fbs": 1, "restecg": 0,
-           "thalach": 150, "exang": 0, "oldpeak": 2.5, "slope": 0, "ca": 0, "thal": 1}
-body = {"inputs": [{"name": k, "shape": [1], "datatype": "FP64", "data": [v]} for k, v in patient.items()]}
-print('wrk.method = "POST"')
-print("wrk.body = '%s'" % json.dumps(body, separators=(",", ":")))
-print('wrk.headers["Content-Type"] = "application/json"')
-PY
+example_requests
 
 # The baseline responder, built from git revision BASELINE.
 BASE_BIN=
-if [ -n "${BASELINE:-}" ]; then
-	mkdir -p "$WORK/base"
-	git -C "$REPO" archive "$BASELINE" | tar -x -C "$WORK/base"
-	make -s -C "$WORK/base" -j"$(nproc)" build/bin/hd-fcgi >/dev/null
-	BASE_BIN=$WORK/base/build/bin/hd-fcgi
-	BASE_REV=$(git -C "$REPO" rev-parse --short "$BASELINE")
-fi
+[ -z "${BASELINE:-}" ] || baseline_fcgi "$BASELINE"
 
 # start BIN MODEL: a lighttpd from our config with BIN as the responder;
 # sets PORT.
@@ -98,9 +73,7 @@ start() {
 	PORT=$(free_port)
 	dir=$(mktemp -d /tmp/hd-bench.XXXXXX)
 	DIRS+=("$dir")
-	HD_PORT=$PORT HD_WORKERS=$WORKERS HD_MODEL=$model HD_RUN_DIR=$dir \
-		HD_METRICS_SHM=bench-$$-$PORT "$REPO/pipelines/hd-serve" config |
-		sed -e "s|\"bin-path\" => \".*\"|\"bin-path\" => \"$bin\"|" > "$dir/lighttpd.conf"
+	serve_config "$bin" "$model" "$PORT" "$WORKERS" "$dir" > "$dir/lighttpd.conf"
 	"$LIGHTTPD" -D -f "$dir/lighttpd.conf" &
 	PIDS+=($!)
 	for _ in $(seq 1 100); do
@@ -160,7 +133,7 @@ done
 for i in "${!bins[@]}"; do
 	if [ "${luas[$i]}" = infer.lua ] &&
 		[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
-			--data-binary "$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" infer.lua)" \
+			--data-binary @infer.json \
 			"http://127.0.0.1:${ports[$i]}${paths[$i]}")" != 200 ]; then
 		unset "labels[$i]"
 	fi
