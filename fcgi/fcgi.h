@@ -354,7 +354,8 @@ struct oip_path {
 	size_t name_len, version_len;
 };
 
-/* Is path under /v2 ("/v2" or "/v2/...")?  1 or 0. */
+/* Is path under /v2 ("/v2", "/v2/...", or a REQUEST_URI's "/v2?...")?
+ * 1 or 0. */
 int oip_is_v2(const char *path);
 /* The endpoint of a path under /v2. */
 void oip_path_parse(const char *path, struct oip_path *t);

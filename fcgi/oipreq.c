@@ -39,7 +39,7 @@ const char *const oip_output_name[OIP_NOUTPUTS] = {
 int oip_is_v2(const char *path)
 {
 	return strncmp(path, "/v2", 3) == 0 &&
-	       (path[3] == '\0' || path[3] == '/');
+	       (path[3] == '\0' || path[3] == '/' || path[3] == '?');
 }
 
 /* The segment at *s (up to '/' or the end): its length, s moved past. */

@@ -112,10 +112,7 @@ int ep_lighttpd_error(struct req *q)
 	const char *st = q->pm.redirect_status;
 	const char *orig = q->pm.request_uri;
 	/* Under /v2 the answer is the Open Inference Protocol's shape. */
-	fail_fn *err = orig && strncmp(orig, "/v2", 3) == 0 &&
-	                               strchr("/?", orig[3])
-	                       ? oip_fail
-	                       : fail;
+	fail_fn *err = orig && oip_is_v2(orig) ? oip_fail : fail;
 	long status;
 
 	if (uri == NULL || st == NULL ||

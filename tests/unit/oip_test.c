@@ -121,9 +121,10 @@ static void test_paths(void)
 			             : r.version == NULL;
 		check(ok, "path %s is endpoint %d", t[i].path, (int)t[i].kind);
 	}
-	check(oip_is_v2("/v2") && oip_is_v2("/v2/x") && !oip_is_v2("/v2x") &&
-	              !oip_is_v2("/v") && !oip_is_v2("/predict"),
-	      "oip_is_v2: /v2 and under it only");
+	check(oip_is_v2("/v2") && oip_is_v2("/v2/x") && oip_is_v2("/v2?a=1") &&
+	              !oip_is_v2("/v2x") && !oip_is_v2("/v") &&
+	              !oip_is_v2("/predict") && !oip_is_v2("/predict?v2"),
+	      "oip_is_v2: /v2 and under it only (a query after /v2 too)");
 }
 
 static void test_forms(void)
