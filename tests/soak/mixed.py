@@ -19,8 +19,11 @@ time; between phases the model is replaced by rename: RF over LR, then
 a broken file (refused, RF keeps serving), then LR again, each waited
 for on /health.  Kinds, round robin: a single patient, a batch of 5,
 422 (a mistyped field), 400 (malformed JSON), 405 (GET /predict), 404,
-/health, /metrics in JSON and in the Prometheus text format, and 413
-(a Content-Length over lighttpd's limit, which the error group answers).
+/health, /metrics in JSON and in the Prometheus text format, 413
+(a Content-Length over lighttpd's limit, which the error group answers),
+an Open Inference Protocol infer of 3 patients (one [3, 13] input; the
+answer's model_version names the file, its id echoes ours) and an infer
+with an unknown input (400 {"error"}).
 
 Prints one JSON object: requests by kind, reloads, the checks that
 failed (at most 20 shown, all counted); exit 0 when none failed, 1
@@ -41,13 +44,14 @@ FEATURES = ("age sex cp trestbps chol fbs restecg thalach exang oldpeak "
             "slope ca thal").split()
 KINDS = ("single", "batch", "invalid_422", "malformed_400", "method_405",
          "unknown_404", "health", "metrics_json", "metrics_prometheus",
-         "too_large_413")
+         "too_large_413", "infer", "infer_400")
 BATCH = 5
 
 
 class Run:
-    def __init__(self, port, model, patients, expect):
+    def __init__(self, port, model, patients, expect, name):
         self.port = port
+        self.infer = "/v2/models/%s/infer" % name
         self.model = model
         self.patients = patients
         self.expect = expect          # sha256 -> list of probabilities
@@ -131,6 +135,13 @@ def one(run, conn, kind, i):
         req = ("GET", "/health", None)
     elif kind == "metrics_json":
         req = ("GET", "/metrics", None)
+    elif kind == "infer":
+        rows = [[run.patients[(i + k) % n][f] for f in FEATURES] for k in range(3)]
+        req = ("POST", run.infer, json.dumps({"id": str(i), "inputs": [
+            {"name": "patients", "shape": [3, 13], "datatype": "FP64", "data": rows}]}))
+    elif kind == "infer_400":
+        req = ("POST", run.infer, json.dumps({"inputs": [
+            {"name": "agee", "shape": [1], "datatype": "FP64", "data": [63]}]}))
     else:
         req = ("GET", "/metrics?format=prometheus", None)
     method, path, body = req
@@ -149,7 +160,7 @@ def one(run, conn, kind, i):
     want = {"single": 200, "batch": 200, "invalid_422": 422,
             "malformed_400": 400, "method_405": 405, "unknown_404": 404,
             "health": 200, "metrics_json": 200,
-            "metrics_prometheus": 200}[kind]
+            "metrics_prometheus": 200, "infer": 200, "infer_400": 400}[kind]
     if status != want:
         run.fail("%s: want %d: %.200r" % (what, want, data))
         return
@@ -188,6 +199,20 @@ def one(run, conn, kind, i):
     elif kind == "metrics_json":
         if not isinstance(ans.get("total_requests"), int):
             run.fail("%s: no total_requests: %r" % (what, ans))
+    elif kind == "infer":
+        ver = ans.get("model_version", "")
+        sha = [s for s in run.expect if len(ver) == 12 and s.startswith(ver)]
+        outs = {o.get("name"): o.get("data") for o in ans.get("outputs", [])}
+        if ans.get("id") != str(i) or len(sha) != 1 or len(outs.get("probability") or []) != 3:
+            run.fail("%s: %.300r" % (what, ans))
+            return
+        for k in range(3):
+            p = {"probability": outs["probability"][k], "prediction": outs["prediction"][k],
+                 "model": {"sha256": sha[0]}}
+            check_prob(run, what, p, (i + k) % n)
+    elif kind == "infer_400":
+        if list(ans) != ["error"] or "agee" not in ans["error"]:
+            run.fail("%s: %r" % (what, ans))
 
 
 def too_large(run):
@@ -279,9 +304,11 @@ def main(argv):
     with open(test, newline="") as f:
         patients = [body_of(r) for r in csv.DictReader(f)]
     expect = {sha256(lr): read_pred(lr_pred), sha256(rf): read_pred(rf_pred)}
-    run = Run(port, model, patients, expect)
     with open(lr, "rb") as f:
         lr_bytes = f.read()
+    # Both files go by one name (the fit tools' default): infer's path.
+    run = Run(port, model, patients, expect,
+              json.loads(lr_bytes).get("name", "heart-disease"))
     with open(rf, "rb") as f:
         rf_bytes = f.read()
     rf_sha, lr_sha = sha256(rf), sha256(lr)
