@@ -31,15 +31,7 @@ command -v valgrind >/dev/null || { echo "bench/instructions.sh: valgrind is not
 [ -x "$BIN/hd-fcgi" ] || { echo "bench/instructions.sh: $BIN/hd-fcgi: run make first" >&2; exit 1; }
 
 cd "$WORK" || exit
-models=("$@")
-if [ ${#models[@]} -eq 0 ]; then
-	[ -f "$REPO/artifacts/model.json" ] && models+=("$REPO/artifacts/model.json")
-	"$BIN/hd-clean" -o heart.csv "${RAW[@]}"
-	"$BIN/hd-split" --train train.csv --test test.csv heart.csv
-	"$BIN/hd-fit-lr" --cv 0 -o lr.json train.csv
-	"$BIN/hd-fit-rf" --cv 0 -o rf.json train.csv
-	models+=("$WORK/lr.json" "$WORK/rf.json")
-fi
+bench_models "$@"
 example_requests
 [ -z "${BASELINE:-}" ] || baseline_fcgi "$BASELINE"
 
@@ -89,7 +81,7 @@ count() {
 
 echo "== instructions per request in the worker (callgrind, $REQUESTS requests after 300) =="
 printf '%-48s %12s %9s\n' "request" "instructions" "vs base"
-for m in "${models[@]}"; do
+for m in "${MODELS[@]}"; do
 	kind=$("$BIN/hd-fcgi" --check "$m" | sed -n '1s/^.*: \([a-z_]*\), sha256.*$/\1/p')
 	name=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("name", "heart-disease"))' "$m")
 	label="$(basename "$m") ($kind)"

@@ -70,3 +70,18 @@ print(json.dumps({"inputs": [{"name": k, "shape": [1], "datatype": "FP64", "data
 			"$("$PY" -c 'import json, sys; print(json.dumps(open(sys.argv[1]).read().strip()))' "$f.json")" > "$f.lua"
 	done
 }
+
+# bench_models [MODEL...]: the models to measure, into MODELS: those
+# given, else artifacts/model.json if present plus a logistic regression
+# and a 200-tree forest fitted here (in the current folder) on the UCI
+# data.
+bench_models() {
+	MODELS=("$@")
+	[ ${#MODELS[@]} -eq 0 ] || return 0
+	[ -f "$REPO/artifacts/model.json" ] && MODELS+=("$REPO/artifacts/model.json")
+	"$BIN/hd-clean" -o heart.csv "${RAW[@]}"
+	"$BIN/hd-split" --train train.csv --test test.csv heart.csv
+	"$BIN/hd-fit-lr" --cv 0 -o lr.json train.csv
+	"$BIN/hd-fit-rf" --cv 0 -o rf.json train.csv
+	MODELS+=("$PWD/lr.json" "$PWD/rf.json")
+}

@@ -50,15 +50,7 @@ mkdir -p "$REPO/build"
 cc -std=c11 -Wall -Wextra -Werror -O2 -o "$FIXED" "$REPO/bench/fcgi-fixed.c" -lfcgi
 
 cd "$WORK" || exit
-models=("$@")
-if [ ${#models[@]} -eq 0 ]; then
-	[ -f "$REPO/artifacts/model.json" ] && models+=("$REPO/artifacts/model.json")
-	"$BIN/hd-clean" -o heart.csv "${RAW[@]}"
-	"$BIN/hd-split" --train train.csv --test test.csv heart.csv
-	"$BIN/hd-fit-lr" --cv 0 -o lr.json train.csv
-	"$BIN/hd-fit-rf" --cv 0 -o rf.json train.csv
-	models+=("$WORK/lr.json" "$WORK/rf.json")
-fi
+bench_models "$@"
 
 example_requests
 
@@ -96,11 +88,11 @@ worker_ticks() {
 # and the row it is compared with ("vs base").
 labels=("fcgi-fixed (ceiling)")
 bins=("$FIXED")
-mods=("${models[0]}")
+mods=("${MODELS[0]}")
 luas=(post.lua)
 paths=(/predict)
 base=("")
-for m in "${models[@]}"; do
+for m in "${MODELS[@]}"; do
 	kind=$("$BIN/hd-fcgi" --check "$m" | sed -n '1s/^.*: \([a-z_]*\), sha256.*$/\1/p')
 	name=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("name", "heart-disease"))' "$m")
 	if [ -n "$BASE_BIN" ]; then
@@ -203,6 +195,6 @@ echo " errors: non-2xx answers and socket errors over all runs;"
 echo " CPU/req: the workers' user + system time; worker RSS: the mean over the $WORKERS workers, after the runs)"
 
 echo "== model load time (hd-fcgi --check: first load, best of 5) =="
-for m in "${models[@]}"; do
+for m in "${MODELS[@]}"; do
 	"$BIN/hd-fcgi" --check "$m" | sed -n "2s|^$(dirname "$m")/||p"
 done
