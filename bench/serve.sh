@@ -40,7 +40,7 @@ cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	rm -rf "$WORK" "${DIRS[@]}"
-	rm -f /dev/shm/hd-fcgi-bench-$$-*-v1
+	rm -f /dev/shm/hd-fcgi-bench-$$-*-v1 /dev/shm/hd-fcgi-bench-$$-*-v1.model
 }
 trap cleanup EXIT
 

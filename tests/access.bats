@@ -37,7 +37,7 @@ setup() {
 
 teardown() {
 	stop_pid "$RUN/lighttpd.pid"
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
+	rm_counters "$SHM"
 	rm -rf "$RUN"
 }
 

@@ -31,7 +31,7 @@ setup_file() {
 
 teardown_file() {
 	stop_pid "$LIGHTTPD_PID"
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
+	rm_counters "$SHM"
 	rm -rf "$RUN"
 }
 

@@ -34,7 +34,7 @@ setup_file() {
 
 teardown_file() {
 	serve stop >/dev/null || true
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
+	rm_counters "$SHM"
 	rm -rf "$RUN"
 }
 
@@ -193,7 +193,7 @@ children() { pgrep -P "$LPID"; }
 	run -0 "$PY" "$REPO/tests/fcgi_client.py" stall "$HD_BIN/hd-fcgi" \
 		"$BATS_TEST_TMPDIR" 10 200 -- --model "$M/lr.json" --shm "$SHM-stall" \
 		--read-timeout 1
-	rm -f "/dev/shm/hd-fcgi-$SHM-stall-v1" "/dev/shm/hd-fcgi-$SHM-stall-v1.model"
+	rm_counters "$SHM-stall"
 	jq -e '.status == 408 and .seconds < 5' <<<"$output"
 	jq -e '.body | fromjson | .detail | startswith("Request Timeout")' <<<"$output"
 }

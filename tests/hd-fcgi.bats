@@ -53,7 +53,7 @@ setup_file() {
 
 teardown_file() {
 	stop_pid "$LIGHTTPD_PID"
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
+	rm_counters "$SHM"
 	rm -rf "$RUN"
 }
 
@@ -666,7 +666,8 @@ report_becomes() {
 	predict "$EX1"
 	code_is 200
 	stop_pid "$pidfile"
-	rm -rf "$run" "/dev/shm/hd-fcgi-$SHM-b-v1" "/dev/shm/hd-fcgi-$SHM-b-v1.model"
+	rm -rf "$run"
+	rm_counters "$SHM-b"
 }
 
 # ---------------------------------------------------------------------

@@ -52,7 +52,7 @@ teardown() {
 	# The lighttpd hd-serve started, if a test left it running.
 	stop_pid "$RUN/lighttpd.pid"
 	stop_pid "$OCC_PID"
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
+	rm_counters "$SHM"
 	rm -rf "$RUN"
 }
 

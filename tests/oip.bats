@@ -56,7 +56,7 @@ setup_file() {
 
 teardown_file() {
 	stop_pid "$LIGHTTPD_PID"
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
+	rm_counters "$SHM"
 	rm -rf "$RUN"
 }
 
@@ -73,7 +73,8 @@ teardown() {
 	# A test that started a server of its own (in OWN, counters OWN_SHM).
 	if [ -n "${OWN:-}" ]; then
 		stop_pid "$OWN/lighttpd.pid"
-		rm -rf "$OWN" "/dev/shm/hd-fcgi-$OWN_SHM-v1" "/dev/shm/hd-fcgi-$OWN_SHM-v1.model"
+		rm -rf "$OWN"
+		rm_counters "$OWN_SHM"
 	fi
 }
 
@@ -438,7 +439,7 @@ probe_path() {
 	run -0 "$PY" "$REPO/tests/fcgi_client.py" stall "$HD_BIN/hd-fcgi" \
 		"$BATS_TEST_TMPDIR" 10 200 "$INFER" -- --model "$M/lr.json" --shm "$SHM-stall" \
 		--read-timeout 1
-	rm -f "/dev/shm/hd-fcgi-$SHM-stall-v1" "/dev/shm/hd-fcgi-$SHM-stall-v1.model"
+	rm_counters "$SHM-stall"
 	jq -e '.status == 408 and .seconds < 5' <<<"$output"
 	jq -e '.body | fromjson | . == {"error": "Request Timeout: the body stopped arriving"}' <<<"$output"
 }

@@ -33,7 +33,7 @@ serve() {
 
 unserve() {
 	stop_pid "$RUN/$1/lighttpd.pid"
-	rm -f "/dev/shm/hd-fcgi-$SHM-$1-v1" "/dev/shm/hd-fcgi-$SHM-$1-v1.model"
+	rm_counters "$SHM-$1"
 }
 
 setup_file() {

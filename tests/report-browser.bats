@@ -63,7 +63,7 @@ setup_file() {
 teardown_file() {
 	# The lighttpd hd-serve started, by the pid in its pid file.
 	stop_pid "$RUN/lighttpd.pid"
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
+	rm_counters "$SHM"
 	rm -rf "$RUN"
 }
 

@@ -125,6 +125,12 @@ start_lighttpd() {
 	wait_port "$port"
 }
 
+# rm_counters ID: remove the shared counters of a server whose
+# HD_METRICS_SHM (hd-fcgi --shm) was ID, and its verified model copy.
+rm_counters() {
+	rm -f "/dev/shm/hd-fcgi-$1-v1" "/dev/shm/hd-fcgi-$1-v1.model"
+}
+
 # Stop the process whose PID is in file $1, if it still runs.
 stop_pid() {
 	local pid

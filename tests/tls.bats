@@ -36,7 +36,7 @@ teardown() {
 		sleep 1
 		kill -KILL -- "-$(cat "$BATS_TEST_TMPDIR/make.pid")" 2>/dev/null || true
 	fi
-	rm -f "/dev/shm/hd-fcgi-$SHM-v1" "/dev/shm/hd-fcgi-$SHM-v1.model"
+	rm_counters "$SHM"
 	rm -rf "$RUN"
 }
 
