@@ -22,7 +22,7 @@ jq_() { jq -r "$1" model.json; }
 	[ -z "$output" ]
 	[ -z "$stderr" ]
 	[ "$(jq_ .format)" = hd-model ]
-	[ "$(jq_ .version)" = 1 ]
+	[ "$(jq_ .version)" = 2 ]
 	[ "$(jq_ .model)" = logistic_regression ]
 	[ "$(jq_ '.features | length')" = 13 ]
 	[ "$(jq_ '.params.coef | length')" = "$(jq_ '.encoded | length')" ]

@@ -12,11 +12,13 @@ setup_file() {
 	uci_split
 	hd-fit-lr --cv 0 -o lr.json train.csv
 	hd-fit-rf --cv 0 --trees 25 -o rf.json train.csv
+	# The same forest as version 1 wrote it (its trees as strings).
+	"$PY" "$REPO/tests/forest_v1.py" rf.json > rf1.json
 }
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || exit
-	for f in train.csv test.csv lr.json rf.json; do
+	for f in train.csv test.csv lr.json rf.json rf1.json; do
 		ln -s "$BATS_FILE_TMPDIR/$f" .
 	done
 }
@@ -110,9 +112,9 @@ for row in r:
 	jq '.format = "sklearn-pickle"' lr.json > other.json
 	run -1 --separate-stderr hd-predict other.json test.csv
 	[ "$stderr" = 'hd-predict: other.json: not an hd-model file (its "format" is "sklearn-pickle")' ]
-	jq '.version = 2' lr.json > v2.json
-	run -1 --separate-stderr hd-predict v2.json test.csv
-	[ "$stderr" = "hd-predict: v2.json: hd-model version 2 is not supported (this build reads version 1)" ]
+	jq '.version = 3' lr.json > v3.json
+	run -1 --separate-stderr hd-predict v3.json test.csv
+	[ "$stderr" = "hd-predict: v3.json: hd-model version 3 is not supported (this build reads versions 1 to 2)" ]
 	jq 'del(.format)' lr.json > none.json
 	run -1 --separate-stderr hd-predict none.json test.csv
 	[ "$stderr" = 'hd-predict: none.json: not an hd-model file (its "format" is missing)' ]
@@ -132,14 +134,14 @@ refused() {
 	malformed='params: trees\[*\] is malformed or out of range'
 	refused lr.json '.params.coef |= .[1:]' short.json \
 		"hd-predict: short.json: params: logistic regression needs an intercept and * coefficients"
-	refused rf.json '.params.trees[0].left |= (split(" ") | .[0] = "0" | join(" "))' loop.json \
+	refused rf1.json '.params.trees[0].left |= (split(" ") | .[0] = "0" | join(" "))' loop.json \
 		"hd-predict: loop.json: $malformed"
-	refused rf.json '.params.trees[3].value |= sub(" "; "  ")' space.json \
+	refused rf1.json '.params.trees[3].value |= sub(" "; "  ")' space.json \
 		"hd-predict: space.json: $malformed"
-	refused rf.json '.params.trees[0].feature |= sub("^[0-9]+"; "999")' slot.json \
+	refused rf1.json '.params.trees[0].feature |= sub("^[0-9]+"; "999")' slot.json \
 		"hd-predict: slot.json: $malformed"
 	# two parents share children: a graph, not a tree
-	refused rf.json '.params.trees = [{"feature": "0 0 -1", "left": "1 2 0", "right": "1 2 0", "value": "0.5 0.5 1"}]' dag.json \
+	refused rf1.json '.params.trees = [{"feature": "0 0 -1", "left": "1 2 0", "right": "1 2 0", "value": "0.5 0.5 1"}]' dag.json \
 		"hd-predict: dag.json: $malformed"
 	refused lr.json '.features[2].scale = 0' scale.json \
 		"hd-predict: scale.json: features\[2\]: chol needs median, mean and a positive scale"

@@ -1,6 +1,8 @@
 """Score patients from an hd model file, written from the file's
-documented layout alone (hd-fit-lr(1), hd-fit-rf(1)), to check that
-hd-predict and the server apply exactly what the file says.
+documented layout alone (hd-model(5)), to check that hd-predict and the
+server apply exactly what the file says.  A version 2 forest's compact
+records are decoded by forest_v1.py's trees(), written from hd-model(5)
+too.
 
 usage: model_reference.py MODEL.json < patients.csv > probabilities
 """
@@ -8,6 +10,8 @@ import csv
 import json
 import math
 import sys
+
+from forest_v1 import trees
 
 
 def encode(features, row, scaled):
@@ -31,17 +35,23 @@ def prob(model, z):
         for w, v in zip(p["coef"], z):
             s += w * v
         return 1 / (1 + math.exp(-s)) if s >= 0 else math.exp(s) / (1 + math.exp(s))
+    if model["version"] == 1:
+        forest = []
+        for t in p["trees"]:
+            t = {k: [float(v) for v in t[k].split(" ")] for k in t}
+            t["feature"] = [int(v) for v in t["feature"]]
+            t["left"] = [int(v) for v in t["left"]]
+            t["right"] = [int(v) for v in t["right"]]
+            forest.append(t)
+    else:
+        forest = trees(p)
     total = 0.0
-    for t in p["trees"]:
-        t = {k: [float(v) for v in t[k].split(" ")] for k in t}
-        t["feature"] = [int(v) for v in t["feature"]]
-        t["left"] = [int(v) for v in t["left"]]
-        t["right"] = [int(v) for v in t["right"]]
+    for t in forest:
         i = 0
         while t["feature"][i] != -1:
             i = t["left"][i] if z[t["feature"][i]] <= t["value"][i] else t["right"][i]
         total += t["value"][i]
-    return total / len(p["trees"])
+    return total / len(forest)
 
 
 def main():

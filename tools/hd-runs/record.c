@@ -250,7 +250,11 @@ static cJSON *read_input(const char *path, const char *fmt, int failed)
 	/* Flawfinder: ignore: not a security check (no privileges change hands): whether a failed run's file exists to be recorded */
 	if (failed && access(path, R_OK) != 0)
 		return NULL;
-	return hd_json_read(path, fmt, 1);
+	/* A model file may be of any version this build loads; the other
+	 * inputs are all at their version 1. */
+	return hd_json_read(path, fmt,
+	                    strcmp(fmt, HD_MODEL_FORMAT) == 0 ? HD_MODEL_VERSION
+	                                                      : 1);
 }
 
 struct named {

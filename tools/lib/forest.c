@@ -129,3 +129,347 @@ void hd_rf_free(struct hd_rf *m)
 	free(m->roots);
 	memset(m, 0, sizeof *m);
 }
+
+/* ---------------------------------------------------------------------
+ * The compact form: model file version 2 (hd-model(5))
+ *
+ * A forest is two tables and one record per node: the distinct leaf
+ * probabilities, ascending, then the distinct splits (slot, threshold)
+ * by slot then threshold, and every tree's nodes in preorder as codes,
+ * code c < n_leaves a leaf of leaves[c], otherwise the split
+ * splits[c - n_leaves].  A grown-to-purity forest on this data has two
+ * leaf values and a few hundred splits, so a node takes 2 bytes
+ * instead of the 16 of a packed node or the ~12 of its text.
+ * ------------------------------------------------------------------- */
+
+void hd_rf_code_free(struct hd_rf_code *c)
+{
+	if (c == NULL)
+		return;
+	free(c->leaves);
+	free(c->slot);
+	free(c->threshold);
+	free(c->records);
+	memset(c, 0, sizeof *c);
+}
+
+static int cmp_leaf(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct split {
+	int slot;
+	double threshold;
+};
+
+static int cmp_split(const void *a, const void *b)
+{
+	const struct split *x = a, *y = b;
+
+	if (x->slot != y->slot)
+		return (x->slot > y->slot) - (x->slot < y->slot);
+	return (x->threshold > y->threshold) - (x->threshold < y->threshold);
+}
+
+/* Count the nodes of the tree at nodes[root], walking its links. */
+static size_t tree_size(const struct hd_rf *m, int root)
+{
+	size_t n = 0;
+	int open = 1;
+
+	/* Preorder: a split's left child is the next node, and its right
+	 * child follows the left subtree, so the nodes of one tree are
+	 * contiguous and a count of open children finds its end. */
+	for (int i = root; open > 0; i++, n++)
+		open += m->nodes[i].feature < m->dim ? 1 : -1;
+	return n;
+}
+
+int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c)
+{
+	size_t n = 0, nl = 0, ns = 0, at = 0;
+	struct split *sp = NULL;
+	uint32_t n_codes;
+
+	memset(c, 0, sizeof *c);
+	for (int t = 0; t < m->n_trees; t++)
+		n += tree_size(m, m->roots[t]);
+	c->n_trees = m->n_trees;
+	c->n_nodes = n;
+	c->leaves = malloc((n ? n : 1) * sizeof *c->leaves);
+	sp = malloc((n ? n : 1) * sizeof *sp);
+	if (c->leaves == NULL || sp == NULL)
+		goto oom;
+	for (int t = 0; t < m->n_trees; t++) {
+		size_t size = tree_size(m, m->roots[t]);
+
+		for (size_t i = 0; i < size; i++) {
+			const struct hd_rf_node *nd =
+				&m->nodes[m->roots[t] + i];
+
+			if (nd->feature < m->dim)
+				sp[ns++] = (struct split){ nd->feature, nd->v };
+			else
+				c->leaves[nl++] = nd->v;
+		}
+	}
+	qsort(c->leaves, nl, sizeof *c->leaves, cmp_leaf);
+	qsort(sp, ns, sizeof *sp, cmp_split);
+	c->n_leaves = 0;
+	for (size_t i = 0; i < nl; i++)
+		if (i == 0 || cmp_leaf(&c->leaves[i], &c->leaves[i - 1]) != 0)
+			c->leaves[c->n_leaves++] = c->leaves[i];
+	c->n_splits = 0;
+	for (size_t i = 0; i < ns; i++)
+		if (i == 0 || cmp_split(&sp[i], &sp[i - 1]) != 0)
+			sp[c->n_splits++] = sp[i];
+	n_codes = (uint32_t)c->n_leaves + (uint32_t)c->n_splits;
+	c->width = n_codes <= 256 ? 1 : n_codes <= 65536 ? 2 : 4;
+	c->slot = malloc((size_t)(c->n_splits ? c->n_splits : 1) *
+	                 sizeof *c->slot);
+	c->threshold = malloc((size_t)(c->n_splits ? c->n_splits : 1) *
+	                      sizeof *c->threshold);
+	c->records = malloc((n ? n : 1) * (size_t)c->width);
+	if (c->slot == NULL || c->threshold == NULL || c->records == NULL)
+		goto oom;
+	for (int s = 0; s < c->n_splits; s++) {
+		c->slot[s] = sp[s].slot;
+		c->threshold[s] = sp[s].threshold;
+	}
+	for (int t = 0; t < m->n_trees; t++) {
+		size_t size = tree_size(m, m->roots[t]);
+
+		for (size_t i = 0; i < size; i++) {
+			const struct hd_rf_node *nd =
+				&m->nodes[m->roots[t] + i];
+			uint32_t code;
+
+			if (nd->feature < m->dim) {
+				struct split key = { nd->feature, nd->v };
+				const struct split *f =
+					bsearch(&key, sp, (size_t)c->n_splits,
+				                sizeof *sp, cmp_split);
+
+				code = (uint32_t)c->n_leaves +
+				       (uint32_t)(f - sp);
+			} else {
+				const double *f = bsearch(&nd->v, c->leaves,
+				                          (size_t)c->n_leaves,
+				                          sizeof *c->leaves,
+				                          cmp_leaf);
+
+				code = (uint32_t)(f - c->leaves);
+			}
+			for (int b = 0; b < c->width; b++)
+				c->records[at++] = (uint8_t)(code >> (8 * b));
+		}
+	}
+	free(sp);
+	return 0;
+oom:
+	free(sp);
+	hd_rf_code_free(c);
+	return -1;
+}
+
+/* The tables: sorted, without duplicates, in range, and not too many
+ * codes for the width (which must be the smallest that holds them). */
+static int check_tables(const struct hd_rf_code *c, int dim, char *err,
+                        size_t errlen)
+{
+	uint64_t n_codes = (uint64_t)c->n_leaves + (uint64_t)c->n_splits;
+	int smallest = n_codes <= 256 ? 1 : n_codes <= 65536 ? 2 : 4;
+
+	if (c->n_leaves < 1) {
+		snprintf(err, errlen, "params: \"leaves\" is empty");
+		return -1;
+	}
+	for (int i = 0; i < c->n_leaves; i++) {
+		if (!(c->leaves[i] >= 0 && c->leaves[i] <= 1)) {
+			snprintf(err, errlen,
+			         "params: leaves[%d] is not a probability "
+			         "in [0, 1]",
+			         i);
+			return -1;
+		}
+		if (i > 0 && !(c->leaves[i] > c->leaves[i - 1])) {
+			snprintf(err, errlen,
+			         "params: leaves[%d] is not above leaves[%d] "
+			         "(the table is ascending, without duplicates)",
+			         i, i - 1);
+			return -1;
+		}
+	}
+	for (int s = 0; s < c->n_splits; s++) {
+		if (!(c->slot[s] >= 0 && c->slot[s] < dim)) {
+			snprintf(err, errlen,
+			         "params: splits[%d]: slot %d is not one of "
+			         "the %d encoded slots",
+			         s, c->slot[s], dim);
+			return -1;
+		}
+		if (!isfinite(c->threshold[s])) {
+			snprintf(err, errlen,
+			         "params: splits[%d]: the threshold is not a "
+			         "finite number",
+			         s);
+			return -1;
+		}
+		if (s > 0 && !(c->slot[s] > c->slot[s - 1] ||
+		               (c->slot[s] == c->slot[s - 1] &&
+		                c->threshold[s] > c->threshold[s - 1]))) {
+			snprintf(err, errlen,
+			         "params: splits[%d] does not come after "
+			         "splits[%d] (the table is by slot, then "
+			         "threshold, without duplicates)",
+			         s, s - 1);
+			return -1;
+		}
+	}
+	if (c->width != smallest) {
+		snprintf(err, errlen,
+		         "params: \"width\" is %d; the %llu codes take %d "
+		         "(1, 2 or 4 bytes, the smallest that holds them)",
+		         c->width, (unsigned long long)n_codes, smallest);
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t record(const uint8_t *r, int width)
+{
+	uint32_t v = 0;
+
+	for (int b = width - 1; b >= 0; b--)
+		v = v << 8 | r[b];
+	return v;
+}
+
+int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
+                 char *err, size_t errlen)
+{
+	uint32_t n_leaves = (uint32_t)c->n_leaves;
+	uint32_t n_codes;
+	uint8_t *used = NULL;
+	size_t at = 0;
+	int t;
+
+	memset(m, 0, sizeof *m);
+	if (c->n_trees < 1 || c->n_nodes < (size_t)c->n_trees ||
+	    c->n_nodes > HD_RF_MAX_NODES) {
+		snprintf(err, errlen,
+		         "params: %d trees of %zu nodes: a forest needs a tree "
+		         "or more, a node a tree or more, and at most %d "
+		         "nodes",
+		         c->n_trees, c->n_nodes, HD_RF_MAX_NODES);
+		return -1;
+	}
+	if (check_tables(c, dim, err, errlen) != 0)
+		return -1;
+	n_codes = n_leaves + (uint32_t)c->n_splits;
+	m->dim = dim;
+	m->nodes = malloc(c->n_nodes * sizeof *m->nodes);
+	m->roots = malloc((size_t)c->n_trees * sizeof *m->roots);
+	used = calloc(n_codes, 1);
+	if (m->nodes == NULL || m->roots == NULL || used == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (t = 0; t < c->n_trees && at < c->n_nodes; t++) {
+		/*
+		 * The splits whose left subtree is being read form a stack,
+		 * linked through their right fields (top: the innermost).  A
+		 * node right after a split is its left child; one right after
+		 * a leaf ends the left subtree of the top split and is that
+		 * split's right child.  The tree ends at a leaf that leaves
+		 * the stack empty.
+		 */
+		int32_t top = -1;
+		int prev_leaf = 0;
+
+		m->roots[t] = (int)at;
+		for (;;) {
+			struct hd_rf_node *nd = &m->nodes[at];
+			uint32_t code;
+
+			if (at == c->n_nodes) {
+				snprintf(err, errlen,
+				         "params: the records end inside tree "
+				         "%d (an incomplete tree)",
+				         t);
+				goto fail;
+			}
+			code = record(c->records + at * (size_t)c->width,
+			              c->width);
+			if (code >= n_codes) {
+				snprintf(err, errlen,
+				         "params: record %zu (tree %d) is code "
+				         "%lu, not below the %lu codes of the "
+				         "tables",
+				         at, t, (unsigned long)code,
+				         (unsigned long)n_codes);
+				goto fail;
+			}
+			used[code] = 1;
+			if (prev_leaf) {
+				int32_t split = top;
+
+				top = m->nodes[split].right;
+				m->nodes[split].right = (int32_t)at;
+			}
+			at++;
+			if (code < n_leaves) {
+				nd->v = c->leaves[code];
+				nd->feature = dim;
+				nd->right = -1;
+				prev_leaf = 1;
+				if (top < 0)
+					break;
+			} else {
+				nd->v = c->threshold[code - n_leaves];
+				nd->feature = c->slot[code - n_leaves];
+				nd->right = top;
+				top = (int32_t)(nd - m->nodes);
+				prev_leaf = 0;
+			}
+		}
+	}
+	if (t < c->n_trees) {
+		snprintf(err, errlen,
+		         "params: the records end after %d of the %d trees", t,
+		         c->n_trees);
+		goto fail;
+	}
+	if (at < c->n_nodes) {
+		snprintf(err, errlen,
+		         "params: %zu record(s) left over after the %d trees",
+		         c->n_nodes - at, c->n_trees);
+		goto fail;
+	}
+	for (uint32_t k = 0; k < n_codes; k++)
+		if (!used[k]) {
+			if (k < n_leaves)
+				snprintf(err, errlen,
+				         "params: leaves[%lu] is the value of no "
+				         "leaf",
+				         (unsigned long)k);
+			else
+				snprintf(err, errlen,
+				         "params: splits[%lu] is the split of no "
+				         "node",
+				         (unsigned long)(k - n_leaves));
+			goto fail;
+		}
+	m->n_trees = c->n_trees;
+	free(used);
+	return 0;
+fail:
+	free(used);
+	free(m->nodes);
+	free(m->roots);
+	memset(m, 0, sizeof *m);
+	return -1;
+}

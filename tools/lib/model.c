@@ -2,19 +2,24 @@
  * model.c - the model file: preprocessing plus one fitted model, as
  * JSON, and the shared fit and cross-validation steps.
  *
- * Layout ("format": "hd-model", "version": 1):
+ * Layout ("format": "hd-model", "version": 2; hd-model(5) is the whole
+ * of it, and what loading checks):
  *   "model":    "logistic_regression" | "random_forest"
  *   "name":     what the Open Inference Protocol serves it as (optional)
  *   "features": the fitted preprocessing, in encoded order (prep.c)
  *   "encoded":  the name of every slot of z, e.g. "age", "cp=4"
  *   "params":   logistic regression: {"intercept": b, "coef": [dim]}
- *               random forest: {"trees": [{"feature": "", "left": "",
- *               "right": "", "value": ""}, ...]}, each a string of
- *               numbers separated by single spaces; per node, feature is
- *               the slot tested (-1 for a leaf), left and right the
- *               children (0 at a leaf), value the threshold of a split
- *               (z[feature] <= value goes left) or the probability of
- *               class 1 at a leaf
+ *               random forest: {"trees": count, "nodes": count,
+ *               "leaves": [...], "splits": [[slot, threshold], ...],
+ *               "width": 1 | 2 | 4, "code": base64 of one record per
+ *               node} (hd_rf_code, forest.c).  Version 1 wrote
+ *               "trees": [{"feature": "", "left": "", "right": "",
+ *               "value": ""}, ...], each a string of numbers separated
+ *               by single spaces; per node, feature is the slot tested
+ *               (-1 for a leaf), left and right the children (0 at a
+ *               leaf), value the threshold of a split (z[feature] <=
+ *               value goes left) or the probability of class 1 at a
+ *               leaf.  Both load; the fit tools write version 2.
  *   "reference": the training rows' profile, for drift (model.h, drift.c)
  *   plus what the fit tools add: "hyperparameters", "training", "cv".
  *
@@ -28,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/base64.h>
+
 #include "cli.h"
 
 const char *hd_model_kind_name(enum hd_model_kind k)
@@ -40,57 +47,51 @@ const char *hd_model_kind_name(enum hd_model_kind k)
  * ------------------------------------------------------------------- */
 
 /*
- * A forest has tens of thousands of nodes.  As JSON arrays they would
- * cost one cJSON item (an allocation and a strtod) per number and about
- * 25 ms to load; as one string of space-separated numbers per array
- * they load in a few, which is what a server reloading a model wants.
+ * A forest in the compact form (hd_rf_code): the tables as JSON numbers
+ * a person can read, the records as one base64 string.  NULL if out of
+ * memory.
  */
-enum tree_array { T_FEATURE, T_LEFT, T_RIGHT, T_VALUE };
-
-static cJSON *tree_array(const struct hd_tree *t, enum tree_array which)
+static cJSON *rf_to_json(const struct hd_rf *rf)
 {
-	char *text = NULL, num[HD_NUMBUF];
-	size_t len = 0;
-	FILE *fp = open_memstream(&text, &len);
-	cJSON *str;
+	struct hd_rf_code c;
+	cJSON *params, *leaves, *splits, *code;
+	size_t bytes;
+	char *text;
 
-	if (fp == NULL)
+	if (hd_rf_encode(rf, &c) != 0)
 		return NULL;
-	for (int i = 0; i < t->n_nodes; i++) {
-		int leaf = t->feature[i] < 0;
-
-		if (i)
-			putc(' ', fp);
-		switch (which) {
-		case T_FEATURE: fprintf(fp, "%d", t->feature[i]); break;
-		case T_LEFT: fprintf(fp, "%d", leaf ? 0 : t->left[i]); break;
-		case T_RIGHT: fprintf(fp, "%d", leaf ? 0 : t->right[i]); break;
-		case T_VALUE:
-			fputs(hd_fmt_double(num, leaf ? t->value[i]
-			                              : t->threshold[i]),
-			      fp);
-			break;
-		}
-	}
-	if (fclose(fp) != 0) {
-		free(text);
+	bytes = c.n_nodes * (size_t)c.width;
+	text = malloc(BASE64_ENCODE_RAW_LENGTH(bytes) + 1);
+	if (text == NULL) {
+		hd_rf_code_free(&c);
 		return NULL;
 	}
-	str = cJSON_CreateString(text);
+	base64_encode_raw(text, bytes, c.records);
+	text[BASE64_ENCODE_RAW_LENGTH(bytes)] = '\0';
+	params = cJSON_CreateObject();
+	cJSON_AddNumberToObject(params, "trees", c.n_trees);
+	cJSON_AddNumberToObject(params, "nodes", (double)c.n_nodes);
+	leaves = cJSON_AddArrayToObject(params, "leaves");
+	for (int i = 0; i < c.n_leaves; i++)
+		cJSON_AddItemToArray(leaves, hd_json_num(c.leaves[i]));
+	splits = cJSON_AddArrayToObject(params, "splits");
+	for (int s = 0; s < c.n_splits; s++) {
+		cJSON *pair = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(pair, cJSON_CreateNumber(c.slot[s]));
+		cJSON_AddItemToArray(pair, hd_json_num(c.threshold[s]));
+		cJSON_AddItemToArray(splits, pair);
+	}
+	cJSON_AddNumberToObject(params, "width", c.width);
+	code = cJSON_CreateString(text);
 	free(text);
-	return str;
-}
-
-static cJSON *tree_to_json(const struct hd_tree *t)
-{
-	static const char *const names[] = { "feature", "left", "right",
-		                             "value" };
-	cJSON *o = cJSON_CreateObject();
-
-	for (int a = T_FEATURE; a <= T_VALUE; a++)
-		cJSON_AddItemToObject(o, names[a],
-		                      tree_array(t, (enum tree_array)a));
-	return o;
+	hd_rf_code_free(&c);
+	if (code == NULL || !cJSON_AddItemToObject(params, "code", code)) {
+		cJSON_Delete(code);
+		cJSON_Delete(params);
+		return NULL;
+	}
+	return params;
 }
 
 /* The fitted part of a model as a new document (format stamped). */
@@ -117,12 +118,11 @@ cJSON *hd_model_to_json(const struct hd_model *m)
 			cJSON_AddItemToArray(coef, hd_json_num(m->lr.coef[j]));
 		cJSON_AddItemToObject(params, "coef", coef);
 	} else {
-		cJSON *trees = cJSON_CreateArray();
-
-		for (int t = 0; t < m->rf.n_trees; t++)
-			cJSON_AddItemToArray(trees,
-			                     tree_to_json(&m->rf.trees[t]));
-		cJSON_AddItemToObject(params, "trees", trees);
+		cJSON_Delete(params);
+		if ((params = rf_to_json(&m->rf)) == NULL) {
+			hd_err("out of memory");
+			abort();
+		}
 	}
 	cJSON_AddItemToObject(doc, "params", params);
 	return doc;
@@ -274,8 +274,8 @@ fail:
 	return -1;
 }
 
-static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim, char *err,
-                    size_t errlen)
+static int parse_rf_v1(struct hd_rf *rf, const cJSON *params, int dim,
+                       char *err, size_t errlen)
 {
 	const cJSON *trees = cJSON_GetObjectItemCaseSensitive(params, "trees");
 	const cJSON *o;
@@ -307,6 +307,222 @@ static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Base64 as hd-model(5) has it: RFC 4648's standard alphabet, a
+ * multiple of four characters, no white space or line breaks, "=" only
+ * as the last one or two, and the unused bits before it zero, so that a
+ * forest has exactly one encoding.  Decodes s[0..n) into out (n / 4 * 3
+ * bytes at least); the byte count, or -1 with the reason in err.
+ */
+static long long b64_decode(const char *s, size_t n, uint8_t *out, char *err,
+                            size_t errlen)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	signed char val[256];
+	size_t pad = 0, o = 0, i;
+
+	memset(val, -1, sizeof val);
+	for (int k = 0; k < 64; k++)
+		val[(unsigned char)alphabet[k]] = (signed char)k;
+	if (n % 4 != 0) {
+		snprintf(err, errlen,
+		         "params: \"code\" is %zu characters, not a multiple "
+		         "of 4 (base64)",
+		         n);
+		return -1;
+	}
+	if (n > 0 && s[n - 1] == '=')
+		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
+	for (i = 0; i < n; i += 4) {
+		const unsigned char *g = (const unsigned char *)s + i;
+		int last = i + 4 == n;
+		int a = val[g[0]], b = val[g[1]];
+		int c = last && pad == 2 ? 0 : val[g[2]];
+		int d = last && pad ? 0 : val[g[3]];
+		uint32_t v;
+
+		if ((a | b | c | d) < 0) {
+			size_t at = i;
+
+			while (val[(unsigned char)s[at]] >= 0)
+				at++;
+			if (s[at] == '=')
+				snprintf(err, errlen,
+				         "params: \"code\": \"=\" at character "
+				         "%zu, before the end (base64 pads only "
+				         "its last group)",
+				         at + 1);
+			else
+				snprintf(err, errlen,
+				         "params: \"code\": character %zu (byte "
+				         "0x%02x) is not base64",
+				         at + 1, (unsigned char)s[at]);
+			return -1;
+		}
+		v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 |
+		    (uint32_t)d;
+		out[o++] = (uint8_t)(v >> 16);
+		if (last && pad == 2) {
+			if (v & 0xffff)
+				goto noncanonical;
+			break;
+		}
+		out[o++] = (uint8_t)(v >> 8);
+		if (last && pad == 1) {
+			if (v & 0xff)
+				goto noncanonical;
+			break;
+		}
+		out[o++] = (uint8_t)v;
+	}
+	return (long long)o;
+noncanonical:
+	snprintf(err, errlen,
+	         "params: \"code\": the bits before its padding are not zero "
+	         "(not the one base64 form of its bytes)");
+	return -1;
+}
+
+/* A whole number from lo to hi at key, or -1. */
+static int whole(const cJSON *params, const char *key, double lo, double hi,
+                 double *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+
+	if (!cJSON_IsNumber(v) ||
+	    !(v->valuedouble >= lo && v->valuedouble <= hi &&
+	      v->valuedouble == floor(v->valuedouble)))
+		return -1;
+	*out = v->valuedouble;
+	return 0;
+}
+
+/* The tables and records of a version 2 forest into c (which owns
+ * them), checked for their JSON types and sizes; hd_rf_decode checks
+ * what they say. */
+static int parse_code(struct hd_rf_code *c, const cJSON *params, char *err,
+                      size_t errlen)
+{
+	const cJSON *leaves =
+		cJSON_GetObjectItemCaseSensitive(params, "leaves");
+	const cJSON *splits =
+		cJSON_GetObjectItemCaseSensitive(params, "splits");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(params, "code");
+	const cJSON *e;
+	double trees, nodes, width;
+	size_t len;
+	long long bytes;
+	int i = 0;
+
+	if (whole(params, "trees", 1, HD_RF_MAX_NODES, &trees) != 0) {
+		snprintf(err, errlen,
+		         "params: \"trees\" must be a whole number from 1 to %d",
+		         HD_RF_MAX_NODES);
+		return -1;
+	}
+	if (whole(params, "nodes", trees, HD_RF_MAX_NODES, &nodes) != 0) {
+		snprintf(err, errlen,
+		         "params: \"nodes\" must be a whole number from "
+		         "\"trees\" (%.0f) to %d",
+		         trees, HD_RF_MAX_NODES);
+		return -1;
+	}
+	if (whole(params, "width", 1, 4, &width) != 0 || width == 3) {
+		snprintf(err, errlen, "params: \"width\" must be 1, 2 or 4");
+		return -1;
+	}
+	c->n_trees = (int)trees;
+	c->n_nodes = (size_t)nodes;
+	c->width = (int)width;
+	if (!cJSON_IsArray(leaves) || !cJSON_IsArray(splits) ||
+	    !cJSON_IsString(code)) {
+		snprintf(err, errlen,
+		         "params: a version 2 forest needs \"leaves\" and "
+		         "\"splits\" arrays and a \"code\" string");
+		return -1;
+	}
+	c->n_leaves = cJSON_GetArraySize(leaves);
+	c->n_splits = cJSON_GetArraySize(splits);
+	len = strlen(code->valuestring);
+	c->leaves = malloc((size_t)(c->n_leaves ? c->n_leaves : 1) *
+	                   sizeof *c->leaves);
+	c->slot = malloc((size_t)(c->n_splits ? c->n_splits : 1) *
+	                 sizeof *c->slot);
+	c->threshold = malloc((size_t)(c->n_splits ? c->n_splits : 1) *
+	                      sizeof *c->threshold);
+	c->records = malloc(len / 4 * 3 + 1);
+	if (!c->leaves || !c->slot || !c->threshold || !c->records) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	cJSON_ArrayForEach (e, leaves) {
+		if (!cJSON_IsNumber(e)) {
+			snprintf(err, errlen,
+			         "params: leaves[%d] is not a number", i);
+			return -1;
+		}
+		c->leaves[i++] = e->valuedouble;
+	}
+	i = 0;
+	cJSON_ArrayForEach (e, splits) {
+		const cJSON *s = cJSON_GetArrayItem(e, 0);
+		const cJSON *t = cJSON_GetArrayItem(e, 1);
+
+		if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2 ||
+		    !cJSON_IsNumber(s) || !cJSON_IsNumber(t)) {
+			snprintf(err, errlen,
+			         "params: splits[%d] is not [slot, threshold]",
+			         i);
+			return -1;
+		}
+		if (!(s->valuedouble >= -1 && s->valuedouble <= INT32_MAX &&
+		      s->valuedouble == floor(s->valuedouble))) {
+			snprintf(err, errlen,
+			         "params: splits[%d]: the slot is not a whole "
+			         "number of an encoded slot",
+			         i);
+			return -1;
+		}
+		c->slot[i] = (int)s->valuedouble;
+		c->threshold[i++] = t->valuedouble;
+	}
+	if ((bytes = b64_decode(code->valuestring, len, c->records, err,
+	                        errlen)) < 0)
+		return -1;
+	if ((size_t)bytes != c->n_nodes * (size_t)c->width) {
+		snprintf(err, errlen,
+		         "params: \"code\" holds %lld bytes, not \"nodes\" %zu "
+		         "records of \"width\" %d bytes",
+		         bytes, c->n_nodes, c->width);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim, int version,
+                    char *err, size_t errlen)
+{
+	const cJSON *trees = cJSON_GetObjectItemCaseSensitive(params, "trees");
+	struct hd_rf_code c = { 0 };
+	int rc;
+
+	if (version == 1)
+		return parse_rf_v1(rf, params, dim, err, errlen);
+	if (cJSON_IsArray(trees)) {
+		snprintf(err, errlen,
+		         "params: \"trees\" is an array, as in version 1; a "
+		         "version 2 forest's trees are its \"code\" "
+		         "(hd-model(5))");
+		return -1;
+	}
+	rc = parse_code(&c, params, err, errlen);
+	if (rc == 0)
+		rc = hd_rf_decode(rf, dim, &c, err, errlen);
+	hd_rf_code_free(&c);
+	return rc;
 }
 
 /*
@@ -406,7 +622,11 @@ static int from_doc(struct hd_model *m, cJSON *doc, char *err, size_t errlen)
 	                         err, errlen) != 0)
 		return -1;
 	if (m->kind == HD_RF)
-		return parse_rf(&m->rf, params, m->prep.dim, err, errlen);
+		return parse_rf(&m->rf, params, m->prep.dim,
+		                (int)cJSON_GetObjectItemCaseSensitive(doc,
+		                                                      "version")
+		                        ->valuedouble,
+		                err, errlen);
 	if (parse_lr(&m->lr, params, m->prep.dim, err, errlen) != 0)
 		return -1;
 	return lr_bounded(&m->lr, &m->prep, err, errlen);

@@ -107,7 +107,7 @@ struct hd_rf_node {
 struct hd_rf {
 	int dim;
 	int n_trees;
-	struct hd_tree *trees;    /* owned */
+	struct hd_tree *trees;    /* owned; NULL when loaded from version 2 */
 	struct hd_rf_node *nodes; /* owned; built by hd_rf_pack */
 	int *roots;               /* owned; n_trees indices into nodes[] */
 };
@@ -116,6 +116,39 @@ struct hd_rf {
 int hd_rf_pack(struct hd_rf *m);
 double hd_rf_prob(const struct hd_rf *m, const double *z);
 void hd_rf_free(struct hd_rf *m);
+
+/*
+ * The compact form of a forest, as model file version 2 stores it
+ * (hd-model(5)): the distinct leaf probabilities (ascending), the
+ * distinct splits (by slot, then threshold), and one little-endian
+ * record of width bytes per node, every tree in preorder, the code c of
+ * a leaf of leaves[c] or of the split (slot, threshold)[c - n_leaves].
+ */
+#define HD_RF_MAX_NODES (1 << 28) /* so node indices stay in int32_t */
+struct hd_rf_code {
+	int n_trees;
+	size_t n_nodes;
+	int width;      /* bytes per record: 1, 2 or 4 */
+	double *leaves; /* n_leaves, owned */
+	int n_leaves;
+	int *slot;         /* n_splits, owned */
+	double *threshold; /* n_splits, owned */
+	int n_splits;
+	uint8_t *records; /* n_nodes * width bytes, owned */
+};
+/* The compact form of a packed forest (nodes[], roots[]); -1 if out of
+ * memory.  c owns what it holds: hd_rf_code_free. */
+int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c);
+/*
+ * The packed forest (nodes[] and roots[], trees NULL) of dim slots from
+ * its compact form, checked as hd-model(5) says: the tables sorted,
+ * without duplicates and in range, every code below the tables' size and
+ * used, exactly n_trees whole trees in exactly n_nodes records.  0, or
+ * -1 with the reason in err (and *m empty).
+ */
+int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
+                 char *err, size_t errlen);
+void hd_rf_code_free(struct hd_rf_code *c);
 
 /* ---------------------------------------------------------------------
  * The reference profile (drift.c): what the training rows looked like,
@@ -242,7 +275,10 @@ double hd_gamma_q(double a, double x);
  * ------------------------------------------------------------------- */
 
 #define HD_MODEL_FORMAT "hd-model"
-#define HD_MODEL_VERSION 1
+/* 2: a forest's trees in the compact form (hd_rf_code); 1, the trees as
+ * strings of numbers, still loads.  A logistic regression is the same in
+ * both. */
+#define HD_MODEL_VERSION 2
 /*
  * The largest model (or other JSON) file a tool reads: a fitted forest
  * is a few MB, and without a bound /dev/zero would be read until memory
