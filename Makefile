@@ -76,6 +76,7 @@ FCGI_OBJ := $(patsubst fcgi/%.c,$(OBJ)/fcgi/%.o,$(wildcard fcgi/*.c))
 OBJS_hd-fcgi := $(FCGI_OBJ)
 PROGS    := $(PROGRAMS:%=$(BIN)/%)
 MANPAGES := $(wildcard tools/hd-*.1 fcgi/hd-*.1)
+MANPAGES5 := $(wildcard tools/hd-*.5)
 
 # Extra libraries, by program.
 LDLIBS_hd-fetch := -lcurl
@@ -140,13 +141,15 @@ MANDIR ?= $(PREFIX)/share/man
 
 .PHONY: install uninstall
 install: $(PROGS)
-	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1'
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(MANDIR)/man5'
 	install -m 755 $(PROGS) '$(DESTDIR)$(BINDIR)'
 	install -m 644 $(MANPAGES) '$(DESTDIR)$(MANDIR)/man1'
+	install -m 644 $(MANPAGES5) '$(DESTDIR)$(MANDIR)/man5'
 
 uninstall:
 	rm -f $(addprefix '$(DESTDIR)$(BINDIR)'/,$(PROGRAMS)) \
-		$(addprefix '$(DESTDIR)$(MANDIR)/man1'/,$(notdir $(MANPAGES)))
+		$(addprefix '$(DESTDIR)$(MANDIR)/man1'/,$(notdir $(MANPAGES))) \
+		$(addprefix '$(DESTDIR)$(MANDIR)/man5'/,$(notdir $(MANPAGES5)))
 
 # ---------------------------------------------------------------------
 # Pipeline
@@ -344,8 +347,19 @@ test: deps-test $(BROWSER_DEPS)
 	@$(MAKE) --no-print-directory SANITIZE=1 all
 	@tests/run $(BUILD) build/san
 
-bench: all deps-test
+bench: all deps-test $(BUILD)/bench/load
 	@bench/run
+
+# bench/load: the time of loading one model file (default the selected
+# one), its steps apart: make bench-load [LOAD_MODEL=FILE].
+$(BUILD)/bench/load: bench/load.c $(LIB_A) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -Itools/lib -o $@ $< $(LIB_A) $(LDLIBS)
+
+LOAD_MODEL ?= $(MODEL)
+.PHONY: bench-load
+bench-load: $(BUILD)/bench/load
+	$(BUILD)/bench/load $(LOAD_MODEL) 500
 
 clean:
 	rm -rf build

@@ -58,8 +58,8 @@ def main():
          'params: "code": "=" at character 3, before the end (base64 pads only its last group)',
          {"code": "AA==" + code[4:]})
     # Padding needs a byte count that is not a multiple of 3: add single-
-    # leaf trees (code 0, a valid tree) until it is.
-    extra = 0
+    # leaf trees (code 0, a valid tree), one at least, until it is.
+    extra = 1
     while (len(codes) + extra) * width % 3 == 0:
         extra += 1
     padded = encode(codes + [0] * extra, width)

@@ -339,13 +339,16 @@ static int check_tables(const struct hd_rf_code *c, int dim, char *err,
 	return 0;
 }
 
-static uint32_t record(const uint8_t *r, int width)
+/* Record i of width bytes, little-endian. */
+static inline uint32_t record(const uint8_t *r, size_t i, int width)
 {
-	uint32_t v = 0;
-
-	for (int b = width - 1; b >= 0; b--)
-		v = v << 8 | r[b];
-	return v;
+	r += i * (size_t)width;
+	if (width == 2)
+		return (uint32_t)r[0] | (uint32_t)r[1] << 8;
+	if (width == 1)
+		return r[0];
+	return (uint32_t)r[0] | (uint32_t)r[1] << 8 | (uint32_t)r[2] << 16 |
+	       (uint32_t)r[3] << 24;
 }
 
 int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
@@ -354,6 +357,8 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 	uint32_t n_leaves = (uint32_t)c->n_leaves;
 	uint32_t n_codes;
 	uint8_t *used = NULL;
+	double *val = NULL;
+	int32_t *feat = NULL, *stack = NULL;
 	size_t at = 0;
 	int t;
 
@@ -374,26 +379,42 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 	m->nodes = malloc(c->n_nodes * sizeof *m->nodes);
 	m->roots = malloc((size_t)c->n_trees * sizeof *m->roots);
 	used = calloc(n_codes, 1);
-	if (m->nodes == NULL || m->roots == NULL || used == NULL) {
+	/* A packed node's v and feature by code: the two tables as one. */
+	val = malloc(n_codes * sizeof *val);
+	feat = malloc(n_codes * sizeof *feat);
+	/* At most one push per node; zeroed, as a step that pops nothing
+	 * still reads the slot it would pop. */
+	stack = calloc(c->n_nodes + 1, sizeof *stack);
+	if (m->nodes == NULL || m->roots == NULL || used == NULL ||
+	    val == NULL || feat == NULL || stack == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	for (uint32_t k = 0; k < n_codes; k++) {
+		val[k] = k < n_leaves ? c->leaves[k]
+		                      : c->threshold[k - n_leaves];
+		feat[k] = k < n_leaves ? dim : c->slot[k - n_leaves];
+	}
 	for (t = 0; t < c->n_trees && at < c->n_nodes; t++) {
 		/*
-		 * The splits whose left subtree is being read form a stack,
-		 * linked through their right fields (top: the innermost).  A
-		 * node right after a split is its left child; one right after
-		 * a leaf ends the left subtree of the top split and is that
-		 * split's right child.  The tree ends at a leaf that leaves
-		 * the stack empty.
+		 * The splits whose left subtree is being read are on a stack,
+		 * stack[0..sp).  A node right after a split is its left
+		 * child; one right after a leaf ends the left subtree of the
+		 * top split and is that split's right child.  The tree ends
+		 * at a leaf that leaves the stack empty.  Whether a node is a
+		 * leaf is as good as random, so the steps are masks, not
+		 * branches (which compilers make of ?: here), and the stack
+		 * pointer, not a load, carries from node to node.
 		 */
-		int32_t top = -1;
+		size_t sp = 0;
 		int prev_leaf = 0;
 
 		m->roots[t] = (int)at;
 		for (;;) {
 			struct hd_rf_node *nd = &m->nodes[at];
+			int32_t me = (int32_t)at, s, pm;
 			uint32_t code;
+			int leaf;
 
 			if (at == c->n_nodes) {
 				snprintf(err, errlen,
@@ -402,8 +423,7 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 				         t);
 				goto fail;
 			}
-			code = record(c->records + at * (size_t)c->width,
-			              c->width);
+			code = record(c->records, at, c->width);
 			if (code >= n_codes) {
 				snprintf(err, errlen,
 				         "params: record %zu (tree %d) is code "
@@ -414,27 +434,24 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 				goto fail;
 			}
 			used[code] = 1;
-			if (prev_leaf) {
-				int32_t split = top;
-
-				top = m->nodes[split].right;
-				m->nodes[split].right = (int32_t)at;
-			}
+			nd->v = val[code];
+			nd->feature = feat[code];
+			nd->right = -1;
+			/* After a leaf (pm all ones): pop the top split and
+			 * make this its right child; otherwise write this
+			 * node's -1 again. */
+			pm = -(int32_t)prev_leaf;
+			sp -= (size_t)prev_leaf;
+			s = stack[sp];
+			m->nodes[(s & pm) | (me & ~pm)].right = (me & pm) | ~pm;
+			/* A split: push it. */
+			leaf = code < n_leaves;
+			stack[sp] = me;
+			sp += (size_t)!leaf;
+			prev_leaf = leaf;
 			at++;
-			if (code < n_leaves) {
-				nd->v = c->leaves[code];
-				nd->feature = dim;
-				nd->right = -1;
-				prev_leaf = 1;
-				if (top < 0)
-					break;
-			} else {
-				nd->v = c->threshold[code - n_leaves];
-				nd->feature = c->slot[code - n_leaves];
-				nd->right = top;
-				top = (int32_t)(nd - m->nodes);
-				prev_leaf = 0;
-			}
+			if (leaf & (sp == 0))
+				break;
 		}
 	}
 	if (t < c->n_trees) {
@@ -465,9 +482,15 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 		}
 	m->n_trees = c->n_trees;
 	free(used);
+	free(val);
+	free(feat);
+	free(stack);
 	return 0;
 fail:
 	free(used);
+	free(val);
+	free(feat);
+	free(stack);
 	free(m->nodes);
 	free(m->roots);
 	memset(m, 0, sizeof *m);

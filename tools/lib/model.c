@@ -323,6 +323,7 @@ static long long b64_decode(const char *s, size_t n, uint8_t *out, char *err,
 				       "abcdefghijklmnopqrstuvwxyz0123456789+/";
 	signed char val[256];
 	size_t pad = 0, o = 0, i;
+	int bad = 0;
 
 	memset(val, -1, sizeof val);
 	for (int k = 0; k < 64; k++)
@@ -336,47 +337,58 @@ static long long b64_decode(const char *s, size_t n, uint8_t *out, char *err,
 	}
 	if (n > 0 && s[n - 1] == '=')
 		pad = n > 1 && s[n - 2] == '=' ? 2 : 1;
-	for (i = 0; i < n; i += 4) {
+	/*
+	 * Every group but the last, without a branch per group: a bad
+	 * character makes its value negative, which bad collects, and the
+	 * place is looked for only then.
+	 */
+	for (i = 0; i + 4 < n; i += 4) {
 		const unsigned char *g = (const unsigned char *)s + i;
-		int last = i + 4 == n;
+		int a = val[g[0]], b = val[g[1]], c = val[g[2]], d = val[g[3]];
+		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 |
+		             (uint32_t)c << 6 | (uint32_t)d;
+
+		bad |= a | b | c | d;
+		out[o] = (uint8_t)(v >> 16);
+		out[o + 1] = (uint8_t)(v >> 8);
+		out[o + 2] = (uint8_t)v;
+		o += 3;
+	}
+	if (bad >= 0 && n > 0) { /* the last group, which may be padded */
+		const unsigned char *g = (const unsigned char *)s + i;
 		int a = val[g[0]], b = val[g[1]];
-		int c = last && pad == 2 ? 0 : val[g[2]];
-		int d = last && pad ? 0 : val[g[3]];
-		uint32_t v;
+		int c = pad == 2 ? 0 : val[g[2]], d = pad ? 0 : val[g[3]];
+		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 |
+		             (uint32_t)c << 6 | (uint32_t)d;
 
-		if ((a | b | c | d) < 0) {
-			size_t at = i;
-
-			while (val[(unsigned char)s[at]] >= 0)
-				at++;
-			if (s[at] == '=')
-				snprintf(err, errlen,
-				         "params: \"code\": \"=\" at character "
-				         "%zu, before the end (base64 pads only "
-				         "its last group)",
-				         at + 1);
-			else
-				snprintf(err, errlen,
-				         "params: \"code\": character %zu (byte "
-				         "0x%02x) is not base64",
-				         at + 1, (unsigned char)s[at]);
-			return -1;
-		}
-		v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 |
-		    (uint32_t)d;
+		bad |= a | b | c | d;
+		if (bad >= 0 && (v & (pad == 2 ? 0xffff : pad ? 0xff : 0)))
+			goto noncanonical;
 		out[o++] = (uint8_t)(v >> 16);
-		if (last && pad == 2) {
-			if (v & 0xffff)
-				goto noncanonical;
-			break;
-		}
-		out[o++] = (uint8_t)(v >> 8);
-		if (last && pad == 1) {
-			if (v & 0xff)
-				goto noncanonical;
-			break;
-		}
-		out[o++] = (uint8_t)v;
+		if (pad < 2)
+			out[o++] = (uint8_t)(v >> 8);
+		if (pad < 1)
+			out[o++] = (uint8_t)v;
+	}
+	if (bad < 0) {
+		/* The first character that is not the alphabet's, but for
+		 * the padding at the very end. */
+		size_t at = 0;
+
+		while (at < n - pad && val[(unsigned char)s[at]] >= 0)
+			at++;
+		if (s[at] == '=')
+			snprintf(err, errlen,
+			         "params: \"code\": \"=\" at character %zu, "
+			         "before the end (base64 pads only its last "
+			         "group)",
+			         at + 1);
+		else
+			snprintf(err, errlen,
+			         "params: \"code\": character %zu (byte "
+			         "0x%02x) is not base64",
+			         at + 1, (unsigned char)s[at]);
+		return -1;
 	}
 	return (long long)o;
 noncanonical:
