@@ -22,6 +22,8 @@ setup_file() {
 	# takes, hd-report --selected included.
 	hd-select -o lr.selected.json lr.metrics.json
 	hd-select -o rf.selected.json rf.metrics.json
+	# The same forest as version 1 wrote it, for the cases of its trees.
+	"$PY" "$REPO/tests/forest_v1.py" rf.selected.json > rf1.selected.json
 	mkdir -p hostile
 	generic hostile lr.selected.json
 	model_cases hostile
@@ -59,7 +61,7 @@ generic() {
 	echo '"hd-model"' | put "$d" string "a JSON string"
 	jq '.format = "hd-metrics"' "$good" | put "$d" wrong-format "format hd-metrics where $fmt is expected"
 	[ "$fmt" != hd-metrics ] || jq '.format = "hd-model"' "$good" | put "$d" wrong-format "format hd-model where hd-metrics is expected"
-	jq '.version = 2' "$good" | put "$d" version-2 "version 2 (from a newer hd)"
+	jq '.version = 3' "$good" | put "$d" version-3 "version 3 (from a newer hd)"
 	jq '.version = "1"' "$good" | put "$d" version-string 'version "1", a string'
 	jq '.version = 0' "$good" | put "$d" version-0 "version 0"
 	jq '.version = 1.5' "$good" | put "$d" version-1.5 "version 1.5"
@@ -79,7 +81,7 @@ generic() {
 # model_cases DIR: what only a model file can get wrong, in the fitted
 # numbers and in the trees.
 model_cases() {
-	local d=$1 lr=lr.selected.json rf=rf.selected.json
+	local d=$1 lr=lr.selected.json rf=rf1.selected.json id what
 	jq 'del(.params)' $lr | put "$d" no-params "no params"
 	jq 'del(.features)' $lr | put "$d" no-features "no features"
 	jq '.features |= .[1:]' $lr | put "$d" features-12 "12 features, not 13"
@@ -96,7 +98,7 @@ model_cases() {
 	jq '.features[0].median = "54"' $lr | put "$d" median-string "a median as a string"
 	jq '.features[5].levels = []' $lr | put "$d" levels-empty "a categorical feature without levels"
 	jq '.features[0].name = "weight"' $lr | put "$d" feature-unknown "a feature hd does not know"
-	# The trees: four strings of node numbers, in preorder.
+	# Version 1 trees: four strings of node numbers, in preorder.
 	jq '.params.trees[0].left |= (split(" ") | .[0] = "0" | join(" "))' $rf |
 		put "$d" tree-self "a node that is its own left child (a cycle)"
 	jq '.params.trees[0] |= (.left |= (split(" ") | .[1] = "0" | join(" ")))' $rf |
@@ -115,6 +117,13 @@ model_cases() {
 		put "$d" tree-value-text "a node value x"
 	jq '.params.trees = []' $rf | put "$d" trees-none "a forest of no trees"
 	jq '.params.trees[0].left = ""' $rf | put "$d" tree-empty "a tree of no nodes"
+	# Version 2 trees (hd-model(5)): the compact records and their
+	# tables, each check the loader makes (tests/forest_cases.py).
+	mkdir -p "$d/v2"
+	"$PY" "$REPO/tests/forest_cases.py" rf.selected.json "$d/v2" |
+		while IFS=$'\t' read -r id what _; do
+			put "$d" "v2-$id" "version 2: $what" < "$d/v2/$id.json"
+		done
 	# The reference profile (hd-drift's, and the server's drift gauges).
 	jq '.reference = "x"' $lr | put "$d" ref-string "a reference that is a string"
 	jq '.reference.rows += 1' $lr | put "$d" ref-rows "reference rows one more than its bins hold"
