@@ -321,13 +321,13 @@ static long long b64_decode(const char *s, size_t n, uint8_t *out, char *err,
 {
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				       "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	signed char val[256];
+	int16_t val[256]; /* -1: not in the alphabet */
 	size_t pad = 0, o = 0, i;
 	int bad = 0;
 
 	memset(val, -1, sizeof val);
 	for (int k = 0; k < 64; k++)
-		val[(unsigned char)alphabet[k]] = (signed char)k;
+		val[(unsigned char)alphabet[k]] = (int16_t)k;
 	if (n % 4 != 0) {
 		snprintf(err, errlen,
 		         "params: \"code\" is %zu characters, not a multiple "
