@@ -334,6 +334,20 @@ struct hd_rf_opts {
 extern const struct hd_rf_opts hd_rf_defaults;
 int hd_rf_fit(struct hd_rf *m, const double *Z, const uint8_t *y, size_t n,
               int dim, const struct hd_rf_opts *o);
+/* One forest's rows: Z is n x dim, y[n] in {0, 1}. */
+struct hd_rf_job {
+	const double *Z;
+	const uint8_t *y;
+	size_t n;
+	int dim;
+};
+/*
+ * count forests at once, out[f] from jobs[f], all their trees on one
+ * pool of o->jobs threads; each forest is the one hd_rf_fit would grow.
+ * 0, or -1 with errno EINVAL (every out[f] zeroed) on bad arguments.
+ */
+int hd_rf_fit_many(struct hd_rf *out, const struct hd_rf_job *jobs, int count,
+                   const struct hd_rf_opts *o);
 
 /* The fitted part of m as a new JSON document, format stamped. */
 cJSON *hd_model_to_json(const struct hd_model *m);
@@ -350,14 +364,22 @@ void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
 int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
                  const void *params, const struct hd_dataset *d);
 /*
+ * hd_model_fit of count data sets d[f] into m[f]; forests grow on one
+ * pool of threads.  0, or -1 (every m[f] still to be freed).
+ */
+int hd_models_fit(struct hd_model *m, int count, enum hd_model_kind kind,
+                  const void *params, const struct hd_dataset *const *d);
+/*
  * Stratified k-fold cross-validation: for each fold, preprocessing and
  * model refitted on the other folds, ROC-AUC on the held-out one.
  * auc[k] out, and (when oof is not NULL) oof[d->n], each row's
- * probability from the model that did not see it; returns 0 or -1.
+ * probability from the model that did not see it.  With full not NULL,
+ * also the model fitted on all of d, in the same pool of threads as
+ * the refits (on failure nothing is left to free).  0 or -1.
  */
 int hd_cross_validate(enum hd_model_kind kind, const void *params,
                       const struct hd_dataset *d, int k, uint64_t seed,
-                      double *auc, double *oof);
+                      double *auc, double *oof, struct hd_model *full);
 
 /* ---------------------------------------------------------------------
  * Metrics (metrics.c)
