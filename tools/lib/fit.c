@@ -511,7 +511,13 @@ int hd_fit_run(const struct hd_fit_job *j)
 	 */
 	if (oof == NULL) {
 		scores = hd_xmalloc(d.n * sizeof *scores);
-		hd_model_prob_many(&m, d.X, d.n, scores, 0);
+		/* As many threads as the fit was given: -j 1 means one. */
+		hd_model_prob_many(&m, d.X, d.n, scores,
+		                   j->kind == HD_RF
+		                           ? ((const struct hd_rf_opts *)
+		                                      j->params)
+		                                     ->jobs
+		                           : 0);
 	}
 	ref = hd_profile_to_json(&d, oof ? oof : scores, oof != NULL, j->input);
 	free(scores);
