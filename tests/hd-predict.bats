@@ -255,7 +255,7 @@ rows() { tail -n +2 test.csv; }
 	hd-predict lr.json test.csv | sed -n 2,6p | awk -F, -v OFS=, '{ print $1, $16, $17 }' > want
 	printf '%s\n' "${lines[@]}" | cmp - want
 	# a header with one column changed is a bad line, not a header
-	{ echo "$H" | sed 's/^source/Source/'; sed -n 2p test.csv; } > near.csv
+	{ echo "S${H#s}"; sed -n 2p test.csv; } > near.csv
 	run -1 --separate-stderr hd-predict -c "$H" lr.json near.csv
 	[ "$stderr" = "hd-predict: near.csv:1:2: age: 'age' is not a number" ]
 }
@@ -302,13 +302,13 @@ rows() { tail -n +2 test.csv; }
 	[ "$stderr" = "$(printf '%s\n%s' "hd-predict: bad.csv:3:6: chol: 'abc' is not a number" "hd-predict: no probability for 1 bad row")" ]
 }
 
-@test "streaming: a line longer than 1 MiB is refused alone and the next one is scored" {
+@test "streaming: a line longer than 8 MiB is refused alone and the next one is scored" {
 	H=$(head -n 1 test.csv)
-	{ head -c 1100000 /dev/zero | tr '\0' 9; echo; sed -n 2p test.csv; } > long.csv
+	{ head -c 8400000 /dev/zero | tr '\0' 9; echo; sed -n 2p test.csv; } > long.csv
 	run -0 --separate-stderr hd-predict -c "$H" -k source -e null lr.json long.csv
 	[ "${lines[0]}" = ",," ]
 	[ "${lines[1]}" = "$(hd-predict lr.json test.csv | sed -n 2p | cut -d, -f1,16,17)" ]
-	[ "${stderr_lines[0]}" = "hd-predict: long.csv:1: line longer than 1048576 bytes" ]
+	[ "${stderr_lines[0]}" = "hd-predict: long.csv:1: line longer than 8388608 bytes" ]
 }
 
 @test "streaming: bad --columns, --key or --on-error are usage errors" {

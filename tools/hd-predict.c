@@ -303,6 +303,9 @@ int main(int argc, char **argv)
 		goto early;
 	}
 	b = hd_xcalloc(1, sizeof *b);
+	/* Never NULL, even for rows of no text (streaming without a key). */
+	b->cap = 4096;
+	b->text = hd_xmalloc(b->cap);
 	if (!streaming) {
 		rc = hd_csv_next(in, &rec);
 		if (rc == 0)

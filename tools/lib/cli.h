@@ -197,7 +197,7 @@ const char *hd_csv_name(const struct hd_csv *r);
  * 1-based field (0: the whole line) in *col.
  */
 #define HD_CSV_BAD 2
-#define HD_CSV_LINE_MAX (1 << 20)
+#define HD_CSV_LINE_MAX (8 << 20)
 void hd_csv_line_mode(struct hd_csv *r);
 const char *hd_csv_why(const struct hd_csv *r, long *col);
 /* Lines read so far: after the last record, the number of the last line. */
