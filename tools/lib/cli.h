@@ -187,6 +187,19 @@ struct hd_csv *hd_csv_open(const char *path);
  */
 int hd_csv_next(struct hd_csv *r, struct hd_record *out);
 const char *hd_csv_name(const struct hd_csv *r);
+/*
+ * Line mode, for streaming (call before the first record): every line
+ * is one record, a quote never spans lines, a blank line is a record of
+ * no fields (not skipped), and a line that is not CSV, has a NUL byte
+ * or is longer than HD_CSV_LINE_MAX bytes makes hd_csv_next return
+ * HD_CSV_BAD (out->line its line, out->n 0) instead of failing: the
+ * next call goes on with the next line.  hd_csv_why says why, and the
+ * 1-based field (0: the whole line) in *col.
+ */
+#define HD_CSV_BAD 2
+#define HD_CSV_LINE_MAX (8 << 20)
+void hd_csv_line_mode(struct hd_csv *r);
+const char *hd_csv_why(const struct hd_csv *r, long *col);
 /* Lines read so far: after the last record, the number of the last line. */
 long hd_csv_lines(const struct hd_csv *r);
 /* Also hash every byte read from now on (call before the first record). */
