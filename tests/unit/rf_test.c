@@ -437,9 +437,34 @@ static void test_prob_rows(const double *Z, const uint8_t *y, size_t n)
 			same &= memcmp(&p[i], &q, sizeof q) == 0;
 		}
 	}
+	check(m.qnode != NULL, "a UCI-like forest has a narrow form");
 	check(same,
 	      "hd_rf_prob_rows gives hd_rf_prob's doubles for 0 to 37 rows");
 	free(B);
+	hd_rf_free(&m);
+
+	/* 40 slots: no narrow form, the rows walk the doubles. */
+	enum { WIDE = 40 };
+	double *U = make_uniform(200, WIDE, 9);
+	uint8_t yu[200];
+
+	for (size_t i = 0; i < 200; i++)
+		yu[i] = U[i * WIDE + 3] > 0.1;
+	hd_rf_fit(&m, U, yu, 200, WIDE, &o);
+	B = hd_xmalloc(rows * (WIDE + 1) * sizeof *B);
+	for (size_t i = 0; i < rows; i++)
+		memcpy(B + i * (WIDE + 1), U + i * 5 * WIDE, WIDE * sizeof *B);
+	hd_rf_prob_rows(&m, B, rows, p);
+	same = m.qnode == NULL;
+	for (size_t i = 0; i < rows; i++) {
+		double q = hd_rf_prob(&m, U + i * 5 * WIDE);
+
+		same &= memcmp(&p[i], &q, sizeof q) == 0;
+	}
+	check(same,
+	      "a 40-slot forest has no narrow form and gives the same doubles");
+	free(B);
+	free(U);
 	hd_rf_free(&m);
 }
 

@@ -110,10 +110,21 @@ struct hd_rf {
 	struct hd_tree *trees;    /* owned */
 	struct hd_rf_node *nodes; /* owned; built by hd_rf_pack */
 	int *roots;               /* owned; n_trees indices into nodes[] */
+	size_t n_nodes;           /* in nodes[] */
+	/* The narrow form hd_rf_prob_rows walks (forest.c), all owned;
+	 * qnode NULL when the forest has none. */
+	uint32_t *qnode; /* n_nodes words */
+	double *qleaf;   /* n_nodes: a leaf's probability */
+	double *qthr;    /* every slot's thresholds, sorted, slot by slot */
+	int *qoff;       /* dim + 1 offsets into qthr */
 };
 
-/* Build nodes[] and roots[] from trees[]; 0, or -1 if out of memory. */
+/* Build nodes[] and roots[] from trees[], then the narrow form; 0, or
+ * -1 if out of memory. */
 int hd_rf_pack(struct hd_rf *m);
+/* Build the narrow form from nodes[] and n_nodes (hd_rf_pack calls it;
+ * so must a loader that fills nodes[] itself); 0, or -1 if out of memory. */
+int hd_rf_narrow(struct hd_rf *m);
 double hd_rf_prob(const struct hd_rf *m, const double *z);
 /* hd_rf_prob of n rows into p[0 .. n): the same doubles, several times
  * faster for a block of rows.  Row i is Z[i * (dim + 1) ...]: dim slots
