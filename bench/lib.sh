@@ -21,15 +21,19 @@ measure() {
 	printf '%-48s %9.3f s   %8d KB peak RSS\n' "$label" "$secs" "$kb"
 }
 
-# best_of N CMD...: the fastest of N runs, in seconds (the machine is noisy).
+# best_of N CMD...: the fastest of N runs' wall clock, in seconds (the
+# machine is noisy); the command's output is discarded, a failure stops.
 best_of() {
-	local n=$1 best='' t
+	local n=$1 best='' t0 t1 t
 	shift
 	for _ in $(seq "$n"); do
-		t=$( { /usr/bin/time -f "%e" "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -n1)
-		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+		t0=$(date +%s%N)
+		"$@" > /dev/null || return 1
+		t1=$(date +%s%N)
+		t=$((t1 - t0))
+		if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
 	done
-	echo "$best"
+	awk -v ns="$best" 'BEGIN { printf "%.4f\n", ns / 1e9 }'
 }
 
 # baseline_fcgi REV: build git revision REV's responder in a scratch
@@ -84,4 +88,33 @@ bench_models() {
 	"$BIN/hd-fit-lr" --cv 0 -o lr.json train.csv
 	"$BIN/hd-fit-rf" --cv 0 -o rf.json train.csv
 	MODELS+=("$PWD/lr.json" "$PWD/rf.json")
+}
+
+# forest_rows MODEL TRAIN OUT: TRAIN's rows encoded as MODEL (a forest's
+# file) encodes them, into the CSV OUT: its "encoded" columns, then
+# target.  A forest's preprocessing is imputation (the stored median or
+# mode) and one-hot over the stored levels, numerics unscaled
+# (tools/lib/prep.c): exactly the matrix hd-fit-rf grew its trees on,
+# for another forest (bench/ranger.R) to train on.
+forest_rows() {
+	"$PY" - "$@" <<'PY'
+import csv, json, math, sys
+model, rows = json.load(open(sys.argv[1])), csv.DictReader(open(sys.argv[2], newline=""))
+if model["model"] != "random_forest":
+    sys.exit(f"forest_rows: {sys.argv[1]}: not a random forest")
+out = csv.writer(open(sys.argv[3], "w", newline=""), lineterminator="\n")
+out.writerow(model["encoded"] + ["target"])
+for r in rows:
+    z = []
+    for f in model["features"]:
+        v = float(r[f["name"]]) if r[f["name"]] != "" else math.nan
+        if f["kind"] == "numeric":
+            z.append(f["median"] if math.isnan(v) else v)
+        else:
+            v = f["mode"] if math.isnan(v) else v
+            z.extend(1 if v == level else 0 for level in f["levels"])
+    if len(z) != len(model["encoded"]):
+        sys.exit(f"forest_rows: {len(z)} columns, the model names {len(model['encoded'])}")
+    out.writerow([repr(x) if isinstance(x, float) else x for x in z] + [r["target"]])
+PY
 }

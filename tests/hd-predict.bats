@@ -220,3 +220,131 @@ refused() {
 	run -1 --separate-stderr hd-predict lr.json cr.csv
 	[ "$stderr" = "hd-predict: cr.csv:4:11: oldpeak: 'x' is not a number" ]
 }
+
+# --- streaming mode (--no-header, --columns): Hadoop Streaming, Spark's
+# pipe(), GNU parallel --pipe -------------------------------------------
+
+# The rows of test.csv without its header, and the header: $H.
+rows() { tail -n +2 test.csv; }
+
+@test "streaming: one line out per line in, key then the header mode's very probability and prediction" {
+	H=$(head -n 1 test.csv)
+	rows > rows.csv
+	run -0 --separate-stderr hd-predict --columns "$H" --key source lr.json rows.csv
+	[ -z "$stderr" ]
+	[ "${#lines[@]}" -eq "$(wc -l < rows.csv)" ]
+	hd-predict lr.json test.csv | tail -n +2 | awk -F, -v OFS=, '{ print $1, $16, $17 }' > want
+	printf '%s\n' "${lines[@]}" | cmp - want
+}
+
+@test "streaming: --no-header reads the 13 features in the order of a patient in the model, hd-clean's" {
+	# hd-clean writes source, the 13 features, target
+	[ "$(head -n 1 test.csv | cut -d, -f2-14)" = age,sex,cp,trestbps,chol,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal ]
+	rows | cut -d, -f2-14 > feats.csv
+	hd-predict --no-header rf.json feats.csv > got
+	hd-predict rf.json test.csv | tail -n +2 | cut -d, -f16,17 > want
+	cmp got want
+	# a key may be a feature too
+	hd-predict -H -k age rf.json feats.csv | cut -d, -f1 | cmp - <(cut -d, -f1 feats.csv)
+}
+
+@test "streaming: a header line is skipped wherever it appears, CRLF or not, and writes nothing" {
+	H=$(head -n 1 test.csv)
+	{ echo "$H"; sed -n 2,4p test.csv; printf '%s\r\n' "$H"; sed -n 5,6p test.csv | sed 's/$/\r/'; echo "$H"; } > mixed.csv
+	run -0 --separate-stderr hd-predict -c "$H" -k source lr.json mixed.csv
+	[ -z "$stderr" ]
+	[ "${#lines[@]}" -eq 5 ]
+	hd-predict lr.json test.csv | sed -n 2,6p | awk -F, -v OFS=, '{ print $1, $16, $17 }' > want
+	printf '%s\n' "${lines[@]}" | cmp - want
+	# a header with one column changed is a bad line, not a header
+	{ echo "S${H#s}"; sed -n 2p test.csv; } > near.csv
+	run -1 --separate-stderr hd-predict -c "$H" lr.json near.csv
+	[ "$stderr" = "hd-predict: near.csv:1:2: age: 'age' is not a number" ]
+}
+
+@test "streaming: --on-error null keeps one line per line, skip drops the bad ones, both count them" {
+	H=$(head -n 1 test.csv)
+	{
+		sed -n 2p test.csv
+		sed -n 3p test.csv | awk -F, -v OFS=, '{ $6 = "abc"; print }'   # chol
+		echo                                                          # blank
+		echo 'va,"63,1'                                               # not CSV
+		echo 'hungarian,1,2'                                          # short
+		sed -n 4p test.csv
+	} > bad.csv
+	run -0 --separate-stderr hd-predict -c "$H" -k source --on-error null lr.json bad.csv
+	[ "${#lines[@]}" -eq 6 ]
+	good2=$(hd-predict lr.json test.csv | sed -n 2p | cut -d, -f1,16,17)
+	good4=$(hd-predict lr.json test.csv | sed -n 4p | cut -d, -f1,16,17)
+	[ "${lines[0]}" = "$good2" ]
+	[ "${lines[1]}" = "$(sed -n 3p test.csv | cut -d, -f1),," ]
+	[ "${lines[2]}" = ",," ]
+	[ "${lines[3]}" = ",," ]
+	[ "${lines[4]}" = "hungarian,," ]
+	[ "${lines[5]}" = "$good4" ]
+	[ "${stderr_lines[0]}" = "hd-predict: bad.csv:2:6: chol: 'abc' is not a number" ]
+	[ "${stderr_lines[1]}" = "hd-predict: bad.csv:3: expected 15 fields, found 0" ]
+	[ "${stderr_lines[2]}" = "hd-predict: bad.csv:4:2: quoted field is never closed" ]
+	[ "${stderr_lines[3]}" = "hd-predict: bad.csv:5: expected 15 fields, found 3" ]
+	[ "${stderr_lines[4]}" = "hd-predict: bad.csv: 4 of 6 lines refused (written with empty probability and prediction)" ]
+	[ "${#stderr_lines[@]}" -eq 5 ]
+	run -0 --separate-stderr hd-predict -c "$H" -k source --on-error skip lr.json bad.csv
+	[ "$output" = "$(printf '%s\n%s' "$good2" "$good4")" ]
+	[ "${stderr_lines[4]}" = "hd-predict: bad.csv: 4 of 6 lines refused (skipped)" ]
+	# fail: the first bad line, by file, line and column; no -o file
+	run -1 --separate-stderr hd-predict -c "$H" -k source -o out.csv lr.json bad.csv
+	[ "$stderr" = "hd-predict: bad.csv:2:6: chol: 'abc' is not a number" ]
+	[ ! -e out.csv ]
+}
+
+@test "--on-error null in the header mode writes the row with two empty fields" {
+	{ head -n 2 test.csv; sed -n 3p test.csv | awk -F, -v OFS=, '{ $6 = "abc"; print }'; } > bad.csv
+	run -0 --separate-stderr hd-predict --on-error null lr.json bad.csv
+	[ "${lines[2]}" = "$(sed -n 3p bad.csv),," ]
+	[ "$stderr" = "$(printf '%s\n%s' "hd-predict: bad.csv:3:6: chol: 'abc' is not a number" "hd-predict: no probability for 1 bad row")" ]
+}
+
+@test "streaming: a line longer than 8 MiB is refused alone and the next one is scored" {
+	H=$(head -n 1 test.csv)
+	{ head -c 8400000 /dev/zero | tr '\0' 9; echo; sed -n 2p test.csv; } > long.csv
+	run -0 --separate-stderr hd-predict -c "$H" -k source -e null lr.json long.csv
+	[ "${lines[0]}" = ",," ]
+	[ "${lines[1]}" = "$(hd-predict lr.json test.csv | sed -n 2p | cut -d, -f1,16,17)" ]
+	[ "${stderr_lines[0]}" = "hd-predict: long.csv:1: line longer than 8388608 bytes" ]
+}
+
+@test "streaming: bad --columns, --key or --on-error are usage errors" {
+	H=$(head -n 1 test.csv)
+	run -2 --separate-stderr hd-predict --key source lr.json test.csv
+	[ "${stderr_lines[0]}" = "hd-predict: --key needs --no-header or --columns (with a header, every column passes through)" ]
+	run -2 --separate-stderr hd-predict -c "$H" --key id lr.json test.csv
+	[ "${stderr_lines[0]}" = "hd-predict: --key: 'id' is not one of the columns" ]
+	run -2 --separate-stderr hd-predict -c "${H/,chol/}" lr.json test.csv
+	[ "${stderr_lines[0]}" = "hd-predict: --columns: no 'chol' column in the header" ]
+	run -2 --separate-stderr hd-predict -c "$H,age" lr.json test.csv
+	[ "${stderr_lines[0]}" = "hd-predict: --columns: column 'age' appears twice" ]
+	run -2 --separate-stderr hd-predict -c "$H" --on-error ignore lr.json test.csv
+	[ "${stderr_lines[0]}" = "hd-predict: --on-error: 'ignore' is not fail, skip or null" ]
+	run -2 --separate-stderr hd-predict -c "$H" --batch 0 lr.json test.csv
+	[ "${stderr_lines[0]}" = "hd-predict: --batch: '0' is not a whole number from 1 to 4096" ]
+}
+
+@test "streaming: each batch is written and flushed while the input is still open" {
+	H=$(head -n 1 test.csv)
+	mkfifo in
+	hd-predict -c "$H" -k source --batch 2 lr.json in > out 2> err 3>&- &
+	pid=$!
+	exec 4> in
+	sed -n 2,3p test.csv >&4
+	# the first batch comes out with the input still open
+	for _ in $(seq 100); do
+		[ "$(wc -l < out)" -eq 2 ] && break
+		sleep 0.05
+	done
+	[ "$(wc -l < out)" -eq 2 ] || { exec 4>&-; wait "$pid"; fail "no output before EOF: $(cat err)"; }
+	kill -0 "$pid"
+	sed -n 4p test.csv >&4
+	exec 4>&-
+	wait "$pid"
+	hd-predict lr.json test.csv | sed -n 2,4p | cut -d, -f1,16,17 | cmp - out
+}

@@ -42,45 +42,59 @@ static size_t rows_of(const struct hd_dataset *d, int k, int held, size_t *idx)
 	return m;
 }
 
-/* Fit on the other sites, score the held-out one: its JSON, or NULL. */
-static cJSON *hold_out(const struct hd_dataset *d, int k,
-                       enum hd_model_kind kind, const void *params,
-                       const struct hd_eval_opts *o)
+/*
+ * Fit on the other sites for every site at once (the forests on one
+ * pool of threads), score each held-out site: the "sites" object, or
+ * NULL after saying why.
+ */
+static cJSON *hold_out_each(const struct hd_dataset *d, enum hd_model_kind kind,
+                            const void *params, const struct hd_eval_opts *o)
 {
-	size_t *idx = hd_xmalloc(d->n * sizeof *idx), ntr, nte;
-	struct hd_dataset train, test;
-	struct hd_model m;
-	double *p, *z;
-	char who[300];
-	cJSON *r = NULL, *e;
+	size_t k, ns = d->nsites;
+	size_t *idx = hd_xmalloc(d->n * sizeof *idx);
+	struct hd_dataset *train = hd_xcalloc(ns, sizeof *train);
+	struct hd_dataset *test = hd_xcalloc(ns, sizeof *test);
+	const struct hd_dataset **on = hd_xcalloc(ns, sizeof *on);
+	struct hd_model *m = hd_xcalloc(ns, sizeof *m);
+	cJSON *sites = NULL;
 
-	ntr = rows_of(d, k, 0, idx);
-	hd_dataset_subset(d, idx, ntr, &train);
-	nte = rows_of(d, k, 1, idx);
-	hd_dataset_subset(d, idx, nte, &test);
-	free(idx);
-	if (hd_model_fit(&m, kind, params, &train) != 0) {
-		hd_err("site %s: the model cannot be fitted on the other sites",
-		       d->sites[k]);
+	for (k = 0; k < ns; k++) {
+		hd_dataset_subset(d, idx, rows_of(d, (int)k, 0, idx),
+		                  &train[k]);
+		hd_dataset_subset(d, idx, rows_of(d, (int)k, 1, idx), &test[k]);
+		on[k] = &train[k];
+	}
+	if (hd_models_fit(m, (int)ns, kind, params, on) != 0) {
+		hd_err("the model cannot be fitted with each site left out");
 		goto done;
 	}
-	p = hd_xmalloc((nte ? nte : 1) * sizeof *p);
-	z = hd_xmalloc((size_t)(m.prep.dim ? m.prep.dim : 1) * sizeof *z);
-	for (size_t i = 0; i < nte; i++)
-		p[i] = hd_model_prob(&m, test.X + i * HD_NFEAT, z, NULL);
-	snprintf(who, sizeof who, "site %s: ", d->sites[k]);
-	e = hd_evaluate(who, p, test.y, nte, o);
-	free(p);
-	free(z);
-	r = cJSON_CreateObject();
-	hd_json_add_num(r, "train_rows", (double)ntr);
-	hd_json_add_num(r, "test_rows", (double)nte);
-	cJSON_AddItemToObject(r, "test", e);
+	sites = cJSON_CreateObject();
+	for (k = 0; k < ns; k++) {
+		double *p = hd_xmalloc((test[k].n ? test[k].n : 1) * sizeof *p);
+		char who[300];
+		cJSON *r, *e;
+
+		hd_model_prob_many(&m[k], test[k].X, test[k].n, p, 0);
+		snprintf(who, sizeof who, "site %s: ", d->sites[k]);
+		e = hd_evaluate(who, p, test[k].y, test[k].n, o);
+		free(p);
+		r = cJSON_AddObjectToObject(sites, d->sites[k]);
+		hd_json_add_num(r, "train_rows", (double)train[k].n);
+		hd_json_add_num(r, "test_rows", (double)test[k].n);
+		cJSON_AddItemToObject(r, "test", e);
+	}
 done:
-	hd_model_free(&m);
-	hd_dataset_free(&train);
-	hd_dataset_free(&test);
-	return r;
+	for (k = 0; k < ns; k++) {
+		hd_model_free(&m[k]);
+		hd_dataset_free(&train[k]);
+		hd_dataset_free(&test[k]);
+	}
+	free(m);
+	free(on);
+	free(train);
+	free(test);
+	free(idx);
+	return sites;
 }
 
 int main(int argc, char **argv)
@@ -162,19 +176,15 @@ int main(int argc, char **argv)
 	cJSON_AddStringToObject(x, "file", data_path);
 	cJSON_AddStringToObject(x, "sha256", d.sha256);
 	hd_json_add_num(x, "rows", (double)d.n);
-	sites = cJSON_AddObjectToObject(root, "sites");
-	for (size_t k = 0; k < d.nsites; k++) {
-		cJSON *r = hold_out(&d, (int)k, m.kind,
-		                    m.kind == HD_LR ? (const void *)&lr
-		                                    : (const void *)&rf,
-		                    &o);
-
-		if (r == NULL) {
-			cJSON_Delete(root);
-			goto done;
-		}
-		cJSON_AddItemToObject(sites, d.sites[k], r);
+	sites = hold_out_each(&d, m.kind,
+	                      m.kind == HD_LR ? (const void *)&lr
+	                                      : (const void *)&rf,
+	                      &o);
+	if (sites == NULL) {
+		cJSON_Delete(root);
+		goto done;
 	}
+	cJSON_AddItemToObject(root, "sites", sites);
 	rc = hd_json_write(output, root) == 0 ? HD_EXIT_OK : HD_EXIT_DATA;
 	cJSON_Delete(root);
 done:

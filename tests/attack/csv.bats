@@ -63,6 +63,10 @@ attack_tool() {
 	attack_tool hd-predict "$BATS_FILE_TMPDIR/heart.csv"
 }
 
+@test "hd-predict --columns (streaming): every malformed line fails at its line and column, leaving no output" {
+	attack_tool hd-predict-stream "$BATS_FILE_TMPDIR/heart.csv"
+}
+
 @test "hd-drift: every malformed patients CSV fails at its line and column, leaving no output" {
 	attack_tool hd-drift "$BATS_FILE_TMPDIR/heart.csv"
 }

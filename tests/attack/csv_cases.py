@@ -4,7 +4,8 @@ valid) CSV inputs of one CSV-reading hd tool, made from real rows.
 
 SOURCE is real data in the form TOOL reads: a UCI processed.*.data
 file for hd-clean, clean CSV (hd-clean's output) for hd-eda, hd-split,
-hd-fit-lr, hd-fit-rf, hd-eval, hd-predict, hd-drift and hd-loso, and a
+hd-fit-lr, hd-fit-rf, hd-eval, hd-predict, hd-predict-stream (hd-predict
+--columns, streaming mode), hd-drift and hd-loso, and a
 target,probability CSV (hd-fit-lr --oof) for hd-eval-oof (hd-eval's
 --oof FILE) and hd-eval-scores (hd-eval --scores FILE).
 
@@ -322,6 +323,21 @@ OVERRIDES = {
     "hd-predict": {
         "label-2": (0, 0, 0), "label-1.0": (0, 0, 0), "empty-label": (0, 0, 0),
         "header-only": (0, 0, 0), "non-utf8-source": (0, 0, 0),
+    },
+    # hd-predict.1, streaming mode (--columns, the clean CSV's 15): no
+    # header needed, one a line to skip; every line is a record on its
+    # own, a blank one too (bad: no fields), and a line of another width
+    # than --columns says is bad, the header line with a column added or
+    # doubled among them; no lines in, no lines out.
+    "hd-predict-stream": {
+        "label-2": (0, 0, 0), "label-1.0": (0, 0, 0), "empty-label": (0, 0, 0),
+        "non-utf8-source": (0, 0, 0),
+        "empty": (0, 0, 0), "dev-null": (0, 0, 0), "header-only": (0, 0, 0),
+        "header-missing": (0, 0, 0),
+        "blank-line": (1, 6, "-"), "blank-line-fault": (1, 3, "-"),
+        "duplicate-column": (1, 1, "-"), "unknown-column": (1, 1, "-"),
+        "line-1mb": (1, 1, "-"), "non-utf8-ignored": (1, 1, "-"),
+        "many-columns": (1, 1, "-"), "multiline-fault": (1, 1, "-"),
     },
 }
 

@@ -14,6 +14,7 @@
  * the timings (make bench runs that; the test suite never times).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -363,6 +364,108 @@ static void test_threads(const double *Z, const uint8_t *y, size_t n)
 	hd_rf_free(&two);
 	hd_rf_free(&three);
 	hd_rf_free(&many);
+}
+
+/*
+ * Forests fitted together on one pool (cross-validation's way) are the
+ * forests fitted one by one, whatever the threads, even when their rows
+ * and widths differ.
+ */
+static void test_many(const double *Z, const uint8_t *y, size_t n)
+{
+	enum { DIM_U = 7 };
+	double *U = make_uniform(300, DIM_U, 5);
+	uint8_t *yu = hd_xmalloc(300);
+	struct hd_rf_opts o = defaults();
+	struct hd_rf alone[3], pool[3];
+	int same = 1;
+
+	for (size_t i = 0; i < 300; i++)
+		yu[i] = U[i * DIM_U] + U[i * DIM_U + 1] > 0;
+	const struct hd_rf_job jobs[3] = {
+		{ Z, y, n, DIM_UCI },
+		{ Z + (n / 3) * DIM_UCI, y + n / 3, n - n / 3, DIM_UCI },
+		{ U, yu, 300, DIM_U },
+	};
+	o.n_trees = 25;
+	for (int f = 0; f < 3; f++)
+		hd_rf_fit(&alone[f], jobs[f].Z, jobs[f].y, jobs[f].n,
+		          jobs[f].dim, &o);
+	for (int threads = 1; threads <= 3; threads++) {
+		o.jobs = threads;
+		check(hd_rf_fit_many(pool, jobs, 3, &o) == 0,
+		      "three forests on one pool of %d thread%s", threads,
+		      threads > 1 ? "s" : "");
+		for (int f = 0; f < 3; f++) {
+			same &= same_forest(&alone[f], &pool[f]);
+			hd_rf_free(&pool[f]);
+		}
+	}
+	check(same, "each forest of the pool is the forest fitted alone");
+	struct hd_rf_job bad[2] = { jobs[0], { Z, y, 0, DIM_UCI } };
+	errno = 0;
+	check(hd_rf_fit_many(pool, bad, 2, &o) == -1 && errno == EINVAL &&
+	              pool[0].n_trees == 0 && pool[1].trees == NULL,
+	      "a pool with one empty job is refused, nothing fitted");
+	for (int f = 0; f < 3; f++)
+		hd_rf_free(&alone[f]);
+	free(U);
+	free(yu);
+}
+
+/* Scoring a block of rows gives hd_rf_prob's doubles, bit for bit, for
+ * every count of rows around the lanes' width. */
+static void test_prob_rows(const double *Z, const uint8_t *y, size_t n)
+{
+	struct hd_rf_opts o = defaults();
+	struct hd_rf m;
+	size_t rows = 37;
+	double *B = hd_xmalloc(rows * (DIM_UCI + 1) * sizeof *B);
+	double p[37];
+	int same = 1;
+
+	o.n_trees = 40;
+	hd_rf_fit(&m, Z, y, n, DIM_UCI, &o);
+	for (size_t count = 0; count <= rows; count++) {
+		for (size_t i = 0; i < count; i++)
+			memcpy(B + i * (DIM_UCI + 1),
+			       Z + (i * 13 % n) * DIM_UCI, DIM_UCI * sizeof *B);
+		hd_rf_prob_rows(&m, B, count, p);
+		for (size_t i = 0; i < count; i++) {
+			double q = hd_rf_prob(&m, Z + (i * 13 % n) * DIM_UCI);
+
+			same &= memcmp(&p[i], &q, sizeof q) == 0;
+		}
+	}
+	check(m.qnode != NULL, "a UCI-like forest has a narrow form");
+	check(same,
+	      "hd_rf_prob_rows gives hd_rf_prob's doubles for 0 to 37 rows");
+	free(B);
+	hd_rf_free(&m);
+
+	/* 40 slots: no narrow form, the rows walk the doubles. */
+	enum { WIDE = 40 };
+	double *U = make_uniform(200, WIDE, 9);
+	uint8_t yu[200];
+
+	for (size_t i = 0; i < 200; i++)
+		yu[i] = U[i * WIDE + 3] > 0.1;
+	hd_rf_fit(&m, U, yu, 200, WIDE, &o);
+	B = hd_xmalloc(rows * (WIDE + 1) * sizeof *B);
+	for (size_t i = 0; i < rows; i++)
+		memcpy(B + i * (WIDE + 1), U + i * 5 * WIDE, WIDE * sizeof *B);
+	hd_rf_prob_rows(&m, B, rows, p);
+	same = m.qnode == NULL;
+	for (size_t i = 0; i < rows; i++) {
+		double q = hd_rf_prob(&m, U + i * 5 * WIDE);
+
+		same &= memcmp(&p[i], &q, sizeof q) == 0;
+	}
+	check(same,
+	      "a 40-slot forest has no narrow form and gives the same doubles");
+	free(B);
+	free(U);
+	hd_rf_free(&m);
 }
 
 static void test_seeds(const double *Z, const uint8_t *y, size_t n)
@@ -820,6 +923,32 @@ static void bench(const double *Z, const uint8_t *y, size_t n)
 		}
 		printf("# bench: 6 forests (5 folds of %zu rows + %zu), jobs %d: %.2f ms\n",
 		       k, n, jobs, best);
+		best = HUGE_VAL;
+		for (int rep = 0; rep < 5; rep++) {
+			struct hd_rf_opts o = defaults();
+			struct hd_rf_job jobs6[6];
+			struct hd_rf m6[6];
+
+			o.jobs = jobs;
+			for (int fold = 0; fold < 6; fold++) {
+				size_t off =
+					fold < 5 ? (size_t)fold * (n - k) / 4
+						 : 0;
+
+				jobs6[fold] = (struct hd_rf_job){
+					Z + off * DIM_UCI, y + off,
+					fold < 5 ? k : n, DIM_UCI
+				};
+			}
+			double t0 = now_ms();
+			hd_rf_fit_many(m6, jobs6, 6, &o);
+			double dt = now_ms() - t0;
+			best = dt < best ? dt : best;
+			for (int fold = 0; fold < 6; fold++)
+				hd_rf_free(&m6[fold]);
+		}
+		printf("# bench: the same 6 forests on one pool, jobs %d: %.2f ms\n",
+		       jobs, best);
 	}
 
 	/* Serving: one probability from a 200-tree forest. */
@@ -851,6 +980,8 @@ int main(int argc, char **argv)
 	test_threshold();
 	test_stumps(Z, y, n);
 	test_threads(Z, y, n);
+	test_many(Z, y, n);
+	test_prob_rows(Z, y, n);
 	test_seeds(Z, y, n);
 	test_node_sizes(Z, y, n);
 	test_best_split(Z, y, n);

@@ -187,6 +187,19 @@ struct hd_csv *hd_csv_open(const char *path);
  */
 int hd_csv_next(struct hd_csv *r, struct hd_record *out);
 const char *hd_csv_name(const struct hd_csv *r);
+/*
+ * Line mode, for streaming (call before the first record): every line
+ * is one record, a quote never spans lines, a blank line is a record of
+ * no fields (not skipped), and a line that is not CSV, has a NUL byte
+ * or is longer than HD_CSV_LINE_MAX bytes makes hd_csv_next return
+ * HD_CSV_BAD (out->line its line, out->n 0) instead of failing: the
+ * next call goes on with the next line.  hd_csv_why says why, and the
+ * 1-based field (0: the whole line) in *col.
+ */
+#define HD_CSV_BAD 2
+#define HD_CSV_LINE_MAX (8 << 20)
+void hd_csv_line_mode(struct hd_csv *r);
+const char *hd_csv_why(const struct hd_csv *r, long *col);
 /* Lines read so far: after the last record, the number of the last line. */
 long hd_csv_lines(const struct hd_csv *r);
 /* Also hash every byte read from now on (call before the first record). */
@@ -334,6 +347,20 @@ struct hd_rf_opts {
 extern const struct hd_rf_opts hd_rf_defaults;
 int hd_rf_fit(struct hd_rf *m, const double *Z, const uint8_t *y, size_t n,
               int dim, const struct hd_rf_opts *o);
+/* One forest's rows: Z is n x dim, y[n] in {0, 1}. */
+struct hd_rf_job {
+	const double *Z;
+	const uint8_t *y;
+	size_t n;
+	int dim;
+};
+/*
+ * count forests at once, out[f] from jobs[f], all their trees on one
+ * pool of o->jobs threads; each forest is the one hd_rf_fit would grow.
+ * 0, or -1 with errno EINVAL (every out[f] zeroed) on bad arguments.
+ */
+int hd_rf_fit_many(struct hd_rf *out, const struct hd_rf_job *jobs, int count,
+                   const struct hd_rf_opts *o);
 
 /* The fitted part of m as a new JSON document, format stamped. */
 cJSON *hd_model_to_json(const struct hd_model *m);
@@ -350,14 +377,22 @@ void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
 int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
                  const void *params, const struct hd_dataset *d);
 /*
+ * hd_model_fit of count data sets d[f] into m[f]; forests grow on one
+ * pool of threads.  0, or -1 (every m[f] still to be freed).
+ */
+int hd_models_fit(struct hd_model *m, int count, enum hd_model_kind kind,
+                  const void *params, const struct hd_dataset *const *d);
+/*
  * Stratified k-fold cross-validation: for each fold, preprocessing and
  * model refitted on the other folds, ROC-AUC on the held-out one.
  * auc[k] out, and (when oof is not NULL) oof[d->n], each row's
- * probability from the model that did not see it; returns 0 or -1.
+ * probability from the model that did not see it.  With full not NULL,
+ * also the model fitted on all of d, in the same pool of threads as
+ * the refits (on failure nothing is left to free).  0 or -1.
  */
 int hd_cross_validate(enum hd_model_kind kind, const void *params,
                       const struct hd_dataset *d, int k, uint64_t seed,
-                      double *auc, double *oof);
+                      double *auc, double *oof, struct hd_model *full);
 
 /* ---------------------------------------------------------------------
  * Metrics (metrics.c)

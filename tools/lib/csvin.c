@@ -17,6 +17,16 @@
  * spreadsheets put there when they save "CSV UTF-8", is not part of the
  * first field: it is skipped (and hashed, being bytes of the file), or
  * the header's first column would go by a name no tool knows.
+ *
+ * Line mode (hd_csv_line_mode), for the streaming engines that split
+ * their input at line ends (Hadoop Streaming, Spark's pipe(), GNU
+ * parallel --pipe): every line is one record on its own, parsed with
+ * its terminator left out and finished with csv_fini(), so a quote is
+ * never carried over to the next line.  A line that is not CSV is
+ * refused alone (HD_CSV_BAD) and the parser starts afresh on the next
+ * one; a blank line is a record of no fields, so the caller can answer
+ * it too; a line is kept to HD_CSV_LINE_MAX bytes, the rest of it read
+ * and dropped, so that memory stays bounded on an endless stream.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -52,6 +62,10 @@ struct hd_csv {
 	size_t ptrcap;
 	int eof, failed;
 	int hashing;
+	int line_mode; /* hd_csv_line_mode() */
+	int too_long;  /* the line just read was cut at HD_CSV_LINE_MAX */
+	char why[128]; /* line mode: why the last line was refused */
+	long why_col;
 	struct sha256_ctx sha; /* of the bytes fed, when hashing */
 };
 
@@ -119,6 +133,18 @@ static int no_blank(unsigned char c)
 	return 0;
 }
 
+/* Start, or start afresh, the parser with our options. */
+static int parser_init(struct hd_csv *r)
+{
+	if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL))
+		return -1;
+	/* libcsv grows a field 128 bytes at a time by default: quadratic
+	 * copying for a long field. */
+	csv_set_blk_size(&r->p, (size_t)64 * 1024);
+	csv_set_space_func(&r->p, no_blank);
+	return 0;
+}
+
 struct hd_csv *hd_csv_open(const char *path)
 {
 	struct hd_csv *r;
@@ -133,7 +159,7 @@ struct hd_csv *hd_csv_open(const char *path)
 		free(r);
 		return NULL;
 	}
-	if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)) {
+	if (parser_init(r) != 0) {
 		hd_err("%s: cannot start the CSV parser", r->name);
 		if (!stdin_)
 			fclose(r->fp);
@@ -141,11 +167,18 @@ struct hd_csv *hd_csv_open(const char *path)
 		free(r);
 		return NULL;
 	}
-	/* libcsv grows a field 128 bytes at a time by default: quadratic
-	 * copying for a long field. */
-	csv_set_blk_size(&r->p, (size_t)64 * 1024);
-	csv_set_space_func(&r->p, no_blank);
 	return r;
+}
+
+void hd_csv_line_mode(struct hd_csv *r)
+{
+	r->line_mode = 1;
+}
+
+const char *hd_csv_why(const struct hd_csv *r, long *col)
+{
+	*col = r->why_col;
+	return r->why;
 }
 
 void hd_csv_hash(struct hd_csv *r)
@@ -182,7 +215,21 @@ static ssize_t next_line(struct hd_csv *r)
 	size_t n = 0;
 	int c;
 
+	r->too_long = 0;
 	while ((c = getc_unlocked(r->fp)) != EOF) {
+		if (r->line_mode && n >= HD_CSV_LINE_MAX) {
+			/* Read on to the line's end, keeping nothing. */
+			r->too_long = 1;
+			if (c == '\n')
+				break;
+			if (c == '\r') {
+				if ((c = getc_unlocked(r->fp)) != '\n' &&
+				    c != EOF)
+					ungetc(c, r->fp);
+				break;
+			}
+			continue;
+		}
 		if (n + 3 > r->linecap) {
 			r->linecap = r->linecap ? 2 * r->linecap : 4096;
 			r->line = hd_xrealloc(r->line, r->linecap);
@@ -204,7 +251,60 @@ static ssize_t next_line(struct hd_csv *r)
 	return (ssize_t)n;
 }
 
-/* Feed the next input line; 0 at end of input, -1 on error. */
+/*
+ * Line mode: refuse the line just read (why and col for hd_csv_why)
+ * and start the parser afresh for the next one.  HD_CSV_BAD, or -1
+ * if the parser cannot be started again.
+ */
+static int refuse_line(struct hd_csv *r, long col, const char *why)
+{
+	snprintf(r->why, sizeof r->why, "%s", why);
+	r->why_col = col;
+	r->cur.n = 0;
+	r->cur.buflen = 0;
+	csv_free(&r->p);
+	if (parser_init(r) != 0) {
+		hd_err("%s: cannot start the CSV parser", r->name);
+		return -1;
+	}
+	return HD_CSV_BAD;
+}
+
+/*
+ * Line mode: parse the line in r->line (n bytes, terminator included)
+ * as one whole record.  1 (the record queued), HD_CSV_BAD, or -1.
+ */
+static int feed_line(struct hd_csv *r, size_t n)
+{
+	char msg[sizeof r->why];
+
+	while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
+		n--;
+	r->rec_start = r->lineno;
+	if (r->too_long) {
+		snprintf(msg, sizeof msg, "line longer than %d bytes",
+		         HD_CSV_LINE_MAX);
+		return refuse_line(r, 0, msg);
+	}
+	if (memchr(r->line, '\0', n) != NULL)
+		return refuse_line(r, 0, "NUL byte in text");
+	if (n == 0) { /* a blank line: a record of no fields */
+		on_record(0, r);
+		return 1;
+	}
+	if (csv_parse(&r->p, r->line, n, on_field, on_record, r) != n) {
+		snprintf(msg, sizeof msg, "malformed CSV: %s",
+		         csv_strerror(csv_error(&r->p)));
+		return refuse_line(r, (long)r->cur.n + 1, msg);
+	}
+	if (csv_fini(&r->p, on_field, on_record, r) != 0)
+		return refuse_line(r, (long)r->cur.n + 1,
+		                   "quoted field is never closed");
+	return 1;
+}
+
+/* Feed the next input line; 0 at end of input, -1 on error (or, in
+ * line mode, HD_CSV_BAD for a line refused). */
 static int feed(struct hd_csv *r)
 {
 	ssize_t n;
@@ -217,7 +317,8 @@ static int feed(struct hd_csv *r)
 			          strerror(errno));
 			return -1;
 		}
-		if (csv_fini(&r->p, on_field, on_record, r) != 0) {
+		if (!r->line_mode &&
+		    csv_fini(&r->p, on_field, on_record, r) != 0) {
 			hd_err_at(r->name, r->rec_start, 0,
 			          "quoted field is never closed");
 			return -1;
@@ -234,6 +335,8 @@ static int feed(struct hd_csv *r)
 		memmove(r->line, r->line + 3, (size_t)n - 2);
 		n -= 3;
 	}
+	if (r->line_mode)
+		return feed_line(r, (size_t)n);
 	if (memchr(r->line, '\0', (size_t)n) != NULL) {
 		hd_err_at(r->name, r->lineno, 0, "NUL byte in text");
 		return -1;
@@ -266,6 +369,13 @@ int hd_csv_next(struct hd_csv *r, struct hd_record *out)
 		}
 		if (rc == 0)
 			r->eof = 1;
+		if (rc == HD_CSV_BAD) {
+			out->field = NULL;
+			out->len = NULL;
+			out->n = 0;
+			out->line = r->lineno;
+			return HD_CSV_BAD;
+		}
 	}
 	c = &r->q[r->head++];
 	if (c->n > r->ptrcap) {

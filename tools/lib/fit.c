@@ -22,17 +22,39 @@ struct prob_slice {
 	size_t n;
 };
 
+/* Rows a forest scores at a time: their encoded vectors (28 doubles
+ * each) fit in the first-level cache beside one tree. */
+enum { PROB_BLOCK = 64 };
+
 static void *prob_slice(void *arg)
 {
 	struct prob_slice *s = arg;
 	/* A false positive: the caller sets every slice it passes (jobs is
 	 * at least 1, and s[0 .. jobs) are set before any is scored). */
 	/* cppcheck-suppress uninitvar */
-	double *z = hd_xmalloc((size_t)(s->m->prep.dim ? s->m->prep.dim : 1) *
-	                       sizeof *z);
+	const struct hd_model *m = s->m;
+	size_t dim = (size_t)(m->prep.dim ? m->prep.dim : 1);
+
+	if (m->kind == HD_RF) {
+		double *Z = hd_xmalloc(PROB_BLOCK * (dim + 1) * sizeof *Z);
+
+		for (size_t lo = 0; lo < s->n; lo += PROB_BLOCK) {
+			size_t b = s->n - lo < PROB_BLOCK ? s->n - lo
+			                                  : PROB_BLOCK;
+
+			for (size_t i = 0; i < b; i++)
+				hd_prep_apply(&m->prep,
+				              s->X + (lo + i) * HD_NFEAT,
+				              Z + i * (dim + 1));
+			hd_rf_prob_rows(&m->rf, Z, b, s->p + lo);
+		}
+		free(Z);
+		return NULL;
+	}
+	double *z = hd_xmalloc(dim * sizeof *z);
 
 	for (size_t i = 0; i < s->n; i++)
-		s->p[i] = hd_model_prob(s->m, s->X + i * HD_NFEAT, z, NULL);
+		s->p[i] = hd_model_prob(m, s->X + i * HD_NFEAT, z, NULL);
 	free(z);
 	return NULL;
 }
@@ -76,47 +98,74 @@ void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
 	}
 }
 
+int hd_models_fit(struct hd_model *m, int count, enum hd_model_kind kind,
+                  const void *params, const struct hd_dataset *const *d)
+{
+	double **Z = hd_xcalloc((size_t)count, sizeof *Z);
+	struct hd_rf_job *jobs = hd_xcalloc((size_t)count, sizeof *jobs);
+	int rc = 0;
+
+	for (int f = 0; f < count; f++) {
+		memset(&m[f], 0, sizeof m[f]);
+		m[f].kind = kind;
+		hd_prep_fit(&m[f].prep, d[f]->X, d[f]->n);
+		m[f].prep.scaled = kind == HD_LR;
+		Z[f] = hd_prep_encode(&m[f].prep, d[f]->X, d[f]->n);
+		jobs[f] = (struct hd_rf_job){ Z[f], d[f]->y, d[f]->n,
+			                      m[f].prep.dim };
+		if (kind == HD_RF && rc == 0 &&
+		    ((const struct hd_rf_opts *)params)->max_features >
+		            m[f].prep.dim) {
+			hd_err("--max-features %d is more than the %d encoded "
+			       "columns",
+			       ((const struct hd_rf_opts *)params)->max_features,
+			       m[f].prep.dim);
+			rc = -1;
+		}
+	}
+	if (kind == HD_LR) {
+		for (int f = 0; f < count && rc == 0; f++)
+			rc = hd_lr_fit(&m[f].lr, Z[f], d[f]->y, d[f]->n,
+			               m[f].prep.dim, params);
+	} else if (rc == 0) {
+		struct hd_rf *rf = hd_xcalloc((size_t)count, sizeof *rf);
+
+		rc = hd_rf_fit_many(rf, jobs, count, params);
+		for (int f = 0; f < count; f++)
+			m[f].rf = rf[f];
+		free(rf);
+	}
+	for (int f = 0; f < count; f++)
+		free(Z[f]);
+	free(Z);
+	free(jobs);
+	return rc;
+}
+
 int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
                  const void *params, const struct hd_dataset *d)
 {
-	double *Z;
-	int rc;
-
-	memset(m, 0, sizeof *m);
-	m->kind = kind;
-	hd_prep_fit(&m->prep, d->X, d->n);
-	m->prep.scaled = kind == HD_LR;
-	Z = hd_prep_encode(&m->prep, d->X, d->n);
-	if (kind == HD_LR) {
-		rc = hd_lr_fit(&m->lr, Z, d->y, d->n, m->prep.dim, params);
-	} else if (((const struct hd_rf_opts *)params)->max_features >
-	           m->prep.dim) {
-		hd_err("--max-features %d is more than the %d encoded columns",
-		       ((const struct hd_rf_opts *)params)->max_features,
-		       m->prep.dim);
-		rc = -1;
-	} else {
-		rc = hd_rf_fit(&m->rf, Z, d->y, d->n, m->prep.dim, params);
-	}
-	free(Z);
-	return rc;
+	return hd_models_fit(m, 1, kind, params, &d);
 }
 
 int hd_cross_validate(enum hd_model_kind kind, const void *params,
                       const struct hd_dataset *d, int k, uint64_t seed,
-                      double *auc, double *oof)
+                      double *auc, double *oof, struct hd_model *full)
 {
 	int *fold = hd_xmalloc(d->n * sizeof *fold);
 	size_t *tr = hd_xmalloc(d->n * sizeof *tr);
 	size_t *te = hd_xmalloc(d->n * sizeof *te);
-	int rc = 0;
+	int count = k + (full != NULL);
+	struct hd_dataset *train = hd_xcalloc((size_t)k, sizeof *train);
+	struct hd_dataset *test = hd_xcalloc((size_t)k, sizeof *test);
+	const struct hd_dataset **on = hd_xcalloc((size_t)count, sizeof *on);
+	struct hd_model *m = hd_xcalloc((size_t)count, sizeof *m);
+	size_t *at = hd_xcalloc((size_t)k, sizeof *at);
+	int rc;
 
 	hd_stratified_folds(d->y, d->n, k, seed, fold);
-	for (int f = 0; f < k && rc == 0; f++) {
-		struct hd_dataset train, test;
-		struct hd_model m;
+	for (int f = 0; f < k; f++) {
 		size_t ntr = 0, nte = 0;
-		double *p, *z;
 
 		for (size_t i = 0; i < d->n; i++) {
 			if (fold[i] == f)
@@ -124,27 +173,41 @@ int hd_cross_validate(enum hd_model_kind kind, const void *params,
 			else
 				tr[ntr++] = i;
 		}
-		hd_dataset_subset(d, tr, ntr, &train);
-		hd_dataset_subset(d, te, nte, &test);
-		rc = hd_model_fit(&m, kind, params, &train);
-		if (rc == 0) {
-			p = hd_xmalloc((nte ? nte : 1) * sizeof *p);
-			z = hd_xmalloc((size_t)(m.prep.dim ? m.prep.dim : 1) *
-			               sizeof *z);
-			for (size_t i = 0; i < nte; i++) {
-				p[i] = hd_model_prob(&m, test.X + i * HD_NFEAT,
-				                     z, NULL);
-				if (oof)
-					oof[te[i]] = p[i];
-			}
-			auc[f] = hd_roc_auc(p, test.y, nte);
-			free(p);
-			free(z);
-		}
-		hd_model_free(&m);
-		hd_dataset_free(&train);
-		hd_dataset_free(&test);
+		hd_dataset_subset(d, tr, ntr, &train[f]);
+		hd_dataset_subset(d, te, nte, &test[f]);
+		on[f] = &train[f];
 	}
+	if (full != NULL)
+		on[k] = d;
+	/* The k refits and the final fit, all on one pool of threads. */
+	rc = hd_models_fit(m, count, kind, params, on);
+	for (int f = 0; f < k && rc == 0; f++) {
+		double *p = hd_xmalloc((test[f].n ? test[f].n : 1) * sizeof *p);
+
+		hd_model_prob_many(&m[f], test[f].X, test[f].n, p, 1);
+		auc[f] = hd_roc_auc(p, test[f].y, test[f].n);
+		/* The held-out rows of fold f, in the order of d. */
+		for (size_t i = 0; oof != NULL && i < d->n; i++)
+			if (fold[i] == f)
+				oof[i] = p[at[f]++];
+		free(p);
+	}
+	for (int f = 0; f < k; f++) {
+		hd_model_free(&m[f]);
+		hd_dataset_free(&train[f]);
+		hd_dataset_free(&test[f]);
+	}
+	if (full != NULL) {
+		if (rc == 0)
+			*full = m[k];
+		else
+			hd_model_free(&m[k]);
+	}
+	free(m);
+	free(on);
+	free(train);
+	free(test);
+	free(at);
 	free(fold);
 	free(tr);
 	free(te);
@@ -424,17 +487,17 @@ int hd_fit_run(const struct hd_fit_job *j)
 		}
 		oof = hd_xmalloc(d.n * sizeof *oof);
 		if (hd_cross_validate(j->kind, j->params, &d, j->cv_folds,
-		                      j->seed, auc, oof) != 0)
+		                      j->seed, auc, oof, &m) != 0)
 			goto fail;
 		cv = cv_record(auc, j->cv_folds, j->seed, oof, d.y, d.n);
 		if (j->oof != NULL && write_oof(j->oof, &d, oof) != 0) {
 			cJSON_Delete(cv);
+			hd_model_free(&m);
 			goto fail;
 		}
 	}
-	if (hd_model_fit(&m, j->kind, j->params, &d) != 0) {
+	if (j->cv_folds < 2 && hd_model_fit(&m, j->kind, j->params, &d) != 0) {
 		hd_model_free(&m);
-		cJSON_Delete(cv);
 		goto fail;
 	}
 	if (j->kind == HD_LR && !m.lr.converged)
@@ -448,7 +511,13 @@ int hd_fit_run(const struct hd_fit_job *j)
 	 */
 	if (oof == NULL) {
 		scores = hd_xmalloc(d.n * sizeof *scores);
-		hd_model_prob_many(&m, d.X, d.n, scores, 0);
+		/* As many threads as the fit was given: -j 1 means one. */
+		hd_model_prob_many(&m, d.X, d.n, scores,
+		                   j->kind == HD_RF
+		                           ? ((const struct hd_rf_opts *)
+		                                      j->params)
+		                                     ->jobs
+		                           : 0);
 	}
 	ref = hd_profile_to_json(&d, oof ? oof : scores, oof != NULL, j->input);
 	free(scores);

@@ -1,13 +1,15 @@
 /*
  * forest.c - a fitted random forest (struct hd_rf, model.h) as the
  * server uses it: its trees packed into one array in preorder for
- * scoring, the probability of one encoded vector, and freeing.  Core
- * regime: errors are returned, nothing prints or exits.  rf.c fits
- * the trees; model.c reads them from a model file.
+ * scoring, the probability of one encoded vector, the narrow form in
+ * which a block of rows walks the trees (batch scoring), and freeing.
+ * Core regime: errors are returned, nothing prints or exits.  rf.c
+ * fits the trees; model.c reads them from a model file.
  *
  * A packed node is a leaf when its feature is dim; then v is its
- * fraction of class 1.  Otherwise v is its threshold, its left child
- * is the next node and right names its right child.
+ * fraction of class 1 and right names the leaf itself (so a walk that
+ * goes on past a leaf stays there).  Otherwise v is its threshold, its
+ * left child is the next node and right names its right child.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -71,7 +73,7 @@ int hd_rf_pack(struct hd_rf *m)
 				if (tr->feature[k] < 0) {
 					nd->v = tr->value[k];
 					nd->feature = m->dim;
-					nd->right = -1;
+					nd->right = (int32_t)(nd - m->nodes);
 					break;
 				}
 				nd->v = tr->threshold[k];
@@ -83,9 +85,13 @@ int hd_rf_pack(struct hd_rf *m)
 		}
 	}
 	free(stack);
+	m->n_nodes = total;
+	if (hd_rf_narrow(m) != 0)
+		goto oom_packed;
 	return 0;
 oom:
 	free(stack);
+oom_packed:
 	free(m->nodes);
 	free(m->roots);
 	m->nodes = NULL;
@@ -111,6 +117,286 @@ double hd_rf_prob(const struct hd_rf *m, const double *z)
 	return sum / m->n_trees;
 }
 
+/* ---------------------------------------------------------------------
+ * The narrow form: what a block of rows walks
+ *
+ * A split compares z[slot] with one of the thresholds the forest uses
+ * on that slot, so it can compare ranks instead: with t[0] < ... <
+ * t[c-1] the slot's thresholds and q(z) the number of them below z,
+ * z <= t[j] exactly when q(z) <= j.  A row's 28 doubles become 28
+ * bytes once per block, and a node one 32-bit word,
+ *   bits 0-7 the slot, 8-15 j, 16-31 how far on the right child is,
+ * so a node is 4 bytes instead of 16 and a step a few integer
+ * operations.  A leaf is the word RF_QLEAF: slot 31, whose rank is
+ * always 255 > j = 0, so it goes "right" by 0 and stays put; its
+ * probability is in qleaf[], at the same index.  A forest with more
+ * than 31 slots, 255 thresholds on one slot or a subtree of 65536
+ * nodes has no narrow form and is walked as doubles.
+ * ------------------------------------------------------------------- */
+
+enum { RF_QSLOT = 31, RF_QROW = 32, RF_QMAX = 255, RF_QBLOCK = 64 };
+/* Rows that walk a tree side by side. */
+enum { RF_LANES = 4 };
+#define RF_QLEAF ((uint32_t)RF_QSLOT)
+
+static void narrow_free(struct hd_rf *m)
+{
+	free(m->qnode);
+	free(m->qleaf);
+	free(m->qthr);
+	free(m->qoff);
+	m->qnode = NULL;
+	m->qleaf = NULL;
+	m->qthr = NULL;
+	m->qoff = NULL;
+}
+
+/* The index of v in the c sorted a[], which holds it. */
+static uint32_t find_threshold(const double *a, int c, double v)
+{
+	int lo = 0, hi = c - 1;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (a[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo;
+}
+
+int hd_rf_narrow(struct hd_rf *m)
+{
+	size_t total = m->n_nodes;
+	int dim = m->dim, *raw = NULL;
+
+	narrow_free(m);
+	if (dim < 1 || dim >= RF_QSLOT || total == 0)
+		return 0;
+	m->qoff = calloc((size_t)dim + 1, sizeof *m->qoff);
+	m->qthr = malloc(total * sizeof *m->qthr);
+	m->qnode = malloc(total * sizeof *m->qnode);
+	m->qleaf = malloc(total * sizeof *m->qleaf);
+	raw = calloc((size_t)dim + 1, sizeof *raw);
+	if (!m->qoff || !m->qthr || !m->qnode || !m->qleaf || !raw)
+		goto oom;
+	/* Every split's threshold, slot by slot (raw[f] on), then sorted
+	 * and each kept once (qoff[f] on). */
+	for (size_t a = 0; a < total; a++)
+		if (m->nodes[a].feature < dim)
+			raw[m->nodes[a].feature + 1]++;
+	for (int f = 0; f < dim; f++)
+		raw[f + 1] += raw[f];
+	for (size_t a = 0; a < total; a++) {
+		int f = m->nodes[a].feature;
+
+		if (f < dim)
+			m->qthr[raw[f] + m->qoff[f]++] = m->nodes[a].v;
+	}
+	for (int f = 0, at = 0; f < dim; f++) {
+		double *t = m->qthr + raw[f];
+		int c = raw[f + 1] - raw[f], u = 0;
+
+		qsort(t, (size_t)c, sizeof *t, hd_cmp_double);
+		for (int k = 0; k < c; k++)
+			if (k == 0 || t[k] != t[k - 1])
+				t[u++] = t[k];
+		if (u > RF_QMAX)
+			goto none;
+		memmove(m->qthr + at, t, (size_t)u * sizeof *t);
+		m->qoff[f] = at;
+		at += u;
+		m->qoff[f + 1] = at;
+	}
+	for (size_t a = 0; a < total; a++) {
+		const struct hd_rf_node *nd = &m->nodes[a];
+		int f = nd->feature;
+
+		if (f >= dim) {
+			m->qnode[a] = RF_QLEAF;
+			m->qleaf[a] = nd->v;
+			continue;
+		}
+		uint32_t j = find_threshold(m->qthr + m->qoff[f],
+		                            m->qoff[f + 1] - m->qoff[f], nd->v);
+		size_t far = (size_t)nd->right - a;
+
+		if (nd->right <= 0 || far == 0 || far > 0xffff)
+			goto none;
+		m->qnode[a] = (uint32_t)f | j << 8 | (uint32_t)far << 16;
+		m->qleaf[a] = 0;
+	}
+	free(raw);
+	return 0;
+none:
+	free(raw);
+	narrow_free(m);
+	return 0;
+oom:
+	free(raw);
+	narrow_free(m);
+	return -1;
+}
+
+/* Row z's ranks: q[f] = how many of slot f's thresholds are below z[f]
+ * (255 for NaN, which goes right at every split, as in hd_rf_prob). */
+static void narrow_row(const struct hd_rf *m, const double *z, uint8_t *q)
+{
+	for (int f = 0; f < m->dim; f++) {
+		const double *t = m->qthr + m->qoff[f];
+		int lo = 0, hi = m->qoff[f + 1] - m->qoff[f];
+
+		if (isnan(z[f])) {
+			q[f] = RF_QMAX;
+			continue;
+		}
+		while (lo < hi) {
+			int mid = lo + (hi - lo) / 2;
+
+			if (t[mid] < z[f])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		q[f] = (uint8_t)lo;
+	}
+	q[RF_QSLOT] = RF_QMAX;
+}
+
+/*
+ * The block's rows, RF_LANES side by side down each tree, without a
+ * branch per step (whose outcome no predictor could guess); the lanes
+ * stop when all are at leaves.  Q holds RF_QROW bytes a row.
+ */
+static void narrow_block(const struct hd_rf *m, const uint8_t *Q, size_t n,
+                         double *p)
+{
+	const uint32_t *qn = m->qnode;
+
+	for (int t = 0; t < m->n_trees; t++) {
+		const uint32_t root = (uint32_t)m->roots[t];
+		size_t i = 0;
+
+		for (; i + RF_LANES <= n; i += RF_LANES) {
+			const uint8_t *q = Q + i * RF_QROW;
+			uint32_t at[RF_LANES];
+			uint32_t inner;
+
+			for (int k = 0; k < RF_LANES; k++)
+				at[k] = root;
+			do {
+				inner = 0;
+#pragma GCC unroll 4
+				for (int k = 0; k < RF_LANES; k++) {
+					uint32_t w = qn[at[k]];
+					uint32_t right =
+						0u -
+						(uint32_t)(q[k * RF_QROW +
+					                     (w & 0xff)] >
+					                   (w >> 8 & 0xff));
+
+					inner |= w ^ RF_QLEAF;
+					at[k] += 1 + (((w >> 16) - 1) & right);
+				}
+			} while (inner != 0);
+			for (int k = 0; k < RF_LANES; k++)
+				p[i + (size_t)k] += m->qleaf[at[k]];
+		}
+		for (; i < n; i++) {
+			const uint8_t *q = Q + i * RF_QROW;
+			uint32_t at = root, w;
+
+			while ((w = qn[at]) != RF_QLEAF)
+				at += q[w & 0xff] > (w >> 8 & 0xff) ? w >> 16
+				                                    : 1;
+			p[i] += m->qleaf[at];
+		}
+	}
+}
+
+/*
+ * The same probabilities as hd_rf_prob for many rows, bit for bit (each
+ * row's leaves are summed in tree order, then divided once), with the
+ * trees in the outer loop: one tree's nodes, a few kilobytes, stay in
+ * the first-level cache while every row of the block walks it, where
+ * row after row would pull the whole forest through it each time.
+ *
+ * RF_LANES rows walk a tree side by side without a branch per step,
+ * whose outcome no predictor could guess: a row at a leaf reads the NaN
+ * in its slot dim, compares false and goes "right", which for a leaf is
+ * the leaf itself, so it stays; the lanes stop when all are at leaves.
+ */
+void hd_rf_prob_rows(const struct hd_rf *m, double *Z, size_t n, double *p)
+{
+	const struct hd_rf_node *base = m->nodes;
+	const int32_t dim = m->dim;
+	const size_t stride = (size_t)dim + 1;
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = 0;
+	if (m->qnode != NULL) {
+		uint8_t Q[RF_QBLOCK * RF_QROW];
+
+		for (size_t lo = 0; lo < n; lo += RF_QBLOCK) {
+			size_t b = n - lo < RF_QBLOCK ? n - lo : RF_QBLOCK;
+
+			for (size_t i = 0; i < b; i++)
+				narrow_row(m, Z + (lo + i) * stride,
+				           Q + i * RF_QROW);
+			narrow_block(m, Q, b, p + lo);
+		}
+		for (size_t i = 0; i < n; i++)
+			p[i] /= m->n_trees;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		Z[i * stride + (size_t)dim] = NAN;
+	for (int t = 0; t < m->n_trees; t++) {
+		const int32_t root = m->roots[t];
+		size_t i = 0;
+
+		for (; i + RF_LANES <= n; i += RF_LANES) {
+			const double *z = Z + i * stride;
+			int32_t at[RF_LANES];
+			int32_t inner;
+
+			for (int k = 0; k < RF_LANES; k++)
+				at[k] = root;
+			do {
+				inner = 0;
+#pragma GCC unroll 4
+				for (int k = 0; k < RF_LANES; k++) {
+					const struct hd_rf_node *nd =
+						base + at[k];
+					int32_t left = -(
+						int32_t)(z[(size_t)k * stride +
+					                   (size_t)nd->feature] <=
+					                 nd->v);
+
+					inner |= nd->feature - dim;
+					at[k] = ((at[k] + 1) & left) |
+					        (nd->right & ~left);
+				}
+			} while (inner != 0);
+			for (int k = 0; k < RF_LANES; k++)
+				p[i + (size_t)k] += base[at[k]].v;
+		}
+		for (; i < n; i++) {
+			const double *z = Z + i * stride;
+			const struct hd_rf_node *nd = base + root;
+
+			while (nd->feature < dim)
+				nd = z[nd->feature] <= nd->v ? nd + 1
+				                             : base + nd->right;
+			p[i] += nd->v;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		p[i] /= m->n_trees;
+}
+
 void hd_rf_free(struct hd_rf *m)
 {
 	if (m == NULL)
@@ -127,6 +413,7 @@ void hd_rf_free(struct hd_rf *m)
 	free(m->trees);
 	free(m->nodes);
 	free(m->roots);
+	narrow_free(m);
 	memset(m, 0, sizeof *m);
 }
 
@@ -436,14 +723,16 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 			used[code] = 1;
 			nd->v = val[code];
 			nd->feature = feat[code];
-			nd->right = -1;
+			/* A leaf's right names itself (hd_rf_pack's form); a
+			 * split's is set when its left subtree ends. */
+			nd->right = me;
 			/* After a leaf (pm all ones): pop the top split and
 			 * make this its right child; otherwise write this
-			 * node's -1 again. */
+			 * node's own index again. */
 			pm = -(int32_t)prev_leaf;
 			sp -= (size_t)prev_leaf;
 			s = stack[sp];
-			m->nodes[(s & pm) | (me & ~pm)].right = (me & pm) | ~pm;
+			m->nodes[(s & pm) | (me & ~pm)].right = me;
 			/* A split: push it. */
 			leaf = code < n_leaves;
 			stack[sp] = me;
@@ -481,6 +770,11 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 			goto fail;
 		}
 	m->n_trees = c->n_trees;
+	m->n_nodes = c->n_nodes;
+	if (hd_rf_narrow(m) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	free(used);
 	free(val);
 	free(feat);
@@ -491,8 +785,6 @@ fail:
 	free(val);
 	free(feat);
 	free(stack);
-	free(m->nodes);
-	free(m->roots);
-	memset(m, 0, sizeof *m);
+	hd_rf_free(m);
 	return -1;
 }

@@ -110,11 +110,26 @@ struct hd_rf {
 	struct hd_tree *trees;    /* owned; NULL when loaded from version 2 */
 	struct hd_rf_node *nodes; /* owned; built by hd_rf_pack */
 	int *roots;               /* owned; n_trees indices into nodes[] */
+	size_t n_nodes;           /* in nodes[] */
+	/* The narrow form hd_rf_prob_rows walks (forest.c), all owned;
+	 * qnode NULL when the forest has none. */
+	uint32_t *qnode; /* n_nodes words */
+	double *qleaf;   /* n_nodes: a leaf's probability */
+	double *qthr;    /* every slot's thresholds, sorted, slot by slot */
+	int *qoff;       /* dim + 1 offsets into qthr */
 };
 
-/* Build nodes[] and roots[] from trees[]; 0, or -1 if out of memory. */
+/* Build nodes[] and roots[] from trees[], then the narrow form; 0, or
+ * -1 if out of memory. */
 int hd_rf_pack(struct hd_rf *m);
+/* Build the narrow form from nodes[] and n_nodes (hd_rf_pack calls it;
+ * so must a loader that fills nodes[] itself); 0, or -1 if out of memory. */
+int hd_rf_narrow(struct hd_rf *m);
 double hd_rf_prob(const struct hd_rf *m, const double *z);
+/* hd_rf_prob of n rows into p[0 .. n): the same doubles, several times
+ * faster for a block of rows.  Row i is Z[i * (dim + 1) ...]: dim slots
+ * and one the function uses (it writes NaN there). */
+void hd_rf_prob_rows(const struct hd_rf *m, double *Z, size_t n, double *p);
 void hd_rf_free(struct hd_rf *m);
 
 /*
@@ -140,8 +155,8 @@ struct hd_rf_code {
  * memory.  c owns what it holds: hd_rf_code_free. */
 int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c);
 /*
- * The packed forest (nodes[] and roots[], trees NULL) of dim slots from
- * its compact form, checked as hd-model(5) says: the tables sorted,
+ * The packed forest (nodes[], roots[], n_nodes and the narrow form;
+ * trees NULL) of dim slots from its compact form, checked as hd-model(5) says: the tables sorted,
  * without duplicates and in range, every code below the tables' size and
  * used, exactly n_trees whole trees in exactly n_nodes records.  0, or
  * -1 with the reason in err (and *m empty).

@@ -566,23 +566,25 @@ struct rf_frame {
 	int n_known; /* bits set in its constant-slot bitset */
 };
 
-static void work_init(struct rf_work *wk, const struct rf_data *d)
+/* Scratch for trees of up to n rows and max_distinct ranks per slot. */
+static void work_init(struct rf_work *wk, size_t n, uint32_t max_distinct,
+                      int dim)
 {
-	size_t n = d->n, nodes = 2 * n - 1;
+	size_t nodes = 2 * n - 1;
 
 	wk->rows = hd_xmalloc(n * sizeof *wk->rows);
 	wk->spill = hd_xmalloc(n * sizeof *wk->spill);
 	wk->cnt = hd_xmalloc(n * sizeof *wk->cnt);
-	wk->hist = hd_xcalloc(d->max_distinct, sizeof *wk->hist);
-	wk->hist1 = hd_xcalloc(d->max_distinct, sizeof *wk->hist1);
+	wk->hist = hd_xcalloc(max_distinct, sizeof *wk->hist);
+	wk->hist1 = hd_xcalloc(max_distinct, sizeof *wk->hist1);
 	wk->keys = hd_xmalloc(n * sizeof *wk->keys);
-	wk->slots = hd_xmalloc((size_t)d->dim * sizeof *wk->slots);
+	wk->slots = hd_xmalloc((size_t)dim * sizeof *wk->slots);
 	wk->feature = hd_xmalloc(nodes * sizeof *wk->feature);
 	wk->left = hd_xmalloc(nodes * sizeof *wk->left);
 	wk->right = hd_xmalloc(nodes * sizeof *wk->right);
 	wk->threshold = hd_xmalloc(nodes * sizeof *wk->threshold);
 	wk->value = hd_xmalloc(nodes * sizeof *wk->value);
-	wk->words = ((size_t)d->dim + 63) / 64;
+	wk->words = ((size_t)dim + 63) / 64;
 	wk->cap = 64;
 	wk->stack = hd_xmalloc(wk->cap * sizeof *wk->stack);
 	wk->known = hd_xmalloc(wk->cap * wk->words * sizeof *wk->known);
@@ -796,42 +798,162 @@ static void grow_tree(const struct rf_data *d, struct rf_work *wk, int t,
 }
 
 /* ---------------------------------------------------------------------
- * Threads: workers take tree numbers from one counter
+ * Threads: one pool for every tree of every forest being fitted
  * ------------------------------------------------------------------- */
 
+/*
+ * The tasks are numbered forest after forest, tree after tree, and
+ * workers take the next number from one counter, so two threads stay
+ * busy until the last tree of the last forest: cross-validation's
+ * refits and the final fit make one queue, not one queue each.
+ */
 struct rf_team {
-	const struct rf_data *d;
-	struct hd_tree *trees;
-	int n_trees;
+	const struct rf_data *d; /* count forests' data */
+	struct hd_rf *out;
+	int count, n_trees;
+	size_t n_max;          /* the most rows of any forest */
+	uint32_t distinct_max; /* the most distinct values of any slot */
+	int dim_max;           /* the most slots of any forest */
 	atomic_int next;
 };
 
 static void *rf_worker(void *arg)
 {
 	struct rf_team *team = arg;
+	int total = team->count * team->n_trees, t;
 	struct rf_work wk;
-	int t;
 
-	work_init(&wk, team->d);
-	while ((t = atomic_fetch_add(&team->next, 1)) < team->n_trees)
-		grow_tree(team->d, &wk, t, &team->trees[t]);
+	work_init(&wk, team->n_max, team->distinct_max, team->dim_max);
+	while ((t = atomic_fetch_add(&team->next, 1)) < total) {
+		int f = t / team->n_trees, k = t % team->n_trees;
+
+		grow_tree(&team->d[f], &wk, k, &team->out[f].trees[k]);
+	}
 	work_free(&wk);
 	return NULL;
 }
 
-static int rf_jobs(int jobs, int n_trees)
+static int rf_jobs(int jobs, int tasks)
 {
 	if (jobs <= 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 		jobs = cpus > 0 && cpus < INT_MAX ? (int)cpus : 1;
 	}
-	return jobs < n_trees ? jobs : n_trees;
+	return jobs < tasks ? jobs : tasks;
 }
 
 /* ---------------------------------------------------------------------
  * The public functions
  * ------------------------------------------------------------------- */
+
+/* The options as a fit uses them (max_features resolved), or -1. */
+static int resolve_opts(const struct hd_rf_opts *o, int dim,
+                        struct hd_rf_opts *out)
+{
+	if (o->n_trees <= 0 || o->max_depth < 0 || o->min_samples_leaf < 1 ||
+	    o->min_samples_split < 2 || o->max_features < 0 ||
+	    o->max_features > dim)
+		return -1;
+	*out = *o;
+	out->bootstrap = o->bootstrap != 0;
+	if (out->max_features == 0) {
+		/* floor(sqrt(dim)), exact for every int dim */
+		int k = (int)sqrt((double)dim);
+
+		while ((long long)k * k > dim)
+			k--;
+		while ((long long)(k + 1) * (k + 1) <= dim)
+			k++;
+		out->max_features = k > 1 ? k : 1;
+	}
+	return 0;
+}
+
+static int job_valid(const struct hd_rf_job *j)
+{
+	int dim = j->dim;
+
+	/* Rows and nodes are counted in 32 and 31 bits. */
+	if (j->Z == NULL || j->y == NULL || j->n == 0 || j->n > INT_MAX / 2 ||
+	    dim <= 0 || (size_t)dim > SIZE_MAX / sizeof(double) / j->n)
+		return 0;
+	for (size_t i = 0; i < j->n; i++) {
+		if (j->y[i] > 1)
+			return 0;
+		for (int f = 0; f < dim; f++)
+			if (!isfinite(j->Z[i * (size_t)dim + (size_t)f]))
+				return 0;
+	}
+	return 1;
+}
+
+int hd_rf_fit_many(struct hd_rf *out, const struct hd_rf_job *jobs, int count,
+                   const struct hd_rf_opts *o)
+{
+	struct rf_data *d;
+	struct rf_team team;
+	pthread_t *tid;
+	int threads, started = 0, rc = 0;
+
+	if (out == NULL || count <= 0)
+		return errno = EINVAL, -1;
+	memset(out, 0, (size_t)count * sizeof *out);
+	if (o == NULL)
+		o = &hd_rf_defaults;
+	/* Every tree of every forest is numbered in an int. */
+	if (jobs == NULL || (long long)count * o->n_trees > INT_MAX)
+		return errno = EINVAL, -1;
+	d = hd_xcalloc((size_t)count, sizeof *d);
+	for (int f = 0; f < count; f++)
+		if (!job_valid(&jobs[f]) ||
+		    resolve_opts(o, jobs[f].dim, &d[f].o) != 0) {
+			free(d);
+			return errno = EINVAL, -1;
+		}
+
+	team = (struct rf_team){
+		.d = d, .out = out, .count = count, .n_trees = o->n_trees
+	};
+	for (int f = 0; f < count; f++) {
+		d[f].y = jobs[f].y;
+		data_build(&d[f], jobs[f].Z, jobs[f].n, jobs[f].dim);
+		if (jobs[f].n > team.n_max)
+			team.n_max = jobs[f].n;
+		if (d[f].max_distinct > team.distinct_max)
+			team.distinct_max = d[f].max_distinct;
+		if (jobs[f].dim > team.dim_max)
+			team.dim_max = jobs[f].dim;
+		out[f].dim = jobs[f].dim;
+		out[f].n_trees = o->n_trees;
+		out[f].trees =
+			hd_xcalloc((size_t)o->n_trees, sizeof *out[f].trees);
+	}
+	atomic_init(&team.next, 0);
+	threads = rf_jobs(o->jobs, count * o->n_trees);
+	/* The calling thread is one of the workers; a thread that cannot be
+	 * started only makes the fit slower, never different. */
+	tid = hd_xmalloc((size_t)threads * sizeof *tid);
+	for (int j = 1; j < threads; j++)
+		if (pthread_create(&tid[started], NULL, rf_worker, &team) == 0)
+			started++;
+	rf_worker(&team);
+	for (int j = 0; j < started; j++)
+		pthread_join(tid[j], NULL);
+	free(tid);
+	for (int f = 0; f < count; f++) {
+		data_free(&d[f]);
+		if (rc == 0 && hd_rf_pack(&out[f]) != 0)
+			rc = -1;
+	}
+	free(d);
+	if (rc != 0) {
+		for (int f = 0; f < count; f++)
+			hd_rf_free(&out[f]);
+		return errno = ENOMEM, -1;
+	}
+	return 0;
+}
 
 /*
  * Z is n x dim, row-major, finite; y[i] in {0, 1}; o NULL means the
@@ -841,70 +963,9 @@ static int rf_jobs(int jobs, int n_trees)
 int hd_rf_fit(struct hd_rf *m, const double *Z, const uint8_t *y, size_t n,
               int dim, const struct hd_rf_opts *o)
 {
-	struct rf_data d;
-	struct rf_team team;
-	pthread_t *tid;
-	int jobs, started = 0;
+	struct hd_rf_job j = { Z, y, n, dim };
 
 	if (m == NULL)
 		return errno = EINVAL, -1;
-	memset(m, 0, sizeof *m);
-	if (o == NULL)
-		o = &hd_rf_defaults;
-	/* Rows and nodes are counted in 32 and 31 bits. */
-	if (Z == NULL || y == NULL || n == 0 || n > INT_MAX / 2 || dim <= 0 ||
-	    o->n_trees <= 0 || o->max_depth < 0 || o->min_samples_leaf < 1 ||
-	    o->min_samples_split < 2 || o->max_features < 0 ||
-	    o->max_features > dim)
-		return errno = EINVAL, -1;
-	if ((size_t)dim > SIZE_MAX / sizeof(double) / n)
-		return errno = EINVAL, -1;
-	for (size_t i = 0; i < n; i++) {
-		if (y[i] > 1)
-			return errno = EINVAL, -1;
-		for (int f = 0; f < dim; f++)
-			if (!isfinite(Z[i * (size_t)dim + (size_t)f]))
-				return errno = EINVAL, -1;
-	}
-
-	d.o = *o;
-	d.o.bootstrap = o->bootstrap != 0;
-	if (d.o.max_features == 0) {
-		/* floor(sqrt(dim)), exact for every int dim */
-		int k = (int)sqrt((double)dim);
-
-		while ((long long)k * k > dim)
-			k--;
-		while ((long long)(k + 1) * (k + 1) <= dim)
-			k++;
-		d.o.max_features = k > 1 ? k : 1;
-	}
-	d.y = y;
-	data_build(&d, Z, n, dim);
-
-	m->dim = dim;
-	m->n_trees = o->n_trees;
-	m->trees = hd_xcalloc((size_t)o->n_trees, sizeof *m->trees);
-
-	team.d = &d;
-	team.trees = m->trees;
-	team.n_trees = o->n_trees;
-	atomic_init(&team.next, 0);
-	jobs = rf_jobs(o->jobs, o->n_trees);
-	/* The calling thread is one of the workers; a thread that cannot be
-	 * started only makes the fit slower, never different. */
-	tid = hd_xmalloc((size_t)jobs * sizeof *tid);
-	for (int j = 1; j < jobs; j++)
-		if (pthread_create(&tid[started], NULL, rf_worker, &team) == 0)
-			started++;
-	rf_worker(&team);
-	for (int j = 0; j < started; j++)
-		pthread_join(tid[j], NULL);
-	free(tid);
-	data_free(&d);
-	if (hd_rf_pack(m) != 0) {
-		hd_rf_free(m);
-		return errno = ENOMEM, -1;
-	}
-	return 0;
+	return hd_rf_fit_many(m, &j, 1, o);
 }
