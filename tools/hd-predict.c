@@ -341,6 +341,10 @@ int main(int argc, char **argv)
 		rc = HD_EXIT_DATA;
 		goto early;
 	}
+	/* A batch of rows walks a forest's narrow form (without memory for
+	 * it, the same doubles, only slower). */
+	if (m.kind == HD_RF)
+		(void)hd_rf_narrow(&m.rf);
 	if ((in = hd_csv_open(input)) == NULL) {
 		hd_model_free(&m);
 		rc = HD_EXIT_DATA;

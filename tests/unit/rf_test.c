@@ -426,20 +426,71 @@ static void test_prob_rows(const double *Z, const uint8_t *y, size_t n)
 
 	o.n_trees = 40;
 	hd_rf_fit(&m, Z, y, n, DIM_UCI, &o);
-	for (size_t count = 0; count <= rows; count++) {
-		for (size_t i = 0; i < count; i++)
+	/* As fitted, then with the narrow form a batch scorer builds. */
+	for (int narrow = 0; narrow <= 1; narrow++) {
+		if (narrow)
+			check(hd_rf_narrow(&m) == 0 && m.qnode != NULL,
+			      "a UCI-like forest has a narrow form");
+		else
+			check(m.qnode == NULL, "a fit builds no narrow form");
+		same = 1;
+		for (size_t count = 0; count <= rows; count++) {
+			for (size_t i = 0; i < count; i++)
+				memcpy(B + i * (DIM_UCI + 1),
+				       Z + (i * 13 % n) * DIM_UCI,
+				       DIM_UCI * sizeof *B);
+			hd_rf_prob_rows(&m, B, count, p);
+			for (size_t i = 0; i < count; i++) {
+				double q = hd_rf_prob(&m, Z + (i * 13 %
+				                               n) * DIM_UCI);
+
+				same &= memcmp(&p[i], &q, sizeof q) == 0;
+			}
+		}
+		check(same,
+		      "hd_rf_prob_rows gives hd_rf_prob's doubles for 0 to 37 "
+		      "rows, %s the narrow form",
+		      narrow ? "with" : "without");
+	}
+
+	/* Through the compact form, as a version 2 file loads: the narrow
+	 * form alone, walked one row at a time too. */
+	{
+		struct hd_rf_code code;
+		struct hd_rf back;
+		char why[200];
+		int ok = hd_rf_encode(&m, &code) == 0 &&
+		         hd_rf_decode(&back, DIM_UCI, &code, why, sizeof why) ==
+		                 0;
+
+		check(ok && back.nodes == NULL && back.qnode != NULL,
+		      "a decoded UCI-like forest is held in the narrow form "
+		      "alone");
+		same = ok;
+		for (size_t i = 0; ok && i < rows; i++) {
+			double q = hd_rf_prob(&m, Z + (i * 13 % n) * DIM_UCI);
+			double r =
+				hd_rf_prob(&back, Z + (i * 13 % n) * DIM_UCI);
+
 			memcpy(B + i * (DIM_UCI + 1),
 			       Z + (i * 13 % n) * DIM_UCI, DIM_UCI * sizeof *B);
-		hd_rf_prob_rows(&m, B, count, p);
-		for (size_t i = 0; i < count; i++) {
+			same &= memcmp(&q, &r, sizeof q) == 0;
+		}
+		if (ok)
+			hd_rf_prob_rows(&back, B, rows, p);
+		for (size_t i = 0; ok && i < rows; i++) {
 			double q = hd_rf_prob(&m, Z + (i * 13 % n) * DIM_UCI);
 
 			same &= memcmp(&p[i], &q, sizeof q) == 0;
 		}
+		check(same, "it scores the doubles of the fitted forest, one "
+		            "row and a block at a time");
+		hd_rf_code_free(&code);
+		check(ok && hd_rf_encode(&back, &code) == -1,
+		      "a forest without nodes[] is not encoded again");
+		hd_rf_code_free(&code);
+		hd_rf_free(&back);
 	}
-	check(m.qnode != NULL, "a UCI-like forest has a narrow form");
-	check(same,
-	      "hd_rf_prob_rows gives hd_rf_prob's doubles for 0 to 37 rows");
 	free(B);
 	hd_rf_free(&m);
 
@@ -451,6 +502,8 @@ static void test_prob_rows(const double *Z, const uint8_t *y, size_t n)
 	for (size_t i = 0; i < 200; i++)
 		yu[i] = U[i * WIDE + 3] > 0.1;
 	hd_rf_fit(&m, U, yu, 200, WIDE, &o);
+	check(hd_rf_narrow(&m) == 0,
+	      "hd_rf_narrow of a 40-slot forest is not an error");
 	B = hd_xmalloc(rows * (WIDE + 1) * sizeof *B);
 	for (size_t i = 0; i < rows; i++)
 		memcpy(B + i * (WIDE + 1), U + i * 5 * WIDE, WIDE * sizeof *B);

@@ -86,18 +86,17 @@ int hd_rf_pack(struct hd_rf *m)
 	}
 	free(stack);
 	m->n_nodes = total;
-	if (hd_rf_narrow(m) != 0)
-		goto oom_packed;
 	return 0;
 oom:
 	free(stack);
-oom_packed:
 	free(m->nodes);
 	free(m->roots);
 	m->nodes = NULL;
 	m->roots = NULL;
 	return -1;
 }
+
+static double narrow_prob(const struct hd_rf *m, const double *z);
 
 /* Called per request by the server: no allocation, no locks. */
 double hd_rf_prob(const struct hd_rf *m, const double *z)
@@ -106,6 +105,8 @@ double hd_rf_prob(const struct hd_rf *m, const double *z)
 
 	if (m == NULL || m->n_trees <= 0)
 		return NAN;
+	if (m->nodes == NULL)
+		return narrow_prob(m, z);
 	for (int t = 0; t < m->n_trees; t++) {
 		const struct hd_rf_node *nd = m->nodes + m->roots[t];
 
@@ -127,115 +128,162 @@ double hd_rf_prob(const struct hd_rf *m, const double *z)
  * bytes once per block, and a node one 32-bit word,
  *   bits 0-7 the slot, 8-15 j, 16-31 how far on the right child is,
  * so a node is 4 bytes instead of 16 and a step a few integer
- * operations.  A leaf is the word RF_QLEAF: slot 31, whose rank is
- * always 255 > j = 0, so it goes "right" by 0 and stays put; its
- * probability is in qleaf[], at the same index.  A forest with more
- * than 31 slots, 255 thresholds on one slot or a subtree of 65536
+ * operations.  A leaf has slot 31, whose rank is always 255 > j, so
+ * it goes "right" by 0 and stays put; its j is the index of its
+ * probability in qleaf[].  A forest with more than 31 slots, 255
+ * thresholds on one slot, 255 leaf probabilities or a subtree of 65536
  * nodes has no narrow form and is walked as doubles.
+ *
+ * A forest loaded from a version 2 file is held in the narrow form
+ * alone when it has one (nodes[] NULL): a quarter of the memory, and
+ * hd_rf_prob walks it too.
  * ------------------------------------------------------------------- */
 
 enum { RF_QSLOT = 31, RF_QROW = 32, RF_QMAX = 255, RF_QBLOCK = 64 };
 /* Rows that walk a tree side by side. */
 enum { RF_LANES = 4 };
-#define RF_QLEAF ((uint32_t)RF_QSLOT)
+/* Is w a leaf's word? */
+#define RF_QIS_LEAF(w) (((w)&0xff) == RF_QSLOT)
 
 static void narrow_free(struct hd_rf *m)
 {
 	free(m->qnode);
-	free(m->qleaf);
 	free(m->qthr);
 	free(m->qoff);
+	free(m->qleaf);
 	m->qnode = NULL;
-	m->qleaf = NULL;
 	m->qthr = NULL;
 	m->qoff = NULL;
+	m->qleaf = NULL;
+	m->n_qleaf = 0;
 }
 
-/* The index of v in the c sorted a[], which holds it. */
-static uint32_t find_threshold(const double *a, int c, double v)
+/* One distinct split (slot, threshold) of the forest, and its rank j
+ * among the slot's thresholds. */
+struct rf_qkey {
+	double v;
+	int32_t slot; /* -1: an empty place of the table */
+	int32_t j;
+};
+
+static int qkey_cmp(const void *a, const void *b)
 {
-	int lo = 0, hi = c - 1;
+	const struct rf_qkey *p = a, *q = b;
 
-	while (lo < hi) {
-		int mid = lo + (hi - lo) / 2;
-
-		if (a[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (uint32_t)lo;
+	if (p->slot != q->slot)
+		return p->slot < q->slot ? -1 : 1;
+	return (p->v > q->v) - (p->v < q->v);
 }
 
+/* Its place in a table of cap (a power of two) places, probing on. */
+static struct rf_qkey *qkey_find(struct rf_qkey *tab, size_t cap, int32_t slot,
+                                 double v)
+{
+	uint64_t h;
+
+	memcpy(&h, &v, sizeof h);
+	h = (h ^ (uint64_t)(uint32_t)slot * 0x9e3779b97f4a7c15u) *
+	    0xbf58476d1ce4e5b9u;
+	for (size_t k = (size_t)(h >> 32) & (cap - 1);; k = (k + 1) & (cap - 1))
+		if (tab[k].slot < 0 || (tab[k].slot == slot && tab[k].v == v))
+			return &tab[k];
+}
+
+/*
+ * The distinct splits go into a hash table (one pass over the nodes),
+ * only they are sorted (a few hundred, where the splits are tens of
+ * thousands), and a second pass looks each node's rank up.
+ */
 int hd_rf_narrow(struct hd_rf *m)
 {
-	size_t total = m->n_nodes;
-	int dim = m->dim, *raw = NULL;
+	size_t total = m->n_nodes, splits = 0, cap = 16, u = 0;
+	int dim = m->dim;
+	struct rf_qkey *tab = NULL, *keys = NULL;
 
+	if (m->nodes == NULL) /* held in the narrow form alone */
+		return 0;
 	narrow_free(m);
 	if (dim < 1 || dim >= RF_QSLOT || total == 0)
 		return 0;
-	m->qoff = calloc((size_t)dim + 1, sizeof *m->qoff);
-	m->qthr = malloc(total * sizeof *m->qthr);
-	m->qnode = malloc(total * sizeof *m->qnode);
-	m->qleaf = malloc(total * sizeof *m->qleaf);
-	raw = calloc((size_t)dim + 1, sizeof *raw);
-	if (!m->qoff || !m->qthr || !m->qnode || !m->qleaf || !raw)
-		goto oom;
-	/* Every split's threshold, slot by slot (raw[f] on), then sorted
-	 * and each kept once (qoff[f] on). */
 	for (size_t a = 0; a < total; a++)
-		if (m->nodes[a].feature < dim)
-			raw[m->nodes[a].feature + 1]++;
-	for (int f = 0; f < dim; f++)
-		raw[f + 1] += raw[f];
+		splits += m->nodes[a].feature < dim;
+	/* The leaves' probabilities share the table, as slot RF_QSLOT. */
+	while (cap < 2 * total)
+		cap *= 2;
+	tab = malloc(cap * sizeof *tab);
+	keys = malloc((splits ? splits : 1) * sizeof *keys);
+	m->qoff = calloc((size_t)dim + 1, sizeof *m->qoff);
+	m->qnode = malloc(total * sizeof *m->qnode);
+	m->qleaf = malloc(RF_QMAX * sizeof *m->qleaf);
+	if (!tab || !keys || !m->qoff || !m->qnode || !m->qleaf)
+		goto oom;
+	for (size_t k = 0; k < cap; k++)
+		tab[k].slot = -1;
 	for (size_t a = 0; a < total; a++) {
-		int f = m->nodes[a].feature;
+		const struct hd_rf_node *nd = &m->nodes[a];
+		struct rf_qkey *e;
 
-		if (f < dim)
-			m->qthr[raw[f] + m->qoff[f]++] = m->nodes[a].v;
+		if (nd->feature >= dim)
+			continue;
+		/* + 0.0 makes -0.0 the 0.0 it compares equal to */
+		e = qkey_find(tab, cap, nd->feature, nd->v + 0.0);
+		if (e->slot < 0) {
+			*e = (struct rf_qkey){ nd->v + 0.0, nd->feature, 0 };
+			keys[u++] = *e;
+		}
 	}
-	for (int f = 0, at = 0; f < dim; f++) {
-		double *t = m->qthr + raw[f];
-		int c = raw[f + 1] - raw[f], u = 0;
+	qsort(keys, u, sizeof *keys, qkey_cmp);
+	m->qthr = malloc((u ? u : 1) * sizeof *m->qthr);
+	if (m->qthr == NULL)
+		goto oom;
+	for (size_t k = 0; k < u; k++) {
+		int32_t f = keys[k].slot;
 
-		qsort(t, (size_t)c, sizeof *t, hd_cmp_double);
-		for (int k = 0; k < c; k++)
-			if (k == 0 || t[k] != t[k - 1])
-				t[u++] = t[k];
-		if (u > RF_QMAX)
+		m->qthr[k] = keys[k].v;
+		keys[k].j = (int32_t)k - m->qoff[f];
+		if (keys[k].j >= RF_QMAX)
 			goto none;
-		memmove(m->qthr + at, t, (size_t)u * sizeof *t);
-		m->qoff[f] = at;
-		at += u;
-		m->qoff[f + 1] = at;
+		qkey_find(tab, cap, f, keys[k].v)->j = keys[k].j;
+		for (int g = f + 1; g <= dim; g++)
+			m->qoff[g] = (int)k + 1;
 	}
 	for (size_t a = 0; a < total; a++) {
 		const struct hd_rf_node *nd = &m->nodes[a];
-		int f = nd->feature;
-
-		if (f >= dim) {
-			m->qnode[a] = RF_QLEAF;
-			m->qleaf[a] = nd->v;
-			continue;
-		}
-		uint32_t j = find_threshold(m->qthr + m->qoff[f],
-		                            m->qoff[f + 1] - m->qoff[f], nd->v);
 		size_t far = (size_t)nd->right - a;
 
-		if (nd->right <= 0 || far == 0 || far > 0xffff)
+		if (nd->feature >= dim) {
+			struct rf_qkey *e =
+				qkey_find(tab, cap, RF_QSLOT, nd->v);
+
+			if (e->slot < 0) {
+				if (m->n_qleaf == RF_QMAX)
+					goto none;
+				*e = (struct rf_qkey){ nd->v, RF_QSLOT,
+					               m->n_qleaf };
+				m->qleaf[m->n_qleaf++] = nd->v;
+			}
+			m->qnode[a] = RF_QSLOT | (uint32_t)e->j << 8;
+			continue;
+		}
+		if (far == 0 || far > 0xffff)
 			goto none;
-		m->qnode[a] = (uint32_t)f | j << 8 | (uint32_t)far << 16;
-		m->qleaf[a] = 0;
+		m->qnode[a] =
+			(uint32_t)nd->feature |
+			(uint32_t)qkey_find(tab, cap, nd->feature, nd->v + 0.0)->j
+				<< 8 |
+			(uint32_t)far << 16;
 	}
-	free(raw);
+	free(tab);
+	free(keys);
 	return 0;
 none:
-	free(raw);
+	free(tab);
+	free(keys);
 	narrow_free(m);
 	return 0;
 oom:
-	free(raw);
+	free(tab);
+	free(keys);
 	narrow_free(m);
 	return -1;
 }
@@ -263,6 +311,24 @@ static void narrow_row(const struct hd_rf *m, const double *z, uint8_t *q)
 		q[f] = (uint8_t)lo;
 	}
 	q[RF_QSLOT] = RF_QMAX;
+}
+
+/* One row down the narrow form: hd_rf_prob's double, bit for bit. */
+static double narrow_prob(const struct hd_rf *m, const double *z)
+{
+	const uint32_t *qn = m->qnode;
+	uint8_t q[RF_QROW];
+	double sum = 0;
+
+	narrow_row(m, z, q);
+	for (int t = 0; t < m->n_trees; t++) {
+		uint32_t at = (uint32_t)m->roots[t], w;
+
+		while (!RF_QIS_LEAF(w = qn[at]))
+			at += q[w & 0xff] > (w >> 8 & 0xff) ? w >> 16 : 1;
+		sum += m->qleaf[w >> 8 & 0xff];
+	}
+	return sum / m->n_trees;
 }
 
 /*
@@ -297,21 +363,22 @@ static void narrow_block(const struct hd_rf *m, const uint8_t *Q, size_t n,
 					                     (w & 0xff)] >
 					                   (w >> 8 & 0xff));
 
-					inner |= w ^ RF_QLEAF;
+					inner |= (w & 0xff) ^ RF_QSLOT;
 					at[k] += 1 + (((w >> 16) - 1) & right);
 				}
 			} while (inner != 0);
 			for (int k = 0; k < RF_LANES; k++)
-				p[i + (size_t)k] += m->qleaf[at[k]];
+				p[i + (size_t)k] +=
+					m->qleaf[qn[at[k]] >> 8 & 0xff];
 		}
 		for (; i < n; i++) {
 			const uint8_t *q = Q + i * RF_QROW;
 			uint32_t at = root, w;
 
-			while ((w = qn[at]) != RF_QLEAF)
+			while (!RF_QIS_LEAF(w = qn[at]))
 				at += q[w & 0xff] > (w >> 8 & 0xff) ? w >> 16
 				                                    : 1;
-			p[i] += m->qleaf[at];
+			p[i] += m->qleaf[w >> 8 & 0xff];
 		}
 	}
 }
@@ -482,6 +549,8 @@ int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c)
 	uint32_t n_codes;
 
 	memset(c, 0, sizeof *c);
+	if (m->nodes == NULL)
+		return -1;
 	for (int t = 0; t < m->n_trees; t++)
 		n += tree_size(m, m->roots[t]);
 	c->n_trees = m->n_trees;
@@ -639,76 +708,36 @@ static inline uint32_t record(const uint8_t *r, size_t i, int width)
 }
 
 /*
- * The narrow form (see above) of a forest decoded from its compact
- * form, which holds what hd_rf_narrow sorts for: the splits table is
- * every slot's thresholds, sorted and each once, so a split code is its
- * slot and rank already.  The same arrays hd_rf_narrow builds, without
- * its sort of every split's threshold (4 ms of a 200-tree load); none
- * where hd_rf_narrow makes none.  0, or -1 if out of memory.
+ * Can the forest be held in the narrow form alone?  Its slots, leaf
+ * probabilities and thresholds per slot must fit in a byte each (the
+ * subtrees' sizes are checked while decoding).
  */
-static int narrow_from_code(struct hd_rf *m, const struct hd_rf_code *c)
+static int code_narrow(const struct hd_rf_code *c, int dim)
 {
-	int dim = m->dim;
-	uint32_t *word = NULL; /* per split: slot | rank << 8 */
+	int run = 0;
 
-	narrow_free(m);
-	if (dim < 1 || dim >= RF_QSLOT || m->n_nodes == 0)
+	if (dim >= RF_QSLOT || c->n_leaves > RF_QMAX)
 		return 0;
-	m->qoff = calloc((size_t)dim + 1, sizeof *m->qoff);
-	m->qthr = malloc((size_t)(c->n_splits ? c->n_splits : 1) *
-	                 sizeof *m->qthr);
-	m->qnode = malloc(m->n_nodes * sizeof *m->qnode);
-	m->qleaf = malloc(m->n_nodes * sizeof *m->qleaf);
-	word = malloc((size_t)(c->n_splits ? c->n_splits : 1) * sizeof *word);
-	if (!m->qoff || !m->qthr || !m->qnode || !m->qleaf || !word) {
-		free(word);
-		narrow_free(m);
-		return -1;
-	}
-	for (int k = 0; k < c->n_splits; k++)
-		m->qoff[c->slot[k] + 1]++;
-	for (int f = 0; f < dim; f++) {
-		if (m->qoff[f + 1] > RF_QMAX)
-			goto none;
-		m->qoff[f + 1] += m->qoff[f];
-	}
 	for (int k = 0; k < c->n_splits; k++) {
-		m->qthr[k] = c->threshold[k];
-		word[k] = (uint32_t)c->slot[k] |
-		          (uint32_t)(k - m->qoff[c->slot[k]]) << 8;
+		run = k > 0 && c->slot[k] == c->slot[k - 1] ? run + 1 : 1;
+		if (run > RF_QMAX)
+			return 0;
 	}
-	for (size_t a = 0, k = 0; a < m->n_nodes; a++) {
-		const struct hd_rf_node *nd = &m->nodes[a];
-		size_t far = (size_t)nd->right - a;
-
-		if (nd->feature >= dim) {
-			m->qnode[a] = RF_QLEAF;
-			m->qleaf[a] = nd->v;
-			continue;
-		}
-		/* The split's code, by its place among the records. */
-		k = record(c->records, a, c->width) - (uint32_t)c->n_leaves;
-		if (far == 0 || far > 0xffff)
-			goto none;
-		m->qnode[a] = word[k] | (uint32_t)far << 16;
-		m->qleaf[a] = 0;
-	}
-	free(word);
-	return 0;
-none:
-	free(word);
-	narrow_free(m);
-	return 0;
+	return 1;
 }
 
-int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
-                 char *err, size_t errlen)
+/* One decode into the narrow form (narrow) or nodes[]; 1 when a subtree
+ * was too large for the narrow form, else 0 or -1 as hd_rf_decode. */
+static int decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
+                  int narrow, char *err, size_t errlen)
 {
 	uint32_t n_leaves = (uint32_t)c->n_leaves;
-	uint32_t n_codes;
+	uint32_t n_codes, too_far = 0;
 	uint8_t *used = NULL;
 	double *val = NULL;
 	int32_t *feat = NULL, *stack = NULL;
+	uint32_t *word = NULL;   /* the narrow form: a word by code */
+	uint32_t *swords = NULL; /* the words of the splits on the stack */
 	size_t at = 0;
 	int t;
 
@@ -726,7 +755,43 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 		return -1;
 	n_codes = n_leaves + (uint32_t)c->n_splits;
 	m->dim = dim;
-	m->nodes = malloc(c->n_nodes * sizeof *m->nodes);
+	if (narrow) {
+		m->qnode = malloc(c->n_nodes * sizeof *m->qnode);
+		m->qthr = malloc((size_t)(c->n_splits ? c->n_splits : 1) *
+		                 sizeof *m->qthr);
+		m->qoff = calloc((size_t)dim + 1, sizeof *m->qoff);
+		m->qleaf = malloc((size_t)c->n_leaves * sizeof *m->qleaf);
+		word = malloc(n_codes * sizeof *word);
+		swords = calloc(c->n_nodes + 1, sizeof *swords);
+		if (!m->qnode || !m->qthr || !m->qoff || !m->qleaf || !word ||
+		    !swords) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		/* The tables are what the narrow form keeps: the splits are
+		 * by slot, then threshold, so a split's rank is its place
+		 * among its slot's. */
+		for (int k = 0; k < c->n_splits; k++)
+			m->qoff[c->slot[k] + 1]++;
+		for (int f = 0; f < dim; f++)
+			m->qoff[f + 1] += m->qoff[f];
+		memcpy(m->qthr, c->threshold,
+		       (size_t)c->n_splits * sizeof *m->qthr);
+		memcpy(m->qleaf, c->leaves,
+		       (size_t)c->n_leaves * sizeof *m->qleaf);
+		m->n_qleaf = c->n_leaves;
+		for (uint32_t k = 0; k < n_codes; k++) {
+			int f = k < n_leaves ? 0 : c->slot[k - n_leaves];
+
+			word[k] = k < n_leaves
+			                  ? RF_QSLOT | k << 8
+			                  : (uint32_t)f | (k - n_leaves -
+			                                   (uint32_t)m->qoff[f])
+			                                          << 8;
+		}
+	} else {
+		m->nodes = malloc(c->n_nodes * sizeof *m->nodes);
+	}
 	m->roots = malloc((size_t)c->n_trees * sizeof *m->roots);
 	used = calloc(n_codes, 1);
 	/* A packed node's v and feature by code: the two tables as one. */
@@ -735,7 +800,7 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 	/* At most one push per node; zeroed, as a step that pops nothing
 	 * still reads the slot it would pop. */
 	stack = calloc(c->n_nodes + 1, sizeof *stack);
-	if (m->nodes == NULL || m->roots == NULL || used == NULL ||
+	if ((!narrow && m->nodes == NULL) || m->roots == NULL || used == NULL ||
 	    val == NULL || feat == NULL || stack == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -761,8 +826,7 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 
 		m->roots[t] = (int)at;
 		for (;;) {
-			struct hd_rf_node *nd = &m->nodes[at];
-			int32_t me = (int32_t)at, s, pm;
+			int32_t me = (int32_t)at, s, pm, to;
 			uint32_t code;
 			int leaf;
 
@@ -784,18 +848,38 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 				goto fail;
 			}
 			used[code] = 1;
-			nd->v = val[code];
-			nd->feature = feat[code];
-			/* A leaf's right names itself (hd_rf_pack's form); a
-			 * split's is set when its left subtree ends. */
-			nd->right = me;
 			/* After a leaf (pm all ones): pop the top split and
-			 * make this its right child; otherwise write this
-			 * node's own index again. */
+			 * make this its right child; otherwise name this node
+			 * itself, which changes nothing. */
 			pm = -(int32_t)prev_leaf;
 			sp -= (size_t)prev_leaf;
 			s = stack[sp];
-			m->nodes[(s & pm) | (me & ~pm)].right = me;
+			to = (s & pm) | (me & ~pm);
+			if (narrow) {
+				/* A split's word is written again, with the
+				 * distance to its right child, when its left
+				 * subtree ends (its word comes off the stack,
+				 * so nothing is read back); a leaf's distance
+				 * stays 0. */
+				uint32_t far = (uint32_t)(me - to);
+				uint32_t w = (uint32_t)pm &
+				             (swords[sp] | far << 16);
+
+				m->qnode[me] = word[code];
+				too_far |= far >> 16;
+				m->qnode[to] = w | (word[code] & ~(uint32_t)pm);
+				swords[sp] = word[code];
+			} else {
+				struct hd_rf_node *nd = &m->nodes[at];
+
+				nd->v = val[code];
+				nd->feature = feat[code];
+				/* A leaf's right names itself (hd_rf_pack's
+				 * form); a split's is set when its left
+				 * subtree ends. */
+				nd->right = me;
+				m->nodes[to].right = me;
+			}
 			/* A split: push it. */
 			leaf = code < n_leaves;
 			stack[sp] = me;
@@ -834,20 +918,33 @@ int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 		}
 	m->n_trees = c->n_trees;
 	m->n_nodes = c->n_nodes;
-	if (narrow_from_code(m, c) != 0) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
 	free(used);
+	free(word);
+	free(swords);
 	free(val);
 	free(feat);
 	free(stack);
+	if (too_far) {
+		hd_rf_free(m);
+		return 1;
+	}
 	return 0;
 fail:
 	free(used);
+	free(word);
+	free(swords);
 	free(val);
 	free(feat);
 	free(stack);
 	hd_rf_free(m);
 	return -1;
+}
+
+int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
+                 char *err, size_t errlen)
+{
+	int rc = code_narrow(c, dim) ? decode(m, dim, c, 1, err, errlen) : 1;
+
+	/* No narrow form: the nodes as doubles. */
+	return rc == 1 ? decode(m, dim, c, 0, err, errlen) : rc;
 }

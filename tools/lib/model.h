@@ -108,27 +108,35 @@ struct hd_rf {
 	int dim;
 	int n_trees;
 	struct hd_tree *trees;    /* owned; NULL when loaded from version 2 */
-	struct hd_rf_node *nodes; /* owned; built by hd_rf_pack */
-	int *roots;               /* owned; n_trees indices into nodes[] */
-	size_t n_nodes;           /* in nodes[] */
-	/* The narrow form hd_rf_prob_rows walks (forest.c), all owned;
-	 * qnode NULL when the forest has none. */
+	struct hd_rf_node *nodes; /* owned; built by hd_rf_pack; NULL when
+	                           * loaded into the narrow form alone */
+	int *roots;               /* owned; n_trees indices into the nodes */
+	size_t n_nodes;
+	/* The narrow form (forest.c), all owned: qnode NULL until
+	 * hd_rf_narrow or hd_rf_decode builds it, or when the forest has
+	 * none.  Scoring walks it when it is there. */
 	uint32_t *qnode; /* n_nodes words */
-	double *qleaf;   /* n_nodes: a leaf's probability */
 	double *qthr;    /* every slot's thresholds, sorted, slot by slot */
 	int *qoff;       /* dim + 1 offsets into qthr */
+	double *qleaf;   /* n_qleaf leaf probabilities */
+	int n_qleaf;
 };
 
-/* Build nodes[] and roots[] from trees[], then the narrow form; 0, or
- * -1 if out of memory. */
+/* Build nodes[], roots[] and n_nodes from trees[]; 0, or -1 if out of
+ * memory. */
 int hd_rf_pack(struct hd_rf *m);
-/* Build the narrow form from nodes[] and n_nodes (hd_rf_pack calls it;
- * so must a loader that fills nodes[] itself); 0, or -1 if out of memory. */
+/*
+ * Build the narrow form from nodes[], for a tool about to score many
+ * rows (0.3 ms for 200 trees, so a server's reload and a one-row tool
+ * do without it).  Not every forest has one: 0 either way, -1 if out
+ * of memory, which only leaves the scoring slower.
+ */
 int hd_rf_narrow(struct hd_rf *m);
 double hd_rf_prob(const struct hd_rf *m, const double *z);
 /* hd_rf_prob of n rows into p[0 .. n): the same doubles, several times
- * faster for a block of rows.  Row i is Z[i * (dim + 1) ...]: dim slots
- * and one the function uses (it writes NaN there). */
+ * faster for a block of rows with the narrow form.  Row i is
+ * Z[i * (dim + 1) ...]: dim slots and one the function uses (it writes
+ * NaN there). */
 void hd_rf_prob_rows(const struct hd_rf *m, double *Z, size_t n, double *p);
 void hd_rf_free(struct hd_rf *m);
 
@@ -151,15 +159,17 @@ struct hd_rf_code {
 	int n_splits;
 	uint8_t *records; /* n_nodes * width bytes, owned */
 };
-/* The compact form of a packed forest (nodes[], roots[]); -1 if out of
- * memory.  c owns what it holds: hd_rf_code_free. */
+/* The compact form of a packed forest (nodes[], roots[]: a fitted one);
+ * -1 if out of memory or the forest has no nodes[].  c owns what it
+ * holds: hd_rf_code_free. */
 int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c);
 /*
- * The packed forest (nodes[], roots[], n_nodes and the narrow form;
- * trees NULL) of dim slots from its compact form, checked as hd-model(5) says: the tables sorted,
- * without duplicates and in range, every code below the tables' size and
- * used, exactly n_trees whole trees in exactly n_nodes records.  0, or
- * -1 with the reason in err (and *m empty).
+ * The forest of dim slots from its compact form, checked as hd-model(5)
+ * says: the tables sorted, without duplicates and in range, every code
+ * below the tables' size and used, exactly n_trees whole trees in
+ * exactly n_nodes records.  It is held in the narrow form alone when it
+ * has one (nodes NULL), else as nodes[]; trees NULL.  0, or -1 with the
+ * reason in err (and *m empty).
  */
 int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
                  char *err, size_t errlen);
