@@ -54,7 +54,6 @@ static cJSON *hold_out_each(const struct hd_dataset *d, enum hd_model_kind kind,
 	size_t *idx = hd_xmalloc(d->n * sizeof *idx);
 	struct hd_dataset *train = hd_xcalloc(ns, sizeof *train);
 	struct hd_dataset *test = hd_xcalloc(ns, sizeof *test);
-	const struct hd_dataset **on = hd_xcalloc(ns, sizeof *on);
 	struct hd_model *m = hd_xcalloc(ns, sizeof *m);
 	cJSON *sites = NULL;
 
@@ -62,9 +61,8 @@ static cJSON *hold_out_each(const struct hd_dataset *d, enum hd_model_kind kind,
 		hd_dataset_subset(d, idx, rows_of(d, (int)k, 0, idx),
 		                  &train[k]);
 		hd_dataset_subset(d, idx, rows_of(d, (int)k, 1, idx), &test[k]);
-		on[k] = &train[k];
 	}
-	if (hd_models_fit(m, (int)ns, kind, params, on) != 0) {
+	if (hd_models_fit(m, (int)ns, kind, params, train) != 0) {
 		hd_err("the model cannot be fitted with each site left out");
 		goto done;
 	}
@@ -90,7 +88,6 @@ done:
 		hd_dataset_free(&test[k]);
 	}
 	free(m);
-	free(on);
 	free(train);
 	free(test);
 	free(idx);

@@ -95,6 +95,16 @@ static double *make_uniform(size_t n, int dim, uint64_t seed)
 	return Z;
 }
 
+/* The very same double, bit for bit. */
+static int same_bits(double a, double b)
+{
+	uint64_t x, y;
+
+	memcpy(&x, &a, sizeof x);
+	memcpy(&y, &b, sizeof y);
+	return x == y;
+}
+
 /* The library's defaults, on one thread unless a test says otherwise. */
 static struct hd_rf_opts defaults(void)
 {
@@ -444,7 +454,7 @@ static void test_prob_rows(const double *Z, const uint8_t *y, size_t n)
 				double q = hd_rf_prob(&m, Z + (i * 13 %
 				                               n) * DIM_UCI);
 
-				same &= memcmp(&p[i], &q, sizeof q) == 0;
+				same &= same_bits(p[i], q);
 			}
 		}
 		check(same,
@@ -474,14 +484,14 @@ static void test_prob_rows(const double *Z, const uint8_t *y, size_t n)
 
 			memcpy(B + i * (DIM_UCI + 1),
 			       Z + (i * 13 % n) * DIM_UCI, DIM_UCI * sizeof *B);
-			same &= memcmp(&q, &r, sizeof q) == 0;
+			same &= same_bits(q, r);
 		}
 		if (ok)
 			hd_rf_prob_rows(&back, B, rows, p);
 		for (size_t i = 0; ok && i < rows; i++) {
 			double q = hd_rf_prob(&m, Z + (i * 13 % n) * DIM_UCI);
 
-			same &= memcmp(&p[i], &q, sizeof q) == 0;
+			same &= same_bits(p[i], q);
 		}
 		check(same, "it scores the doubles of the fitted forest, one "
 		            "row and a block at a time");
@@ -512,7 +522,7 @@ static void test_prob_rows(const double *Z, const uint8_t *y, size_t n)
 	for (size_t i = 0; i < rows; i++) {
 		double q = hd_rf_prob(&m, U + i * 5 * WIDE);
 
-		same &= memcmp(&p[i], &q, sizeof q) == 0;
+		same &= same_bits(p[i], q);
 	}
 	check(same,
 	      "a 40-slot forest has no narrow form and gives the same doubles");

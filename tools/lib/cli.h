@@ -381,7 +381,7 @@ int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
  * pool of threads.  0, or -1 (every m[f] still to be freed).
  */
 int hd_models_fit(struct hd_model *m, int count, enum hd_model_kind kind,
-                  const void *params, const struct hd_dataset *const *d);
+                  const void *params, const struct hd_dataset *d);
 /*
  * Stratified k-fold cross-validation: for each fold, preprocessing and
  * model refitted on the other folds, ROC-AUC on the held-out one.

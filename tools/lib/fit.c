@@ -99,7 +99,7 @@ void hd_model_prob_many(const struct hd_model *m, const double *X, size_t n,
 }
 
 int hd_models_fit(struct hd_model *m, int count, enum hd_model_kind kind,
-                  const void *params, const struct hd_dataset *const *d)
+                  const void *params, const struct hd_dataset *d)
 {
 	double **Z = hd_xcalloc((size_t)count, sizeof *Z);
 	struct hd_rf_job *jobs = hd_xcalloc((size_t)count, sizeof *jobs);
@@ -108,10 +108,10 @@ int hd_models_fit(struct hd_model *m, int count, enum hd_model_kind kind,
 	for (int f = 0; f < count; f++) {
 		memset(&m[f], 0, sizeof m[f]);
 		m[f].kind = kind;
-		hd_prep_fit(&m[f].prep, d[f]->X, d[f]->n);
+		hd_prep_fit(&m[f].prep, d[f].X, d[f].n);
 		m[f].prep.scaled = kind == HD_LR;
-		Z[f] = hd_prep_encode(&m[f].prep, d[f]->X, d[f]->n);
-		jobs[f] = (struct hd_rf_job){ Z[f], d[f]->y, d[f]->n,
+		Z[f] = hd_prep_encode(&m[f].prep, d[f].X, d[f].n);
+		jobs[f] = (struct hd_rf_job){ Z[f], d[f].y, d[f].n,
 			                      m[f].prep.dim };
 		if (kind == HD_RF && rc == 0 &&
 		    ((const struct hd_rf_opts *)params)->max_features >
@@ -125,7 +125,7 @@ int hd_models_fit(struct hd_model *m, int count, enum hd_model_kind kind,
 	}
 	if (kind == HD_LR) {
 		for (int f = 0; f < count && rc == 0; f++)
-			rc = hd_lr_fit(&m[f].lr, Z[f], d[f]->y, d[f]->n,
+			rc = hd_lr_fit(&m[f].lr, Z[f], d[f].y, d[f].n,
 			               m[f].prep.dim, params);
 	} else if (rc == 0) {
 		struct hd_rf *rf = hd_xcalloc((size_t)count, sizeof *rf);
@@ -145,7 +145,7 @@ int hd_models_fit(struct hd_model *m, int count, enum hd_model_kind kind,
 int hd_model_fit(struct hd_model *m, enum hd_model_kind kind,
                  const void *params, const struct hd_dataset *d)
 {
-	return hd_models_fit(m, 1, kind, params, &d);
+	return hd_models_fit(m, 1, kind, params, d);
 }
 
 int hd_cross_validate(enum hd_model_kind kind, const void *params,
@@ -158,7 +158,8 @@ int hd_cross_validate(enum hd_model_kind kind, const void *params,
 	int count = k + (full != NULL);
 	struct hd_dataset *train = hd_xcalloc((size_t)k, sizeof *train);
 	struct hd_dataset *test = hd_xcalloc((size_t)k, sizeof *test);
-	const struct hd_dataset **on = hd_xcalloc((size_t)count, sizeof *on);
+	/* The data sets to fit on, shallow copies: train[f] and d. */
+	struct hd_dataset *on = hd_xcalloc((size_t)count, sizeof *on);
 	struct hd_model *m = hd_xcalloc((size_t)count, sizeof *m);
 	size_t *at = hd_xcalloc((size_t)k, sizeof *at);
 	int rc;
@@ -175,10 +176,10 @@ int hd_cross_validate(enum hd_model_kind kind, const void *params,
 		}
 		hd_dataset_subset(d, tr, ntr, &train[f]);
 		hd_dataset_subset(d, te, nte, &test[f]);
-		on[f] = &train[f];
+		on[f] = train[f];
 	}
 	if (full != NULL)
-		on[k] = d;
+		on[k] = *d;
 	/* The k refits and the final fit, all on one pool of threads. */
 	rc = hd_models_fit(m, count, kind, params, on);
 	for (int f = 0; f < k && rc == 0; f++) {

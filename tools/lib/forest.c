@@ -259,7 +259,7 @@ int hd_rf_narrow(struct hd_rf *m)
 				if (m->n_qleaf == RF_QMAX)
 					goto none;
 				*e = (struct rf_qkey){ nd->v, RF_QSLOT,
-					               m->n_qleaf };
+					               (int32_t)m->n_qleaf };
 				m->qleaf[m->n_qleaf++] = nd->v;
 			}
 			m->qnode[a] = RF_QSLOT | (uint32_t)e->j << 8;
@@ -779,7 +779,7 @@ static int decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
 		       (size_t)c->n_splits * sizeof *m->qthr);
 		memcpy(m->qleaf, c->leaves,
 		       (size_t)c->n_leaves * sizeof *m->qleaf);
-		m->n_qleaf = c->n_leaves;
+		m->n_qleaf = (size_t)c->n_leaves;
 		for (uint32_t k = 0; k < n_codes; k++) {
 			int f = k < n_leaves ? 0 : c->slot[k - n_leaves];
 

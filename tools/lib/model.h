@@ -119,7 +119,7 @@ struct hd_rf {
 	double *qthr;    /* every slot's thresholds, sorted, slot by slot */
 	int *qoff;       /* dim + 1 offsets into qthr */
 	double *qleaf;   /* n_qleaf leaf probabilities */
-	int n_qleaf;
+	size_t n_qleaf;
 };
 
 /* Build nodes[], roots[] and n_nodes from trees[]; 0, or -1 if out of
