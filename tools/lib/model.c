@@ -412,11 +412,8 @@ static int whole(const cJSON *params, const char *key, double lo, double hi,
 	return 0;
 }
 
-/* The tables and records of a version 2 forest into c (which owns
- * them), checked for their JSON types and sizes; hd_rf_decode checks
- * what they say. */
-static int parse_code(struct hd_rf_code *c, const cJSON *params, char *err,
-                      size_t errlen)
+int hd_rf_code_from_json(struct hd_rf_code *c, const cJSON *params, char *err,
+                         size_t errlen)
 {
 	const cJSON *leaves =
 		cJSON_GetObjectItemCaseSensitive(params, "leaves");
@@ -530,7 +527,7 @@ static int parse_rf(struct hd_rf *rf, const cJSON *params, int dim, int version,
 		         "(hd-model(5))");
 		return -1;
 	}
-	rc = parse_code(&c, params, err, errlen);
+	rc = hd_rf_code_from_json(&c, params, err, errlen);
 	if (rc == 0)
 		rc = hd_rf_decode(rf, dim, &c, err, errlen);
 	hd_rf_code_free(&c);

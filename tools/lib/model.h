@@ -174,6 +174,12 @@ int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c);
 int hd_rf_decode(struct hd_rf *m, int dim, const struct hd_rf_code *c,
                  char *err, size_t errlen);
 void hd_rf_code_free(struct hd_rf_code *c);
+/* The tables and records of a version 2 forest's params into c (which
+ * owns them: hd_rf_code_free), checked for their JSON types and sizes,
+ * the base64 decoded; hd_rf_decode checks what they say.  0, or -1 with
+ * the reason in err. */
+int hd_rf_code_from_json(struct hd_rf_code *c, const cJSON *params, char *err,
+                         size_t errlen);
 
 /* ---------------------------------------------------------------------
  * The reference profile (drift.c): what the training rows looked like,
