@@ -35,7 +35,10 @@ def prob(model, z):
         for w, v in zip(p["coef"], z):
             s += w * v
         return 1 / (1 + math.exp(-s)) if s >= 0 else math.exp(s) / (1 + math.exp(s))
-    if model["version"] == 1:
+    forest = model.get("_forest")
+    if forest is not None:
+        pass
+    elif model["version"] == 1:
         forest = []
         for t in p["trees"]:
             t = {k: [float(v) for v in t[k].split(" ")] for k in t}
@@ -45,6 +48,7 @@ def prob(model, z):
             forest.append(t)
     else:
         forest = trees(p)
+    model["_forest"] = forest  # read once, not once a patient
     total = 0.0
     for t in forest:
         i = 0
