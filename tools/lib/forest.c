@@ -507,27 +507,6 @@ void hd_rf_code_free(struct hd_rf_code *c)
 	memset(c, 0, sizeof *c);
 }
 
-static int cmp_leaf(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct split {
-	int slot;
-	double threshold;
-};
-
-static int cmp_split(const void *a, const void *b)
-{
-	const struct split *x = a, *y = b;
-
-	if (x->slot != y->slot)
-		return (x->slot > y->slot) - (x->slot < y->slot);
-	return (x->threshold > y->threshold) - (x->threshold < y->threshold);
-}
-
 /* Count the nodes of the tree at nodes[root], walking its links. */
 static size_t tree_size(const struct hd_rf *m, int root)
 {
@@ -545,7 +524,8 @@ static size_t tree_size(const struct hd_rf *m, int root)
 int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c)
 {
 	size_t n = 0, nl = 0, ns = 0, at = 0;
-	struct split *sp = NULL;
+	struct rf_qkey *sp =
+		NULL; /* the splits, as the narrow form keys them */
 	uint32_t n_codes;
 
 	memset(c, 0, sizeof *c);
@@ -567,20 +547,22 @@ int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c)
 				&m->nodes[m->roots[t] + i];
 
 			if (nd->feature < m->dim)
-				sp[ns++] = (struct split){ nd->feature, nd->v };
+				sp[ns++] = (struct rf_qkey){ nd->v, nd->feature,
+					                     0 };
 			else
 				c->leaves[nl++] = nd->v;
 		}
 	}
-	qsort(c->leaves, nl, sizeof *c->leaves, cmp_leaf);
-	qsort(sp, ns, sizeof *sp, cmp_split);
+	qsort(c->leaves, nl, sizeof *c->leaves, hd_cmp_double);
+	qsort(sp, ns, sizeof *sp, qkey_cmp);
 	c->n_leaves = 0;
 	for (size_t i = 0; i < nl; i++)
-		if (i == 0 || cmp_leaf(&c->leaves[i], &c->leaves[i - 1]) != 0)
+		if (i == 0 ||
+		    hd_cmp_double(&c->leaves[i], &c->leaves[i - 1]) != 0)
 			c->leaves[c->n_leaves++] = c->leaves[i];
 	c->n_splits = 0;
 	for (size_t i = 0; i < ns; i++)
-		if (i == 0 || cmp_split(&sp[i], &sp[i - 1]) != 0)
+		if (i == 0 || qkey_cmp(&sp[i], &sp[i - 1]) != 0)
 			sp[c->n_splits++] = sp[i];
 	n_codes = (uint32_t)c->n_leaves + (uint32_t)c->n_splits;
 	c->width = n_codes <= 256 ? 1 : n_codes <= 65536 ? 2 : 4;
@@ -593,7 +575,7 @@ int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c)
 		goto oom;
 	for (int s = 0; s < c->n_splits; s++) {
 		c->slot[s] = sp[s].slot;
-		c->threshold[s] = sp[s].threshold;
+		c->threshold[s] = sp[s].v;
 	}
 	for (int t = 0; t < m->n_trees; t++) {
 		size_t size = tree_size(m, m->roots[t]);
@@ -604,10 +586,10 @@ int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c)
 			uint32_t code;
 
 			if (nd->feature < m->dim) {
-				struct split key = { nd->feature, nd->v };
-				const struct split *f =
+				struct rf_qkey key = { nd->v, nd->feature, 0 };
+				const struct rf_qkey *f =
 					bsearch(&key, sp, (size_t)c->n_splits,
-				                sizeof *sp, cmp_split);
+				                sizeof *sp, qkey_cmp);
 
 				code = (uint32_t)c->n_leaves +
 				       (uint32_t)(f - sp);
@@ -615,7 +597,7 @@ int hd_rf_encode(const struct hd_rf *m, struct hd_rf_code *c)
 				const double *f = bsearch(&nd->v, c->leaves,
 				                          (size_t)c->n_leaves,
 				                          sizeof *c->leaves,
-				                          cmp_leaf);
+				                          hd_cmp_double);
 
 				code = (uint32_t)(f - c->leaves);
 			}
